@@ -1,0 +1,71 @@
+#pragma once
+/// @file
+/// @brief C++20 concepts: what an energy, a parametric energy, a generator and a kernel must offer.
+///
+/// All batch arguments follow core/batch.hpp: N × d, one row per point. "Accumulate" functions add into
+/// their output (so sums of energies and the two halves of an estimator write into one vector).
+
+#include <concepts>
+#include <type_traits>
+
+#include "ember/core/batch.hpp"
+
+namespace ember {
+
+/// float or double: the scalar types every ember template is instantiated and tested for.
+template <class T>
+concept Scalar = std::same_as<T, float> || std::same_as<T, double>;
+
+/// @brief An energy E: ℝᵈ → ℝ evaluated on a batch.
+///
+/// - `dim()`: the dimension d;
+/// - `energy(x, e)`: e(i) = E(x_i) for the N × d batch x;
+/// - `energy_and_gradient(x, e, g)`: also g(i, :) = ∇ₓE(x_i) (samplers need both; they share a forward pass).
+template <class E>
+concept Energy = requires(const E& energy, BatchView<typename E::scalar_type> x,
+                          VectorRef<typename E::scalar_type> e, BatchRef<typename E::scalar_type> g) {
+  requires Scalar<typename E::scalar_type>;
+  { energy.dim() } -> std::convertible_to<Index>;
+  energy.energy(x, e);
+  energy.energy_and_gradient(x, e, g);
+};
+
+/// @brief An energy E_θ with a flat, contiguous parameter vector θ, so that optimizers, EMA and
+/// checkpoints treat every model alike.
+///
+/// - `params()`: θ, a contiguous Vector (mutable and const);
+/// - `accumulate_param_gradient(x, w, g)`: g += ∇θ Σᵢ wᵢ E_θ(xᵢ);
+/// - `accumulate_mixed_gradient(x, v, g)`: g += ∇θ Σᵢ ⟨∇ₓE_θ(xᵢ), vᵢ⟩ (the mixed second-derivative product).
+template <class E>
+concept ParametricEnergy =
+    Energy<E> && requires(E& mutable_energy, const E& energy, BatchView<typename E::scalar_type> x,
+                          VectorView<typename E::scalar_type> w, VectorRef<typename E::scalar_type> g) {
+      { mutable_energy.params() } -> std::same_as<Vector<typename E::scalar_type>&>;
+      { energy.params() } -> std::same_as<const Vector<typename E::scalar_type>&>;
+      energy.accumulate_param_gradient(x, w, g);
+      energy.accumulate_mixed_gradient(x, x, g);
+    };
+
+/// @brief One draw of a counter-based generator: fills row blocks of chains from their first chain index.
+template <class D>
+concept RandomDraw = requires(const D& draw, BatchRef<float> f, BatchRef<double> d, Index first_chain) {
+  draw.template normal<float>(f, first_chain);
+  draw.template normal<double>(d, first_chain);
+  draw.template uniform<float>(f, first_chain);
+  draw.template uniform<double>(d, first_chain);
+};
+
+/// @brief A seeded generator that hands out draws (ember::Philox, or a user's counter-based generator).
+template <class G>
+concept Generator = requires(G& generator) {
+  { generator.draw() } -> RandomDraw;
+};
+
+/// @brief A Markov kernel for energy E: `step` moves every chain (row of x) one transition, in place.
+template <class K, class E, class G>
+concept Kernel = Energy<E> && Generator<G> &&
+                 requires(K& kernel, const E& energy, BatchRef<typename E::scalar_type> x, G& generator) {
+                   kernel.step(energy, x, generator);
+                 };
+
+}  // namespace ember

@@ -1,0 +1,91 @@
+#pragma once
+/// @file
+/// @brief The three tiers of errors (STYLE habit 7) and the checks every public entry point uses.
+///
+/// Wrong types are concept failures (see core/concepts.hpp). Bad arguments throw
+/// ember::invalid_argument whose message names the function, the argument and its value. Numerical
+/// failure (NaN/Inf energy, a diverged chain) throws ember::numerical_error at the end of the call.
+/// Checks run once per call, never inside inner loops.
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace ember {
+
+/// @brief A bad argument at an API entry point. The message reads `function: argument = value: reason`.
+class invalid_argument : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// @brief A numerical failure (NaN/Inf energy or gradient, a diverged chain) detected after a call.
+class numerical_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+
+template <class Value>
+[[nodiscard]] std::string describe(const Value& value) {
+  std::ostringstream out;
+  out.precision(17);
+  out << value;
+  return out.str();
+}
+
+/// Throws ember::invalid_argument "function: argument = value: reason" unless `condition` holds.
+template <class Value>
+void require(bool condition, std::string_view function, std::string_view argument, const Value& value,
+             std::string_view reason) {
+  if (condition) return;
+  std::string message;
+  message.append(function).append(": ").append(argument).append(" = ").append(describe(value));
+  message.append(": ").append(reason);
+  throw ember::invalid_argument(message);
+}
+
+/// A scalar that must be finite and strictly positive (step sizes, noise scales, temperatures).
+template <class T>
+void require_positive(T value, std::string_view function, std::string_view argument) {
+  require(std::isfinite(static_cast<double>(value)) && value > T(0), function, argument, value,
+          "must be finite and > 0");
+}
+
+/// A scalar that must be finite.
+template <class T>
+void require_finite(T value, std::string_view function, std::string_view argument) {
+  require(std::isfinite(static_cast<double>(value)), function, argument, value, "must be finite");
+}
+
+/// Every entry of a dense Eigen object must be finite; names the first offending entry.
+template <class Derived>
+void require_all_finite(const Eigen::DenseBase<Derived>& m, std::string_view function,
+                        std::string_view argument) {
+  if (m.allFinite()) return;
+  for (Eigen::Index j = 0; j < m.cols(); ++j)
+    for (Eigen::Index i = 0; i < m.rows(); ++i)
+      if (!std::isfinite(static_cast<double>(m(i, j)))) {
+        std::string where = std::string(argument) + "(" + std::to_string(i) + ", " + std::to_string(j) + ")";
+        require(false, function, where, m(i, j), "must be finite (NaN/Inf in an input)");
+      }
+}
+
+/// Throws ember::numerical_error naming the function and the quantity unless every entry is finite.
+template <class Derived>
+void check_numerics(const Eigen::DenseBase<Derived>& m, std::string_view function, std::string_view quantity) {
+  if (m.allFinite()) return;
+  const Eigen::Index bad = (!m.derived().array().isFinite()).count();
+  std::string message;
+  message.append(function).append(": ").append(quantity).append(" is not finite in ");
+  message.append(std::to_string(bad)).append(" of ").append(std::to_string(m.size())).append(" entries");
+  throw ember::numerical_error(message);
+}
+
+}  // namespace detail
+}  // namespace ember

@@ -1,0 +1,102 @@
+#pragma once
+/// @file
+/// @brief Unadjusted Langevin (ULA), in the textbook form and in the decoupled form EBM papers use.
+///
+/// Textbook: x ← x − (ε/2) ∇E(x) + √ε ξ, the Euler–Maruyama step of the Langevin diffusion; for
+/// E = ‖x‖²/2 its stationary variance is 1/(1 − ε/4) per coordinate (tests/mcmc/langevin.test.cpp).
+/// Decoupled: x ← x − λ ∇E(x) + σ ξ with λ and σ set independently (λ = ε/2, σ = √ε recovers the
+/// textbook form). Optional clipping clamps each gradient entry to [−c, c] (Du & Mordatch's practice).
+///
+/// @code
+/// ember::Langevin<float> kernel({.step_size = 0.01f});
+/// kernel.run(energy, x, rng, 100);   // 100 steps of every chain (row of x), in place
+/// @endcode
+
+#include <cmath>
+#include <limits>
+
+#include "ember/core/batch.hpp"
+#include "ember/core/concepts.hpp"
+#include "ember/core/error.hpp"
+
+namespace ember {
+
+/// Settings of the textbook form (aggregate; designated initialisers welcome).
+template <Scalar T>
+struct LangevinSettings {
+  T step_size = T(0.01);  ///< ε > 0: drift (ε/2)∇E, noise √ε
+  T gradient_clip = T(0);  ///< c ≥ 0: clamp each entry of ∇E to [−c, c]; 0 disables clipping
+};
+
+/// @brief Unadjusted Langevin kernel; holds only its settings and a reusable workspace.
+template <Scalar T>
+class Langevin {
+ public:
+  using scalar_type = T;
+
+  /// @brief Textbook form. @pre settings.step_size > 0, settings.gradient_clip ≥ 0.
+  explicit Langevin(LangevinSettings<T> settings = {})
+      : Langevin((detail::require_positive(settings.step_size, "ember::Langevin", "step_size"),
+                  settings.step_size / T(2)),
+                 std::sqrt(settings.step_size), settings.gradient_clip, "ember::Langevin") {}
+
+  /// @brief Decoupled form x ← x − λ∇E + σξ. @pre λ > 0, σ ≥ 0, clip ≥ 0.
+  static Langevin decoupled(T gradient_step, T noise_scale, T gradient_clip = T(0)) {
+    detail::require_positive(gradient_step, "ember::Langevin::decoupled", "gradient_step");
+    return Langevin(gradient_step, noise_scale, gradient_clip, "ember::Langevin::decoupled");
+  }
+
+  [[nodiscard]] T gradient_step() const { return gradient_step_; }
+  [[nodiscard]] T noise_scale() const { return noise_scale_; }
+
+  /// @brief One transition of every chain (row of x), in place.
+  /// @throws ember::numerical_error if an energy or gradient is NaN/Inf.
+  template <class E, class G>
+  void step(const E& energy, BatchRef<T> x, G& rng) {
+    static_assert(Energy<E>, "ember::Langevin::step: the energy type must model ember::Energy "
+                             "(scalar_type, dim(), energy(x, e), energy_and_gradient(x, e, g)).");
+    static_assert(std::is_same_v<typename E::scalar_type, T>,
+                  "ember::Langevin::step: the energy's scalar_type must match the kernel's scalar type.");
+    static_assert(Generator<G>, "ember::Langevin::step: the generator must model ember::Generator "
+                                "(for example ember::Philox).");
+    const Index n = x.rows();
+    const Index d = x.cols();
+    energy_.resize(n);
+    gradient_.resize(n, d);
+    noise_.resize(n, d);
+    energy.energy_and_gradient(x, energy_, gradient_);
+    detail::check_numerics(gradient_, "ember::Langevin::step", "the gradient of the energy");
+    if (gradient_clip_ > T(0)) gradient_ = gradient_.cwiseMax(-gradient_clip_).cwiseMin(gradient_clip_);
+    rng.draw().template normal<T>(noise_, 0);
+    x.noalias() -= gradient_step_ * gradient_;
+    x.noalias() += noise_scale_ * noise_;
+  }
+
+  /// @brief `steps` transitions of every chain.
+  template <class E, class G>
+  void run(const E& energy, BatchRef<T> x, G& rng, Index steps) {
+    detail::require(steps >= 0, "ember::Langevin::run", "steps", steps, "must be >= 0");
+    for (Index s = 0; s < steps; ++s) step(energy, x, rng);
+  }
+
+  /// Energies at the start of the last step (useful as a diagnostic; empty before the first step).
+  [[nodiscard]] const Vector<T>& last_energy() const { return energy_; }
+
+ private:
+  Langevin(T gradient_step, T noise_scale, T gradient_clip, const char* fn)
+      : gradient_step_(gradient_step), noise_scale_(noise_scale), gradient_clip_(gradient_clip) {
+    detail::require(std::isfinite(noise_scale) && noise_scale >= T(0), fn, "noise_scale", noise_scale,
+                    "must be finite and >= 0");
+    detail::require(std::isfinite(gradient_clip) && gradient_clip >= T(0), fn, "gradient_clip", gradient_clip,
+                    "must be finite and >= 0 (0 disables clipping)");
+  }
+
+  T gradient_step_;
+  T noise_scale_;
+  T gradient_clip_;
+  Vector<T> energy_;
+  Batch<T> gradient_;
+  Batch<T> noise_;
+};
+
+}  // namespace ember

@@ -1,0 +1,17 @@
+# Install ember into a scratch prefix, then configure, build and run the consumer against it.
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+foreach(step
+    "-S;${EMBER_SOURCE_DIR};-B;${WORK_DIR}/ember-build;-DEMBER_BUILD_TESTS=OFF;-DEMBER_BUILD_EXAMPLES=OFF;-DEMBER_BUILD_BENCHMARKS=OFF;-DEMBER_ENABLE_CUDA=OFF;-DEMBER_INSTALL=ON;-DCMAKE_INSTALL_PREFIX=${prefix}"
+    "--install;${WORK_DIR}/ember-build"
+    "-S;${EMBER_SOURCE_DIR}/tests/find-package-test;-B;${WORK_DIR}/consumer-build;-DCMAKE_PREFIX_PATH=${prefix}"
+    "--build;${WORK_DIR}/consumer-build")
+  execute_process(COMMAND ${CMAKE_COMMAND} ${step} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "find-package test: 'cmake ${step}' failed with ${rc}")
+  endif()
+endforeach()
+execute_process(COMMAND ${WORK_DIR}/consumer-build/consumer RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "find-package test: the consumer program failed with ${rc}")
+endif()
