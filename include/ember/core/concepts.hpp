@@ -46,6 +46,25 @@ concept ParametricEnergy =
       energy.accumulate_mixed_gradient(x, x, g);
     };
 
+/// @brief A time-conditioned energy E_θ(x, t) with one time tᵢ ∈ [0, 1] per point (recovery likelihood).
+///
+/// The same operations as ParametricEnergy with a per-point time vector t (length N) after x.
+/// `ember::AtTime` (energy/time_conditioned.hpp) binds t and turns it into an ember::Energy for samplers.
+template <class E>
+concept TimeConditionedEnergy =
+    requires(E& mutable_energy, const E& energy, BatchView<typename E::scalar_type> x,
+             VectorView<typename E::scalar_type> t, VectorRef<typename E::scalar_type> e,
+             BatchRef<typename E::scalar_type> g, VectorRef<typename E::scalar_type> pg) {
+      requires Scalar<typename E::scalar_type>;
+      { energy.dim() } -> std::convertible_to<Index>;
+      energy.energy(x, t, e);
+      energy.energy_and_gradient(x, t, e, g);
+      { mutable_energy.params() } -> std::same_as<Vector<typename E::scalar_type>&>;
+      { energy.params() } -> std::same_as<const Vector<typename E::scalar_type>&>;
+      energy.accumulate_param_gradient(x, t, t, pg);  // pg += ∇θ Σᵢ wᵢ E(xᵢ, tᵢ)
+      energy.accumulate_mixed_gradient(x, t, x, pg);  // pg += ∇θ Σᵢ ⟨∇ₓE(xᵢ, tᵢ), vᵢ⟩
+    };
+
 /// @brief One draw of a counter-based generator: fills row blocks of chains from their first chain index.
 template <class D>
 concept RandomDraw = requires(const D& draw, BatchRef<float> f, BatchRef<double> d, Index first_chain) {
