@@ -1,0 +1,164 @@
+#pragma once
+/// @file
+/// @brief The one skeleton every estimator shares: mean ∇θE on data − mean ∇θE on negatives (+ extras).
+///
+/// `ember::Contrastive` evaluates E on the positives (data) and on the negatives, writes the surrogate loss
+/// mean E(x⁺) − mean E(x⁻) and the diagnostics into an `EstimatorResult`, and adds
+///   ∇θ [ mean E(x⁺) − mean E(x⁻) + α · mean (E(x⁺)² + E(x⁻)²) ]
+/// to its gradient with exactly one `accumulate_param_gradient` call per side (weights (1 + 2αE)/N on the data,
+/// (−1 + 2αE)/M on the negatives; α = 0 gives the plain ±1/N weights). The estimators (cd.hpp, pcd.hpp,
+/// improved_cd.hpp, dcd.hpp, recovery_likelihood.hpp) are small policies on top: how the negatives are made and
+/// which extra terms are added. Negatives are treated as constants (no gradient flows through the sampler).
+///
+/// @code
+/// ember::Contrastive<double> skeleton;
+/// skeleton.accumulate(energy, data, negatives, result);   // result.gradient += ∇θ(mean E⁺ − mean E⁻)
+/// @endcode
+
+#include <cmath>
+#include <concepts>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "ember/core/batch.hpp"
+#include "ember/core/concepts.hpp"
+#include "ember/core/error.hpp"
+
+namespace ember {
+
+/// @brief What every estimator returns: the loss where it is defined, the flat parameter gradient and
+/// NaN-free diagnostics.
+template <Scalar T>
+struct EstimatorResult {
+  T loss = T(0);             ///< the (surrogate) objective whose θ-gradient is `gradient`, averaged over the batch
+  Vector<T> gradient;        ///< ∇θ loss, same layout as the energy's params()
+  T positive_energy = T(0);  ///< mean E on the data (positives)
+  T negative_energy = T(0);  ///< mean E on the negatives
+  std::optional<T> acceptance;  ///< mean Metropolis–Hastings acceptance, present only where an MH step ran
+};
+
+/// @brief The shared gradient skeleton with its reusable workspace (one per estimator).
+template <Scalar T>
+class Contrastive {
+ public:
+  /// @brief For an ember::ParametricEnergy: adds ∇θ[mean E(x⁺) − mean E(x⁻) + α mean(E(x⁺)² + E(x⁻)²)] to
+  /// `result.gradient` (sized to the parameters and zeroed if it has the wrong size), adds the same terms to
+  /// `result.loss` and sets the mean energies.
+  /// @param energy_regularization α ≥ 0 (Du & Mordatch's energy² regulariser); 0 disables it
+  template <class E>
+  void accumulate(const E& energy, BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result,
+                  T energy_regularization = T(0)) {
+    static_assert(ParametricEnergy<E>, "ember::Contrastive::accumulate: the energy must model ember::ParametricEnergy "
+                                       "(params(), accumulate_param_gradient, accumulate_mixed_gradient).");
+    static_assert(std::is_same_v<typename E::scalar_type, T>,
+                  "ember::Contrastive::accumulate: the energy's scalar_type must match the estimator's scalar type.");
+    run(
+        [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
+        [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
+        [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
+        [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
+        energy.params().size(), positives, negatives, result, energy_regularization);
+  }
+
+  /// @brief For an ember::TimeConditionedEnergy: the same with per-point times (t⁺ for the positives, t⁻ for
+  /// the negatives; lengths equal to the batches' row counts).
+  template <class E>
+  void accumulate(const E& energy, BatchView<T> positives, VectorView<T> positive_times, BatchView<T> negatives,
+                  VectorView<T> negative_times, EstimatorResult<T>& result, T energy_regularization = T(0)) {
+    static_assert(TimeConditionedEnergy<E>, "ember::Contrastive::accumulate: with times, the energy must model "
+                                            "ember::TimeConditionedEnergy.");
+    static_assert(std::is_same_v<typename E::scalar_type, T>,
+                  "ember::Contrastive::accumulate: the energy's scalar_type must match the estimator's scalar type.");
+    constexpr const char* fn = "ember::Contrastive::accumulate";
+    detail::require_shape(positive_times, positives.rows(), 1, fn, "positive_times");
+    detail::require_shape(negative_times, negatives.rows(), 1, fn, "negative_times");
+    run(
+        [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, positive_times, e); },
+        [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, negative_times, e); },
+        [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) {
+          energy.accumulate_param_gradient(x, positive_times, w, g);
+        },
+        [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) {
+          energy.accumulate_param_gradient(x, negative_times, w, g);
+        },
+        energy.params().size(), positives, negatives, result, energy_regularization);
+  }
+
+  /// Energies of the positives and negatives from the last call (diagnostics, energy histograms).
+  [[nodiscard]] const Vector<T>& positive_energies() const { return positive_energy_; }
+  [[nodiscard]] const Vector<T>& negative_energies() const { return negative_energy_; }
+
+ private:
+  template <class EnergyPos, class EnergyNeg, class GradPos, class GradNeg>
+  void run(EnergyPos&& energy_pos, EnergyNeg&& energy_neg, GradPos&& grad_pos, GradNeg&& grad_neg, Index num_params,
+           BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result, T alpha) {
+    constexpr const char* fn = "ember::Contrastive::accumulate";
+    detail::require(positives.rows() > 0, fn, "positives", detail::shape_of(positives.rows(), positives.cols()),
+                    "the batch is empty");
+    detail::require(negatives.rows() > 0, fn, "negatives", detail::shape_of(negatives.rows(), negatives.cols()),
+                    "the batch is empty");
+    detail::require_shape(negatives, negatives.rows(), positives.cols(), fn, "negatives");
+    detail::require(std::isfinite(alpha) && alpha >= T(0), fn, "energy_regularization", alpha,
+                    "must be finite and >= 0 (0 disables the regulariser)");
+    if (result.gradient.size() != num_params) result.gradient = Vector<T>::Zero(num_params);
+    const Index n = positives.rows(), m = negatives.rows();
+    positive_energy_.resize(n);
+    negative_energy_.resize(m);
+    energy_pos(positives, positive_energy_);
+    energy_neg(negatives, negative_energy_);
+    detail::check_numerics(positive_energy_, fn, "the energy of the data");
+    detail::check_numerics(negative_energy_, fn, "the energy of the negatives");
+    const T mean_pos = positive_energy_.mean(), mean_neg = negative_energy_.mean();
+    weight_.resize(n);
+    weight_ = (T(1) + T(2) * alpha * positive_energy_.array()) / static_cast<T>(n);
+    grad_pos(positives, weight_, result.gradient);
+    weight_.resize(m);
+    weight_ = (T(-1) + T(2) * alpha * negative_energy_.array()) / static_cast<T>(m);
+    grad_neg(negatives, weight_, result.gradient);
+    result.positive_energy = mean_pos;
+    result.negative_energy = mean_neg;
+    result.loss += mean_pos - mean_neg;
+    if (alpha > T(0))
+      result.loss += alpha * (positive_energy_.squaredNorm() / static_cast<T>(n) +
+                              negative_energy_.squaredNorm() / static_cast<T>(m));
+  }
+
+  Vector<T> positive_energy_;
+  Vector<T> negative_energy_;
+  Vector<T> weight_;
+};
+
+namespace detail {
+
+/// Mean MH acceptance of the kernel's last step, for kernels that report one (MALA, HMC): any kernel with a
+/// `mean_acceptance()` or `acceptance_rate()` member returning a number. Other kernels report nothing.
+template <class K>
+std::optional<double> kernel_acceptance(const K& kernel) {
+  if constexpr (requires { { kernel.mean_acceptance() } -> std::convertible_to<double>; }) {
+    return static_cast<double>(kernel.mean_acceptance());
+  } else if constexpr (requires { { kernel.acceptance_rate() } -> std::convertible_to<double>; }) {
+    return static_cast<double>(kernel.acceptance_rate());
+  } else {
+    return std::nullopt;
+  }
+}
+
+/// Runs `steps` kernel transitions and returns the mean acceptance over them where the kernel reports one.
+template <class T, class K, class E, class G>
+std::optional<T> run_kernel(K& kernel, const E& energy, BatchRef<T> x, G& rng, Index steps) {
+  double total = 0;
+  bool reported = false;
+  for (Index s = 0; s < steps; ++s) {
+    kernel.step(energy, x, rng);
+    if (const auto a = kernel_acceptance(kernel)) {
+      total += *a;
+      reported = true;
+    }
+  }
+  if (!reported || steps == 0) return std::nullopt;
+  return static_cast<T>(total / static_cast<double>(steps));
+}
+
+}  // namespace detail
+}  // namespace ember

@@ -1,0 +1,93 @@
+#pragma once
+/// @file
+/// @brief ember::PersistentContrastiveDivergence: PCD (Tieleman 2008), negatives from persistent chains.
+///
+/// The chains live in an ember::ReplayBuffer: each estimate samples N chains from it (re-initialising each
+/// with probability ρ from the buffer's initial distribution), moves them k kernel steps with any
+/// ember::Kernel, writes them back to their slots, and returns mean ∇θE(data) − mean ∇θE(chains). An empty
+/// buffer is filled from the initial distribution on the first call.
+///
+/// @code
+/// ember::PersistentContrastiveDivergence pcd(kernel, ember::ReplayBuffer(2, ember::NormalInit<double>{}, {.capacity = 512}), {.steps = 5});
+/// auto result = pcd.estimate(energy, batch, rng);
+/// @endcode
+
+#include <cmath>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "ember/core/batch.hpp"
+#include "ember/core/concepts.hpp"
+#include "ember/core/error.hpp"
+#include "ember/divergence/contrastive.hpp"
+#include "ember/mcmc/replay_buffer.hpp"
+
+namespace ember {
+
+/// Settings of PCD (aggregate; designated initialisers welcome).
+template <Scalar T>
+struct PcdSettings {
+  Index steps = 1;                 ///< k ≥ 1 kernel transitions per estimate
+  T energy_regularization = T(0);  ///< α ≥ 0: adds α·mean(E(x⁺)² + E(x⁻)²)
+};
+
+/// @brief PCD over any kernel, with the persistent chains in a replay buffer.
+template <Scalar T, class K, class Init>
+class PersistentContrastiveDivergence {
+ public:
+  using scalar_type = T;
+
+  /// @pre settings.steps ≥ 1.
+  PersistentContrastiveDivergence(K kernel, ReplayBuffer<T, Init> buffer, PcdSettings<T> settings = {})
+      : kernel_(std::move(kernel)), buffer_(std::move(buffer)), settings_(settings) {
+    detail::require(settings.steps >= 1, "ember::PersistentContrastiveDivergence", "steps", settings.steps,
+                    "must be >= 1");
+    detail::require(std::isfinite(settings.energy_regularization) && settings.energy_regularization >= T(0),
+                    "ember::PersistentContrastiveDivergence", "energy_regularization", settings.energy_regularization,
+                    "must be finite and >= 0");
+  }
+
+  /// @brief One estimate: N chains from the buffer, k steps, written back. `data` is not modified.
+  template <class E, class G>
+  EstimatorResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
+    static_assert(ParametricEnergy<E>, "ember::PersistentContrastiveDivergence::estimate: the energy must model "
+                                       "ember::ParametricEnergy.");
+    static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::PersistentContrastiveDivergence::estimate: "
+                                                              "the energy's scalar_type must match the estimator's.");
+    static_assert(Kernel<K, E, G>, "ember::PersistentContrastiveDivergence::estimate: the kernel must model "
+                                   "ember::Kernel for this energy and generator.");
+    constexpr const char* fn = "ember::PersistentContrastiveDivergence::estimate";
+    detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
+    detail::require(buffer_.dim() == static_cast<Index>(energy.dim()), fn, "buffer.dim()", buffer_.dim(),
+                    "must equal the energy's dimension " + std::to_string(energy.dim()));
+    if (buffer_.fill_count() == 0) buffer_.fill(rng);
+    negatives_.resize(data.rows(), data.cols());
+    buffer_.sample(BatchRef<T>(negatives_), rng);
+    EstimatorResult<T> result;
+    result.acceptance = detail::run_kernel<T>(kernel_, energy, BatchRef<T>(negatives_), rng, settings_.steps);
+    detail::check_numerics(negatives_, fn, "the persistent chains");
+    buffer_.write_back(negatives_);
+    skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization);
+    return result;
+  }
+
+  [[nodiscard]] K& kernel() { return kernel_; }
+  [[nodiscard]] ReplayBuffer<T, Init>& buffer() { return buffer_; }
+  [[nodiscard]] const PcdSettings<T>& settings() const { return settings_; }
+  [[nodiscard]] const Batch<T>& negatives() const { return negatives_; }
+
+ private:
+  K kernel_;
+  ReplayBuffer<T, Init> buffer_;
+  PcdSettings<T> settings_;
+  Contrastive<T> skeleton_;
+  Batch<T> negatives_;
+};
+
+template <class K, Scalar T, class Init>
+PersistentContrastiveDivergence(K, ReplayBuffer<T, Init>) -> PersistentContrastiveDivergence<T, K, Init>;
+template <class K, Scalar T, class Init>
+PersistentContrastiveDivergence(K, ReplayBuffer<T, Init>, PcdSettings<T>) -> PersistentContrastiveDivergence<T, K, Init>;
+
+}  // namespace ember

@@ -1,0 +1,99 @@
+#pragma once
+/// @file
+/// @brief ember::Sgd: stochastic gradient descent with momentum and weight decay on a flat parameter vector.
+///
+/// With weight decay w, momentum μ and learning rate η, one step is
+///   g ← g + w θ,   b ← μ b + g   (b = g on the first step),   θ ← θ − η b   (Nesterov: θ ← θ − η (g + μ b)),
+/// exactly PyTorch's torch.optim.SGD (dampening 0). The whole state (velocity b, step count) is public
+/// through `state()` so that checkpoints save and restore it.
+///
+/// @code
+/// ember::Sgd<double> optimizer({.learning_rate = 0.05, .momentum = 0.9});
+/// optimizer.step(energy.params(), result.gradient);   // θ ← θ − η b
+/// @endcode
+
+#include <cmath>
+#include <cstdint>
+#include <utility>
+
+#include "ember/core/batch.hpp"
+#include "ember/core/concepts.hpp"
+#include "ember/core/error.hpp"
+
+namespace ember {
+
+/// Settings of ember::Sgd (aggregate; designated initialisers welcome).
+template <Scalar T>
+struct SgdSettings {
+  T learning_rate = T(0.01);  ///< η > 0
+  T momentum = T(0);          ///< μ ∈ [0, 1); 0 is plain SGD
+  T weight_decay = T(0);      ///< w ≥ 0: adds w θ to the gradient (L2 penalty ½ w ‖θ‖²)
+  bool nesterov = false;      ///< Nesterov momentum (needs μ > 0)
+};
+
+/// The state of ember::Sgd, everything a checkpoint needs.
+template <Scalar T>
+struct SgdState {
+  Vector<T> velocity;       ///< the momentum buffer b (empty before the first step)
+  std::uint64_t steps = 0;  ///< number of steps taken
+};
+
+/// @brief SGD with momentum, Nesterov momentum and weight decay.
+template <Scalar T>
+class Sgd {
+ public:
+  using scalar_type = T;
+
+  /// @pre learning_rate > 0, 0 ≤ momentum < 1, weight_decay ≥ 0.
+  explicit Sgd(SgdSettings<T> settings = {}) : settings_(settings) {
+    constexpr const char* fn = "ember::Sgd";
+    detail::require_positive(settings.learning_rate, fn, "learning_rate");
+    detail::require(std::isfinite(settings.momentum) && settings.momentum >= T(0) && settings.momentum < T(1), fn,
+                    "momentum", settings.momentum, "must be in [0, 1)");
+    detail::require(std::isfinite(settings.weight_decay) && settings.weight_decay >= T(0), fn, "weight_decay",
+                    settings.weight_decay, "must be finite and >= 0");
+    detail::require(!settings.nesterov || settings.momentum > T(0), fn, "nesterov", settings.nesterov,
+                    "Nesterov momentum needs momentum > 0");
+  }
+
+  /// @brief One step: θ ← θ − η b. `params` is updated in place; `gradient` is not modified.
+  /// @pre gradient.size() == params.size()
+  void step(VectorRef<T> params, VectorView<T> gradient) {
+    constexpr const char* fn = "ember::Sgd::step";
+    detail::require_shape(gradient, params.size(), 1, fn, "gradient");
+    g_ = gradient;
+    if (settings_.weight_decay > T(0)) g_ += settings_.weight_decay * params;
+    if (settings_.momentum > T(0)) {
+      if (state_.steps == 0 || state_.velocity.size() != params.size()) {
+        state_.velocity = g_;
+      } else {
+        state_.velocity = settings_.momentum * state_.velocity + g_;
+      }
+      if (settings_.nesterov) {
+        params -= settings_.learning_rate * (g_ + settings_.momentum * state_.velocity);
+      } else {
+        params -= settings_.learning_rate * state_.velocity;
+      }
+    } else {
+      params -= settings_.learning_rate * g_;
+    }
+    ++state_.steps;
+  }
+
+  [[nodiscard]] const SgdSettings<T>& settings() const { return settings_; }
+  /// The learning rate may be changed between steps (schedules).
+  void set_learning_rate(T learning_rate) {
+    detail::require_positive(learning_rate, "ember::Sgd::set_learning_rate", "learning_rate");
+    settings_.learning_rate = learning_rate;
+  }
+  /// State for checkpoints: read it, or assign it back to resume exactly.
+  [[nodiscard]] const SgdState<T>& state() const { return state_; }
+  void set_state(SgdState<T> state) { state_ = std::move(state); }
+
+ private:
+  SgdSettings<T> settings_;
+  SgdState<T> state_;
+  Vector<T> g_;
+};
+
+}  // namespace ember

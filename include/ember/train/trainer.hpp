@@ -1,0 +1,170 @@
+#pragma once
+/// @file
+/// @brief ember::train: the training loop — minibatches, any estimator, any optimizer, progress, NaN guard.
+///
+/// Each iteration draws a minibatch (draw_minibatch), calls `estimator.estimate(energy, batch, rng)`, checks
+/// the loss, the mean energies and the gradient for NaN/Inf, optionally clips the gradient norm, applies
+/// `optimizer.step(energy.params(), gradient)`, checks the new parameters, and reports progress. A non-finite
+/// quantity stops training with ember::numerical_error "iteration 137: the parameter gradient is not finite"
+/// BEFORE the bad update is applied, so the energy keeps its last good parameters. One ember::Philox seeded
+/// from the settings drives minibatches and estimators: a run is reproducible from its seed.
+///
+/// The callback receives an ember::TrainProgress after every `report_every`-th update (and the last); it may
+/// return `bool` (false stops training early) or nothing. The default ember::TerminalProgress prints one
+/// line on stderr, rewritten in place at most every `interval_seconds`.
+///
+/// @code
+/// ember::Adam<double> adam({.learning_rate = 1e-2});
+/// auto summary = ember::train(estimator, energy, adam, data, {.iterations = 2000, .batch_size = 256, .seed = 7});
+/// @endcode
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "ember/core/batch.hpp"
+#include "ember/core/concepts.hpp"
+#include "ember/core/error.hpp"
+#include "ember/core/random.hpp"
+#include "ember/train/clip.hpp"
+#include "ember/train/minibatch.hpp"
+
+namespace ember {
+
+/// Settings of ember::train (aggregate; designated initialisers welcome).
+struct TrainSettings {
+  Index iterations = 1000;    ///< number of optimizer updates, ≥ 0
+  Index batch_size = 128;     ///< minibatch rows, ≥ 1
+  std::uint64_t seed = 0;     ///< seed of the run's ember::Philox
+  double gradient_clip = 0;   ///< > 0: clip the gradient's norm to this value; 0: off
+  Index report_every = 1;     ///< the callback is called every this many iterations (and after the last), ≥ 1
+};
+
+/// What the progress callback sees.
+struct TrainProgress {
+  Index iteration = 0;             ///< updates done so far (1-based after the first update)
+  Index iterations = 0;            ///< total planned
+  double loss = 0;                 ///< the estimator's loss on this iteration's minibatch
+  double positive_energy = 0;      ///< mean energy of the data minibatch
+  double negative_energy = 0;      ///< mean energy of the negatives
+  double gradient_norm = 0;        ///< ‖∇θ‖ before clipping
+  double iterations_per_second = 0;
+  double eta_seconds = 0;          ///< estimated time to finish
+};
+
+/// What ember::train returns.
+struct TrainSummary {
+  Index iterations = 0;                ///< updates applied
+  bool stopped_early = false;          ///< the callback asked to stop
+  double seconds = 0;                  ///< wall time
+  TrainProgress last;                  ///< the last iteration's numbers
+  std::uint64_t generator_position = 0;  ///< position of the run's Philox (to resume: same seed, this position)
+};
+
+/// @brief The default progress callback: one line on stderr, rewritten in place ("\r"), throttled.
+struct TerminalProgress {
+  double interval_seconds = 0.25;  ///< at most one redraw per interval (the last iteration is always drawn)
+  std::FILE* stream = stderr;
+
+  void operator()(const TrainProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool last = p.iteration >= p.iterations;
+    if (!last && drawn_ && std::chrono::duration<double>(now - last_draw_).count() < interval_seconds) return;
+    last_draw_ = now;
+    drawn_ = true;
+    std::fprintf(stream, "\r[ember] iteration %lld/%lld  loss % .4e  E+ % .4e  E- % .4e  %.1f it/s  ETA %.0fs   ",
+                 static_cast<long long>(p.iteration), static_cast<long long>(p.iterations), p.loss, p.positive_energy,
+                 p.negative_energy, p.iterations_per_second, p.eta_seconds);
+    if (last) std::fputc('\n', stream);
+    std::fflush(stream);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_draw_{};
+  bool drawn_ = false;
+};
+
+/// A progress callback that prints nothing.
+struct SilentProgress {
+  void operator()(const TrainProgress&) const {}
+};
+
+/// @brief Trains `energy` in place.
+/// @param estimator any estimator with `estimate(energy, batch, rng)` returning a result with `loss`,
+///        `gradient`, `positive_energy`, `negative_energy` (every ember::divergence estimator)
+/// @param energy    an ember::ParametricEnergy; its params() are updated
+/// @param optimizer anything with `step(VectorRef<T> params, VectorView<T> gradient)` (ember::Sgd, ember::Adam)
+/// @param data      the N × d data set (checked once for NaN/Inf; not modified)
+/// @throws ember::invalid_argument on bad settings or data; ember::numerical_error naming the iteration and
+///         the quantity when the loss, an energy, the gradient or the updated parameters are not finite (the
+///         parameters are then those before the failed iteration).
+template <class Estimator, class E, class Optimizer, class Callback = TerminalProgress>
+TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
+                   BatchView<typename E::scalar_type> data, TrainSettings settings, Callback&& callback = {}) {
+  static_assert(ParametricEnergy<E>, "ember::train: the energy must model ember::ParametricEnergy.");
+  using T = typename E::scalar_type;
+  constexpr const char* fn = "ember::train";
+  detail::require(settings.iterations >= 0, fn, "iterations", settings.iterations, "must be >= 0");
+  detail::require(settings.batch_size >= 1, fn, "batch_size", settings.batch_size, "must be >= 1");
+  detail::require(settings.report_every >= 1, fn, "report_every", settings.report_every, "must be >= 1");
+  detail::require(std::isfinite(settings.gradient_clip) && settings.gradient_clip >= 0, fn, "gradient_clip",
+                  settings.gradient_clip, "must be finite and >= 0 (0 disables clipping)");
+  detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
+  detail::require_all_finite(energy.params(), fn, "energy.params()");
+
+  Philox rng(settings.seed);
+  Batch<T> batch(settings.batch_size, data.cols());
+  Vector<T> saved;
+  TrainSummary summary;
+  const auto start = std::chrono::steady_clock::now();
+  for (Index it = 1; it <= settings.iterations; ++it) {
+    const std::string where = "iteration " + std::to_string(it) + ": ";
+    auto fail = [&](const std::string& what) { throw numerical_error(where + what); };
+    draw_minibatch<T>(data, batch, rng);
+    auto result = [&] {
+      try {
+        return estimator.estimate(std::as_const(energy), BatchView<T>(batch), rng);
+      } catch (const numerical_error& error) {
+        throw numerical_error(where + error.what());
+      }
+    }();
+    if (!std::isfinite(static_cast<double>(result.loss))) fail("the loss is not finite");
+    if (!std::isfinite(static_cast<double>(result.positive_energy))) fail("the energy of the data is not finite");
+    if (!std::isfinite(static_cast<double>(result.negative_energy))) fail("the energy of the negatives is not finite");
+    if (!result.gradient.allFinite()) fail("the parameter gradient is not finite");
+    const double norm = static_cast<double>(result.gradient.norm());
+    if (settings.gradient_clip > 0) clip_gradient_norm<T>(result.gradient, static_cast<T>(settings.gradient_clip));
+    saved = energy.params();
+    optimizer.step(energy.params(), result.gradient);
+    if (!energy.params().allFinite()) {
+      energy.params() = saved;
+      fail("the parameters after the update are not finite");
+    }
+    summary.iterations = it;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    TrainProgress& p = summary.last;
+    p = {it, settings.iterations, static_cast<double>(result.loss), static_cast<double>(result.positive_energy),
+         static_cast<double>(result.negative_energy), norm,
+         elapsed > 0 ? static_cast<double>(it) / elapsed : 0.0,
+         elapsed > 0 ? elapsed / static_cast<double>(it) * static_cast<double>(settings.iterations - it) : 0.0};
+    if (it % settings.report_every == 0 || it == settings.iterations) {
+      if constexpr (std::is_convertible_v<decltype(callback(std::as_const(p))), bool>) {
+        if (!callback(std::as_const(p))) {
+          summary.stopped_early = true;
+          break;
+        }
+      } else {
+        callback(std::as_const(p));
+      }
+    }
+  }
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.generator_position = rng.position();
+  return summary;
+}
+
+}  // namespace ember
