@@ -92,11 +92,17 @@ class Blas {
 /// of a call and throws ember::numerical_error (the third tier of errors, without device exceptions).
 class NumericsFlag {
  public:
-  NumericsFlag() : count_(1) { count_.set_zero(); }
-  [[nodiscard]] unsigned int* device() { return count_.data(); }
-  void reset() { count_.set_zero(); }
-  /// Throws ember::numerical_error "function: quantity is not finite in k chain(s)" if any kernel flagged one.
+  /// The device counter, allocated (and zeroed) on first use: constructing a sampler touches no device.
+  [[nodiscard]] unsigned int* device() {
+    if (count_.size() == 0) {
+      count_.resize(1);
+      count_.set_zero();
+    }
+    return count_.data();
+  }
+  /// Throws ember::numerical_error "function: quantity is not finite in k value(s)" if any kernel flagged one.
   void throw_if_set(const char* function, const char* quantity) {
+    if (count_.size() == 0) return;
     unsigned int host = 0;
     check(cudaMemcpy(&host, count_.data(), sizeof host, cudaMemcpyDeviceToHost), "cudaMemcpy (numerics flag)");
     if (host == 0) return;
