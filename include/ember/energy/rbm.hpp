@@ -1,0 +1,348 @@
+#pragma once
+/// @file
+/// @brief Restricted Boltzmann machines as energies over their visible units: the free energy F(v).
+///
+/// Bernoulli–Bernoulli: F(v) = −bᵀv − Σⱼ softplus(cⱼ + Wⱼᵀv), v ∈ {0, 1}ᵈ.
+/// Gaussian–Bernoulli (unit variance): F(v) = ½‖v − b‖² − Σⱼ softplus(cⱼ + Wⱼᵀv), v ∈ ℝᵈ.
+/// Both come from the joint energy E(v, h) = −bᵀv − cᵀh − vᵀWh (Bernoulli visible) or
+/// ½‖v − b‖² − cᵀh − vᵀWh (Gaussian visible) with h ∈ {0, 1}ʰ summed out, so F is an ordinary
+/// ember::ParametricEnergy: every estimator applies, and block Gibbs (mcmc/gibbs.hpp) is its natural kernel.
+///
+/// Parameter layout (flat and contiguous): θ = [W | b | c] where W is the d × h weight matrix stored
+/// column-major, so column j is hidden unit j's weight vector Wⱼ (d entries), followed by the d visible
+/// biases b and the h hidden biases c. With the N × d batch layout of core/batch.hpp the hidden inputs
+/// are the plain GEMM A = V W + 1cᵀ (N × h), the visible inputs H Wᵀ + 1bᵀ, and the weight gradient is
+/// Vᵀ S (d × h): every product runs on contiguous memory and writes straight into θ's W block.
+///
+/// @code
+/// auto rbm = ember::BernoulliRbm<float>::random(16, 8, rng);   // 16 visible, 8 hidden, W ~ N(0, 0.01²)
+/// rbm.energy(v, f);                                             // f(i) = F(v_i)
+/// @endcode
+
+#include <xsimd/xsimd.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <string>
+
+#include "ember/core/batch.hpp"
+#include "ember/core/concepts.hpp"
+#include "ember/core/error.hpp"
+
+namespace ember {
+
+/// The kind of an RBM's visible units (its hidden units are always Bernoulli).
+enum class VisibleUnits {
+  bernoulli,  ///< v ∈ {0, 1}ᵈ, p(v | h) = σ(b + W h)
+  gaussian    ///< v ∈ ℝᵈ, p(v | h) = N(b + W h, I) (unit variance)
+};
+
+namespace detail {
+
+/// Numerically stable scalar σ(x) = 1 / (1 + e^{−x}): e^{−x} → ∞ gives exactly 0, never NaN.
+template <class T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
+
+/// Numerically stable scalar softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^{−|x|}).
+template <class T>
+inline T softplus(T x) {
+  return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
+}
+
+/// In place σ over `count` contiguous entries: xsimd over whole registers, the scalar definition on the tail.
+template <class T>
+void sigmoid_inplace(T* data, std::size_t count) {
+  using batch = xsimd::batch<T>;
+  const batch one(T(1));
+  std::size_t i = 0;
+  for (; i + batch::size <= count; i += batch::size)
+    (one / (one + xsimd::exp(-batch::load_unaligned(data + i)))).store_unaligned(data + i);
+  for (; i < count; ++i) data[i] = sigmoid(data[i]);
+}
+
+/// In place softplus over `count` contiguous entries (xsimd body, scalar tail).
+template <class T>
+void softplus_inplace(T* data, std::size_t count) {
+  using batch = xsimd::batch<T>;
+  const batch zero(T(0));
+  std::size_t i = 0;
+  for (; i + batch::size <= count; i += batch::size) {
+    const batch x = batch::load_unaligned(data + i);
+    (xsimd::max(x, zero) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)))).store_unaligned(data + i);
+  }
+  for (; i < count; ++i) data[i] = softplus(data[i]);
+}
+
+/// Reusable per-thread buffers for the RBM's const evaluations: no allocation once warm, and safe when
+/// several threads evaluate the same RBM on different row blocks.
+template <class T>
+struct RbmWorkspace {
+  Batch<T> input;      // N × h hidden inputs A
+  Batch<T> other;      // N × h second buffer (σ(A), or U W)
+  Vector<T> weighted;  // length-N or length-d scratch
+};
+
+template <class T>
+RbmWorkspace<T>& rbm_workspace() {
+  thread_local RbmWorkspace<T> workspace;
+  return workspace;
+}
+
+}  // namespace detail
+
+/// @brief A restricted Boltzmann machine with d visible and h hidden units, seen as its free energy F(v).
+///
+/// Models ember::ParametricEnergy (and ember::RbmEnergy). Evaluation functions are const and thread-safe.
+/// @tparam T       float or double
+/// @tparam Visible the kind of visible units (VisibleUnits::bernoulli or VisibleUnits::gaussian)
+template <Scalar T, VisibleUnits Visible = VisibleUnits::bernoulli>
+class Rbm {
+ public:
+  using scalar_type = T;
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+  static constexpr VisibleUnits visible_units = Visible;
+
+  /// @brief All parameters zero. @pre n_visible ≥ 1, n_hidden ≥ 1.
+  Rbm(Index n_visible, Index n_hidden) : d_(n_visible), h_(n_hidden) {
+    detail::require(n_visible >= 1, "ember::Rbm", "n_visible", n_visible, "must be >= 1");
+    detail::require(n_hidden >= 1, "ember::Rbm", "n_hidden", n_hidden, "must be >= 1");
+    params_ = Vector<T>::Zero(d_ * h_ + d_ + h_);
+  }
+
+  /// @brief Weights W ~ N(0, weight_std²) from one draw of `rng`, biases zero (Hinton's practical guide).
+  /// @pre weight_std ≥ 0 and finite.
+  template <class G>
+  static Rbm random(Index n_visible, Index n_hidden, G& rng, T weight_std = T(0.01)) {
+    static_assert(Generator<G>, "ember::Rbm::random: the generator must model ember::Generator (for example ember::Philox).");
+    detail::require(std::isfinite(weight_std) && weight_std >= T(0), "ember::Rbm::random", "weight_std", weight_std,
+                    "must be finite and >= 0");
+    Rbm rbm(n_visible, n_hidden);
+    Batch<T> w(n_visible, n_hidden);
+    rng.draw().template normal<T>(w, 0);
+    rbm.weights() = weight_std * w;
+    return rbm;
+  }
+
+  [[nodiscard]] Index dim() const { return d_; }
+  [[nodiscard]] Index n_visible() const { return d_; }
+  [[nodiscard]] Index n_hidden() const { return h_; }
+  [[nodiscard]] Index num_params() const { return params_.size(); }
+  Vector<T>& params() { return params_; }
+  const Vector<T>& params() const { return params_; }
+
+  /// W, d × h (column j = hidden unit j's weights), a view into params().
+  Eigen::Map<Matrix> weights() { return Eigen::Map<Matrix>(params_.data(), d_, h_); }
+  Eigen::Map<const Matrix> weights() const { return Eigen::Map<const Matrix>(params_.data(), d_, h_); }
+  /// b, the d visible biases (a view into params()).
+  auto visible_bias() { return params_.segment(d_ * h_, d_); }
+  auto visible_bias() const { return params_.segment(d_ * h_, d_); }
+  /// c, the h hidden biases (a view into params()).
+  auto hidden_bias() { return params_.segment(d_ * h_ + d_, h_); }
+  auto hidden_bias() const { return params_.segment(d_ * h_ + d_, h_); }
+
+  /// @brief a = V W + 1cᵀ: the N × h hidden inputs (logits of p(h = 1 | v)).
+  void hidden_input(BatchView<T> v, BatchRef<T> a) const {
+    constexpr const char* fn = "ember::Rbm::hidden_input";
+    check(v, v.rows(), fn);
+    detail::require_shape(a, v.rows(), h_, fn, "a");
+    a.noalias() = v * weights();
+    a.rowwise() += hidden_bias().transpose();
+  }
+
+  /// @brief p(h = 1 | v) = σ(V W + 1cᵀ), N × h.
+  void hidden_probabilities(BatchView<T> v, BatchRef<T> p) const {
+    hidden_input(v, p);
+    for (Index j = 0; j < h_; ++j) detail::sigmoid_inplace(p.col(j).data(), static_cast<std::size_t>(p.rows()));
+  }
+
+  /// @brief H Wᵀ + 1bᵀ: the N × d visible inputs (logits for Bernoulli visible units, means for Gaussian).
+  void visible_input(BatchView<T> h, BatchRef<T> a) const {
+    constexpr const char* fn = "ember::Rbm::visible_input";
+    detail::require(h.rows() > 0, fn, "h", detail::shape_of(h.rows(), h.cols()), "the batch is empty");
+    detail::require_shape(h, h.rows(), h_, fn, "h");
+    detail::require_shape(a, h.rows(), d_, fn, "a");
+    a.noalias() = h * weights().transpose();
+    a.rowwise() += visible_bias().transpose();
+  }
+
+  /// @brief E[v | h]: σ(H Wᵀ + 1bᵀ) for Bernoulli visible units, H Wᵀ + 1bᵀ for Gaussian ones (N × d).
+  void visible_mean(BatchView<T> h, BatchRef<T> m) const {
+    visible_input(h, m);
+    if constexpr (Visible == VisibleUnits::bernoulli)
+      for (Index k = 0; k < d_; ++k) detail::sigmoid_inplace(m.col(k).data(), static_cast<std::size_t>(m.rows()));
+  }
+
+  /// @brief e(i) = E(vᵢ, hᵢ), the joint energy of visible and hidden states (row i of v and of h).
+  void joint_energy(BatchView<T> v, BatchView<T> h, VectorRef<T> e) const {
+    constexpr const char* fn = "ember::Rbm::joint_energy";
+    check(v, e.size(), fn);
+    detail::require_shape(h, v.rows(), h_, fn, "h");
+    const Batch<T> vw = v * weights();
+    e = -(vw.cwiseProduct(h).rowwise().sum()) - h * hidden_bias();
+    if constexpr (Visible == VisibleUnits::bernoulli) {
+      e.noalias() -= v * visible_bias();
+    } else {
+      e += T(0.5) * (v.rowwise() - visible_bias().transpose()).rowwise().squaredNorm();
+    }
+  }
+
+  /// @brief e(i) = F(vᵢ).
+  void energy(BatchView<T> x, VectorRef<T> e) const {
+    check(x, e.size(), "ember::Rbm::energy");
+    auto& ws = detail::rbm_workspace<T>();
+    ws.input.resize(x.rows(), h_);
+    ws.input.noalias() = x * weights();
+    ws.input.rowwise() += hidden_bias().transpose();
+    detail::softplus_inplace(ws.input.data(), static_cast<std::size_t>(ws.input.size()));
+    visible_term(x, e);
+    e.noalias() -= ws.input.rowwise().sum();
+  }
+
+  /// @brief Also g(i, :) = ∇ᵥF(vᵢ) = −b − W σ(aᵢ) (Bernoulli) or vᵢ − b − W σ(aᵢ) (Gaussian).
+  void energy_and_gradient(BatchView<T> x, VectorRef<T> e, BatchRef<T> g) const {
+    constexpr const char* fn = "ember::Rbm::energy_and_gradient";
+    check(x, e.size(), fn);
+    detail::require_shape(g, x.rows(), d_, fn, "g");
+    auto& ws = detail::rbm_workspace<T>();
+    const auto size = static_cast<std::size_t>(x.rows() * h_);
+    ws.input.resize(x.rows(), h_);
+    ws.input.noalias() = x * weights();
+    ws.input.rowwise() += hidden_bias().transpose();
+    ws.other = ws.input;
+    detail::softplus_inplace(ws.input.data(), size);
+    detail::sigmoid_inplace(ws.other.data(), size);
+    visible_term(x, e);
+    e.noalias() -= ws.input.rowwise().sum();
+    if constexpr (Visible == VisibleUnits::bernoulli) {
+      g.rowwise() = -visible_bias().transpose();
+    } else {
+      g = x.rowwise() - visible_bias().transpose();
+    }
+    g.noalias() -= ws.other * weights().transpose();
+  }
+
+  /// @brief g += ∇θ Σᵢ wᵢ F(vᵢ): W part −Vᵀ diag(w) S, b part −Vᵀw (Bernoulli) or −(V − 1bᵀ)ᵀw
+  /// (Gaussian), c part −Sᵀw, with S = σ(V W + 1cᵀ).
+  void accumulate_param_gradient(BatchView<T> x, VectorView<T> w, VectorRef<T> g) const {
+    constexpr const char* fn = "ember::Rbm::accumulate_param_gradient";
+    check(x, w.size(), fn);
+    detail::require_shape(g, num_params(), 1, fn, "g");
+    auto& ws = detail::rbm_workspace<T>();
+    ws.input.resize(x.rows(), h_);
+    ws.input.noalias() = x * weights();
+    ws.input.rowwise() += hidden_bias().transpose();
+    for (Index j = 0; j < h_; ++j) {  // fused σ and the per-point weight, column by column
+      T* column = ws.input.col(j).data();
+      detail::sigmoid_inplace(column, static_cast<std::size_t>(x.rows()));
+      ws.input.col(j).array() *= w.array();
+    }
+    Eigen::Map<Matrix> gw(g.data(), d_, h_);
+    gw.noalias() -= x.transpose() * ws.input;
+    g.segment(d_ * h_, d_).noalias() -= x.transpose() * w;
+    if constexpr (Visible == VisibleUnits::gaussian) g.segment(d_ * h_, d_) += w.sum() * visible_bias();
+    g.segment(d_ * h_ + d_, h_).noalias() -= ws.input.colwise().sum().transpose();
+  }
+
+  /// @brief g += ∇θ Σᵢ ⟨∇ᵥF(vᵢ), uᵢ⟩. With S = σ(A), S' = S ∘ (1 − S), R = U W and Q = R ∘ S':
+  /// W part −(Uᵀ S + Vᵀ Q), b part −Uᵀ1, c part −Qᵀ1 (the same for both kinds of visible units).
+  void accumulate_mixed_gradient(BatchView<T> x, BatchView<T> u, VectorRef<T> g) const {
+    constexpr const char* fn = "ember::Rbm::accumulate_mixed_gradient";
+    check(x, x.rows(), fn);
+    detail::require_shape(u, x.rows(), d_, fn, "u");
+    detail::require_shape(g, num_params(), 1, fn, "g");
+    auto& ws = detail::rbm_workspace<T>();
+    ws.input.resize(x.rows(), h_);
+    ws.input.noalias() = x * weights();
+    ws.input.rowwise() += hidden_bias().transpose();
+    detail::sigmoid_inplace(ws.input.data(), static_cast<std::size_t>(ws.input.size()));
+    ws.other.resize(x.rows(), h_);
+    ws.other.noalias() = u * weights();
+    ws.other.array() *= ws.input.array() * (T(1) - ws.input.array());
+    Eigen::Map<Matrix> gw(g.data(), d_, h_);
+    gw.noalias() -= u.transpose() * ws.input;
+    gw.noalias() -= x.transpose() * ws.other;
+    g.segment(d_ * h_, d_) -= u.colwise().sum().transpose();
+    g.segment(d_ * h_ + d_, h_) -= ws.other.colwise().sum().transpose();
+  }
+
+  /// @brief Adds the sparsity regulariser's gradient for the data batch v into g (Hinton 2010, §11).
+  ///
+  /// With q̂ⱼ = (1/N) Σᵢ σ(aᵢⱼ) the batch's mean activation of hidden unit j, target ρ and strength λ,
+  /// the penalty λ Σⱼ CE(ρ ‖ q̂ⱼ) is given the gradient dⱼ = λ (q̂ⱼ − ρ) with respect to unit j's total
+  /// input, applied to its bias and its incoming weights:
+  /// g_c(j) += dⱼ and g_W(k, j) += dⱼ · v̄ₖ, with v̄ = (1/N) Σᵢ vᵢ. Descending g pushes q̂ toward ρ.
+  /// @pre 0 < target < 1, strength ≥ 0.
+  void accumulate_sparsity_gradient(BatchView<T> v, T target, T strength, VectorRef<T> g) const {
+    constexpr const char* fn = "ember::Rbm::accumulate_sparsity_gradient";
+    check(v, v.rows(), fn);
+    detail::require(std::isfinite(target) && target > T(0) && target < T(1), fn, "target", target,
+                    "must lie in (0, 1)");
+    detail::require(std::isfinite(strength) && strength >= T(0), fn, "strength", strength, "must be finite and >= 0");
+    detail::require_shape(g, num_params(), 1, fn, "g");
+    auto& ws = detail::rbm_workspace<T>();
+    ws.input.resize(v.rows(), h_);
+    ws.input.noalias() = v * weights();
+    ws.input.rowwise() += hidden_bias().transpose();
+    detail::sigmoid_inplace(ws.input.data(), static_cast<std::size_t>(ws.input.size()));
+    const T inv_n = T(1) / static_cast<T>(v.rows());
+    const Vector<T> d = strength * ((inv_n * ws.input.colwise().sum().transpose()).array() - target).matrix();
+    const Vector<T> v_mean = inv_n * v.colwise().sum().transpose();
+    Eigen::Map<Matrix> gw(g.data(), d_, h_);
+    gw.noalias() += v_mean * d.transpose();
+    g.segment(d_ * h_ + d_, h_) += d;
+  }
+
+ private:
+  // e = −V b (Bernoulli) or ½‖V − 1bᵀ‖² row by row (Gaussian).
+  void visible_term(BatchView<T> x, VectorRef<T> e) const {
+    if constexpr (Visible == VisibleUnits::bernoulli) {
+      e.noalias() = -(x * visible_bias());
+    } else {
+      e = T(0.5) * (x.rowwise() - visible_bias().transpose()).rowwise().squaredNorm();
+    }
+  }
+  void check(BatchView<T> x, Index n, const char* fn) const {
+    detail::require(x.rows() > 0, fn, "x", detail::shape_of(x.rows(), x.cols()), "the batch is empty");
+    detail::require_shape(x, x.rows(), d_, fn, "x");
+    detail::require(n == x.rows(), fn, "the per-point vector's size", n,
+                    "must equal the number of points " + std::to_string(x.rows()));
+  }
+
+  Index d_;
+  Index h_;
+  Vector<T> params_;
+};
+
+/// Bernoulli–Bernoulli RBM: F(v) = −bᵀv − Σⱼ softplus(cⱼ + Wⱼᵀv).
+template <Scalar T>
+using BernoulliRbm = Rbm<T, VisibleUnits::bernoulli>;
+
+/// Gaussian–Bernoulli RBM with unit-variance visible units: F(v) = ½‖v − b‖² − Σⱼ softplus(cⱼ + Wⱼᵀv).
+template <Scalar T>
+using GaussianBernoulliRbm = Rbm<T, VisibleUnits::gaussian>;
+
+/// @brief What block Gibbs and the RBM metrics need: a parametric free energy with both conditionals.
+///
+/// - `E::visible_units`: the kind of visible units; `n_visible()`, `n_hidden()`;
+/// - `hidden_input(v, a)`: a = V W + 1cᵀ; `visible_input(h, a)`: a = H Wᵀ + 1bᵀ;
+/// - `weights()`, `visible_bias()`, `hidden_bias()`: views of W (d × h), b and c.
+template <class E>
+concept RbmEnergy = ParametricEnergy<E> &&
+                    requires(const E& rbm, BatchView<typename E::scalar_type> x, BatchRef<typename E::scalar_type> a) {
+                      { E::visible_units } -> std::convertible_to<VisibleUnits>;
+                      { rbm.n_visible() } -> std::convertible_to<Index>;
+                      { rbm.n_hidden() } -> std::convertible_to<Index>;
+                      rbm.hidden_input(x, a);
+                      rbm.visible_input(x, a);
+                      rbm.weights();
+                      rbm.visible_bias();
+                      rbm.hidden_bias();
+                    };
+
+}  // namespace ember

@@ -1,0 +1,161 @@
+// Tests include/ember/mcmc/gibbs.hpp (all RBM tests live in tests/rbm/).
+#include "ember/mcmc/gibbs.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "ember/core/random.hpp"
+#include "ember/energy/rbm.hpp"
+#include "support/statistics.hpp"
+
+using ember::Batch;
+using ember::BlockGibbs;
+using ember::Index;
+using ember::Vector;
+
+static_assert(ember::Kernel<BlockGibbs<float>, ember::BernoulliRbm<float>, ember::Philox>);
+static_assert(ember::Kernel<BlockGibbs<double>, ember::GaussianBernoulliRbm<double>, ember::Philox>);
+static_assert(ember::RbmEnergy<ember::BernoulliRbm<float>>);
+
+namespace {
+
+template <class R>
+R test_rbm(Index d, Index h, std::uint64_t seed) {
+  ember::Philox rng(seed);
+  R rbm = R::random(d, h, rng, typename R::scalar_type(0.8));
+  Batch<typename R::scalar_type> biases(d + h, 1);
+  rng.normal(biases);
+  rbm.visible_bias() = typename R::scalar_type(0.5) * biases.col(0).head(d);
+  rbm.hidden_bias() = typename R::scalar_type(0.5) * biases.col(0).tail(h);
+  return rbm;
+}
+
+// Upper α quantile of χ² with k degrees of freedom (Wilson–Hilferty; accurate to < 1% for k ≥ 5).
+double chi2_critical(double k, double z_alpha) {
+  const double a = 2.0 / (9.0 * k);
+  return k * std::pow(1.0 - a + z_alpha * std::sqrt(a), 3);
+}
+constexpr double z_alpha_1e3 = 3.0902;  // standard normal upper 10⁻³ quantile
+
+double chi2(const std::vector<double>& counts, const std::vector<double>& probabilities, double n) {
+  double stat = 0;
+  for (std::size_t s = 0; s < counts.size(); ++s) {
+    const double expected = n * probabilities[s];
+    REQUIRE(expected >= 5);  // the χ² approximation holds
+    stat += (counts[s] - expected) * (counts[s] - expected) / expected;
+  }
+  return stat;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("BlockGibbs: (v, h) of independent chains follows the exact joint (chi-squared over 2^7 states)",
+                   "[gibbs]", float, double) {
+  constexpr Index d = 4, h = 3, states = Index{1} << (d + h);
+  const auto rbm = test_rbm<ember::BernoulliRbm<TestType>>(d, h, 7);
+  const auto ref = test_rbm<ember::BernoulliRbm<double>>(d, h, 7);
+  // Exact joint p(v, h) ∝ exp(−E(v, h)); state index s = v bits | h bits << d.
+  std::vector<double> p(states);
+  double z = 0;
+  for (Index s = 0; s < states; ++s) {
+    Batch<double> v(1, d), hid(1, h);
+    for (Index k = 0; k < d; ++k) v(0, k) = static_cast<double>((s >> k) & 1);
+    for (Index j = 0; j < h; ++j) hid(0, j) = static_cast<double>((s >> (d + j)) & 1);
+    Vector<double> e(1);
+    ref.joint_energy(v, hid, e);
+    p[static_cast<std::size_t>(s)] = std::exp(-e(0));
+    z += p[static_cast<std::size_t>(s)];
+  }
+  for (double& q : p) q /= z;
+
+  constexpr Index chains = 40000;
+  ember::Philox rng(2024);
+  Batch<TestType> v = Batch<TestType>::Zero(chains, d);  // every chain starts in the same state
+  Batch<TestType> hid(chains, h);
+  BlockGibbs<TestType> gibbs;
+  gibbs.run(rbm, v, rng, 25);
+  gibbs.sample_hidden(rbm, v, hid, rng);
+  std::vector<double> counts(states, 0.0);
+  for (Index i = 0; i < chains; ++i) {
+    Index s = 0;
+    for (Index k = 0; k < d; ++k) s |= static_cast<Index>(v(i, k) > TestType(0.5)) << k;
+    for (Index j = 0; j < h; ++j) s |= static_cast<Index>(hid(i, j) > TestType(0.5)) << (d + j);
+    counts[static_cast<std::size_t>(s)] += 1;
+  }
+  const double stat = chi2(counts, p, chains);
+  INFO("chi2 = " << stat << " with " << states - 1 << " degrees of freedom");
+  CHECK(stat < chi2_critical(static_cast<double>(states - 1), z_alpha_1e3));
+}
+
+TEST_CASE("BlockGibbs: Gaussian-Bernoulli chains match the exact hidden marginal and visible mean", "[gibbs]") {
+  constexpr Index d = 3, h = 3;
+  const auto rbm = test_rbm<ember::GaussianBernoulliRbm<double>>(d, h, 8);
+  const Eigen::MatrixXd w = rbm.weights();
+  const Eigen::VectorXd b = rbm.visible_bias(), c = rbm.hidden_bias();
+  // p(h) ∝ exp(cᵀh + ½‖b + W h‖²); E[v] = Σ_h p(h) (b + W h).
+  std::vector<double> p(1 << h);
+  Eigen::VectorXd mean = Eigen::VectorXd::Zero(d);
+  double z = 0;
+  for (Index s = 0; s < (1 << h); ++s) {
+    Eigen::VectorXd hv(h);
+    for (Index j = 0; j < h; ++j) hv(j) = static_cast<double>((s >> j) & 1);
+    const Eigen::VectorXd m = b + w * hv;
+    p[static_cast<std::size_t>(s)] = std::exp(c.dot(hv) + 0.5 * m.squaredNorm());
+    z += p[static_cast<std::size_t>(s)];
+    mean += p[static_cast<std::size_t>(s)] * m;
+  }
+  for (double& q : p) q /= z;
+  mean /= z;
+
+  constexpr Index chains = 20000;
+  ember::Philox rng(99);
+  Batch<double> v = Batch<double>::Zero(chains, d);
+  Batch<double> hid(chains, h);
+  BlockGibbs<double> gibbs;
+  gibbs.run(rbm, v, rng, 40);
+  gibbs.sample_hidden(rbm, v, hid, rng);
+  std::vector<double> counts(1 << h, 0.0);
+  for (Index i = 0; i < chains; ++i) {
+    Index s = 0;
+    for (Index j = 0; j < h; ++j) s |= static_cast<Index>(hid(i, j) > 0.5) << j;
+    counts[static_cast<std::size_t>(s)] += 1;
+  }
+  const double stat = chi2(counts, p, chains);
+  INFO("chi2 = " << stat);
+  CHECK(stat < chi2_critical(static_cast<double>((1 << h) - 1), z_alpha_1e3));
+  const Eigen::VectorXd sample_mean = v.colwise().mean().transpose();
+  for (Index k = 0; k < d; ++k) {
+    const double sd = std::sqrt((v.col(k).array() - sample_mean(k)).square().sum() / (chains - 1));
+    CHECK(std::abs(sample_mean(k) - mean(k)) < ember::test::z_bound * sd / std::sqrt(double(chains)));
+  }
+}
+
+TEST_CASE("BlockGibbs: a chain's path depends only on the seed, the draw and its index", "[gibbs]") {
+  const auto rbm = test_rbm<ember::BernoulliRbm<float>>(6, 5, 3);
+  Batch<float> small = Batch<float>::Zero(7, 6), large = Batch<float>::Zero(50, 6);
+  ember::Philox rng_small(5), rng_large(5);
+  BlockGibbs<float> a, b;
+  a.run(rbm, small, rng_small, 4);
+  b.run(rbm, large, rng_large, 4);
+  CHECK(small == large.topRows(7));
+  CHECK(rng_small.position() == 8);  // one draw per half-step
+  // Every visible unit stays binary, and the chains did move.
+  CHECK(((large.array() == 0.f) || (large.array() == 1.f)).all());
+  CHECK(large.sum() > 0);
+  CHECK(a.hidden().rows() == 7);
+}
+
+TEST_CASE("BlockGibbs: bad arguments are reported", "[gibbs][errors]") {
+  using Catch::Matchers::Contains;
+  const ember::BernoulliRbm<double> rbm(3, 2);
+  ember::Philox rng(1);
+  BlockGibbs<double> gibbs;
+  Batch<double> v = Batch<double>::Zero(4, 3);
+  CHECK_THROWS_WITH(gibbs.run(rbm, v, rng, -1), Contains("ember::BlockGibbs::run") && Contains("steps = -1"));
+  Batch<double> h(4, 3);
+  CHECK_THROWS_WITH(gibbs.sample_hidden(rbm, v, h, rng), Contains("h = 4 x 3") && Contains("expected 4 x 2"));
+  Batch<double> wrong = Batch<double>::Zero(4, 5);
+  CHECK_THROWS_WITH(gibbs.step(rbm, wrong, rng), Contains("x = 4 x 5"));
+}
