@@ -1,0 +1,119 @@
+#include "ember/divergence/dcd.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "divergence/gaussian_oracle.hpp"
+#include "ember/mcmc/gaussian_posterior.hpp"
+#include "ember/mcmc/langevin.hpp"
+#include "ember/train/adam.hpp"
+#include "ember/train/ema.hpp"
+#include "ember/train/trainer.hpp"
+
+using ember::Batch;
+using ember::DiffusionNoise;
+using ember::Index;
+using ember::Vector;
+using namespace ember::test;
+
+namespace {
+// ∇θ[KL(p_d ‖ p_θ) − KL(q∘p_d ‖ q∘p_θ)] for q(x̃ | x) = N(a x, s² I), by central differences of the closed form.
+Vector<double> dcd_gradient(const ember::GaussianEnergy<double>& model, const Vector<double>& m, const Matrix& c,
+                            double a, double s) {
+  const Matrix noise = s * s * Matrix::Identity(m.size(), m.size());
+  return fd_gradient(model, [&](const ember::GaussianEnergy<double>& e) {
+    return kl(m, c, e.mean(), e.covariance()) -
+           kl(a * m, a * a * c + noise, a * e.mean(), a * a * e.covariance() + noise);
+  });
+}
+}  // namespace
+
+TEST_CASE("DCD with the exact posterior: mean gradient = grad of KL(p_d|p) - KL(q p_d|q p)", "[dcd][oracle]") {
+  const Index d = 2;
+  const Vector<double> m = (Vector<double>(d) << 0.5, -1.0).finished();
+  const Matrix c = random_spd(d, 11);
+  const auto model = ember::GaussianEnergy<double>::from_mean_precision(
+      (Vector<double>(d) << -0.2, 0.3).finished(), random_spd(d, 12, 0.8));
+  for (auto noise : {DiffusionNoise::variance_exploding, DiffusionNoise::variance_preserving}) {
+    const double level = noise == DiffusionNoise::variance_exploding ? 0.7 : 0.6;
+    const double a = noise == DiffusionNoise::variance_exploding ? 1.0 : std::sqrt(1 - level * level);
+    INFO((noise == DiffusionNoise::variance_exploding ? "VE" : "VP"));
+    ember::DiffusionContrastiveDivergence dcd(ember::GaussianPosterior<double>{},
+                                              {.noise = noise, .noise_min = level, .noise_max = level, .steps = 1});
+    ember::Philox rng(5);
+    std::vector<Vector<double>> gradients;
+    for (int b = 0; b < 400; ++b) {
+      const Batch<double> data = sample_gaussian(m, c, 256, rng);
+      gradients.push_back(dcd.estimate(model, data, rng).gradient);
+    }
+    check_within_error(mean_and_error(gradients), dcd_gradient(model, m, c, a, level));
+  }
+}
+
+TEST_CASE("DCD: per-example levels from a range are what the estimator uses", "[dcd]") {
+  const auto model = ember::GaussianEnergy<double>::standard(2);
+  ember::DiffusionContrastiveDivergence dcd(ember::GaussianPosterior<double>{},
+                                            {.noise = DiffusionNoise::variance_preserving, .noise_min = 0.2,
+                                             .noise_max = 0.8});
+  ember::Philox rng(3);
+  const Batch<double> data = Batch<double>::Zero(4000, 2);
+  const auto result = dcd.estimate(model, data, rng);
+  // data = 0 so x̃ = s ε with s ~ U(0.2, 0.8): E‖x̃‖²/2 = E[s²] = (0.8³ − 0.2³)/(3·0.6) = 0.28 per point.
+  const double mean_sq = 0.5 * dcd.noisy().rowwise().squaredNorm().mean();
+  CHECK(std::abs(mean_sq - 0.28) < z_bound * 0.28 * std::sqrt(2.5 / 4000.0));
+  CHECK(result.positive_energy == 0.0);
+  CHECK(std::isfinite(result.loss));
+}
+
+TEST_CASE("DCD with Langevin as the posterior sampler runs and reports NaN-free diagnostics", "[dcd]") {
+  auto model = ember::GaussianEnergy<float>::standard(3);
+  ember::DiffusionContrastiveDivergence dcd(ember::Langevin<float>({.step_size = 0.01f}),
+                                            {.noise_min = 0.3f, .noise_max = 0.3f, .steps = 5});
+  ember::Philox rng(2);
+  const Batch<float> data = Batch<float>::Ones(64, 3);
+  const auto result = dcd.estimate(model, data, rng);
+  CHECK(result.gradient.allFinite());
+  CHECK(result.gradient.size() == model.params().size());
+  CHECK_FALSE(result.acceptance.has_value());
+  CHECK(std::isfinite(result.negative_energy));
+}
+
+TEST_CASE("DCD fits an 8-dimensional Gaussian to KL < 0.01", "[dcd][convergence]") {
+  const Index d = 8;
+  std::srand(21);
+  const Vector<double> m = Vector<double>::Random(d);
+  const Matrix c = random_spd(d, 22, 0.3);
+  ember::Philox data_rng(1);
+  const Batch<double> data = sample_gaussian(m, c, 40000, data_rng);
+  auto model = ember::GaussianEnergy<double>::standard(d);
+  ember::DiffusionContrastiveDivergence dcd(ember::GaussianPosterior<double>{},
+                                            {.noise = DiffusionNoise::variance_preserving, .noise_min = 0.5,
+                                             .noise_max = 0.5});
+  ember::Adam<double> adam({.learning_rate = 0.02});
+  ember::ParameterEma<double> ema({.decay = 0.995});
+  ember::train(dcd, model, adam, data, {.iterations = 3000, .batch_size = 256, .seed = 9},
+               [&](const ember::TrainProgress& p) {
+                 ema.update(model.params());
+                 if (p.iteration == 2000) adam.set_learning_rate(0.005);
+               });
+  model.params() = ema.average();
+  const double divergence = kl(m, c, model.mean(), model.covariance());
+  INFO("KL(p_d | p_theta) = " << divergence);
+  CHECK(divergence < 0.01);
+}
+
+TEST_CASE("DCD: bad settings are rejected with the argument's name", "[dcd][errors]") {
+  using Catch::Matchers::Contains;
+  using K = ember::GaussianPosterior<double>;
+  CHECK_THROWS_WITH(ember::DiffusionContrastiveDivergence(K{}, {.noise_min = -1.0}), Contains("noise_min = -1"));
+  CHECK_THROWS_WITH(ember::DiffusionContrastiveDivergence(K{}, {.noise_min = 0.5, .noise_max = 0.4}),
+                    Contains("noise_max = 0.4"));
+  CHECK_THROWS_WITH(ember::DiffusionContrastiveDivergence(K{}, {.noise_min = 0.5, .noise_max = 1.5}),
+                    Contains("noise_max = 1.5"));
+  CHECK_THROWS_WITH(ember::DiffusionContrastiveDivergence(K{}, {.steps = 0}), Contains("steps = 0"));
+  ember::DiffusionContrastiveDivergence dcd(K{});
+  const auto model = ember::GaussianEnergy<double>::standard(2);
+  ember::Philox rng(1);
+  Batch<double> data = Batch<double>::Zero(3, 2);
+  data(1, 1) = std::nan("");
+  CHECK_THROWS_WITH(dcd.estimate(model, data, rng), Contains("data(1, 1) = nan"));
+}
