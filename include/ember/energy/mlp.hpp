@@ -1,0 +1,373 @@
+#pragma once
+/// @file
+/// @brief ember::MlpEnergy: a dense MLP energy d → h₁ → … → h_k → 1 with hand-written gradients,
+/// including the mixed second-derivative product by forward-over-reverse (Pearlmutter's R-operator).
+///
+/// Forward, in the batch layout (N × d, one row per point): H₀ = X,
+///     Z_l = H_{l−1} W_lᵀ + 1 b_lᵀ,  H_l = σ(Z_l)   (N × h_l, l = 1..k),
+///     E = H_k w + b (+ ‖x‖²/(2s²) when settings.base_scale = s > 0).
+/// The output layer is treated as layer k + 1 with width 1, W_{k+1} = wᵀ (1 × h_k), b_{k+1} = b and no
+/// activation, so `weight(k + 1)`, `bias(k + 1)` view w and b.
+///
+/// **Parameter layout** (fixed: the CUDA backend and fused SIMD kernels rely on it): for l = 1..k+1 in
+/// order, W_l (h_l × h_{l−1}, column-major, h_{k+1} = 1) then b_l (h_l). That is, for each hidden layer its
+/// weights then its biases, then the output weights w (h_k entries) and the output bias (1 entry).
+///
+/// Initialisation as PyTorch's default nn.Linear: every W_l and b_l entry ~ U(−1/√h_{l−1}, 1/√h_{l−1}); the
+/// weights (not the biases) are then multiplied by settings.init_gain. The uniforms come from one draw of
+/// ember::Philox(seed), one per parameter in layout order, so a float and a double network built from the
+/// same seed agree to float rounding.
+///
+/// Gradients (all hand-written; weights ω for the parameter gradient, directions V for the mixed one):
+/// - ∇ₓ: G_{k} = 1 wᵀ, Δ_l = G_l ⊙ σ′(Z_l), G_{l−1} = Δ_l W_l, ∇ₓE = G₀ (+ X/s²);
+/// - ∇θ Σ ωᵢEᵢ: the same with G_k = ω wᵀ, and ∂W_l = Δ_lᵀ H_{l−1}, ∂b_l = Δ_lᵀ 1, ∂w = H_kᵀ ω, ∂b = Σω;
+/// - ∇θ Σ ⟨∇ₓEᵢ, vᵢ⟩ = d/dε ∇θ Σ E(xᵢ + ε vᵢ): tangents Ḣ₀ = V, Ż_l = Ḣ_{l−1} W_lᵀ, Ḣ_l = σ′(Z_l) ⊙ Ż_l, so the
+///   objective is F = 1ᵀ Ḣ_k w; then its reverse pass: Ḡ_k = 1 wᵀ, G_k = 0,
+///   Δ̇_l = Ḡ_l ⊙ σ′(Z_l), Δ_l = G_l ⊙ σ′(Z_l) + Ḡ_l ⊙ σ″(Z_l) ⊙ Ż_l,
+///   ∂W_l = Δ̇_lᵀ Ḣ_{l−1} + Δ_lᵀ H_{l−1}, ∂b_l = Δ_lᵀ 1, Ḡ_{l−1} = Δ̇_l W_l, G_{l−1} = Δ_l W_l, ∂w = Ḣ_kᵀ 1, ∂b = 0.
+///   The base term ‖x‖²/(2s²) has no parameters, so it adds nothing here.
+///
+/// Every product over the N × h blocks is an Eigen GEMM into preallocated column blocks (`.noalias()`).
+///
+/// @code
+/// ember::MlpEnergy<float> energy({2, 64, 64}, /*seed=*/7, {.base_scale = 4.0f});
+/// energy.energy_and_gradient(x, e, g);
+/// @endcode
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ember/core/batch.hpp"
+#include "ember/core/concepts.hpp"
+#include "ember/core/error.hpp"
+#include "ember/core/random.hpp"
+#include "ember/simd/activations.hpp"
+
+namespace ember {
+
+/// Settings of an MLP energy (aggregate; designated initialisers welcome).
+template <Scalar T>
+struct MlpSettings {
+  T base_scale = T(0);  ///< s ≥ 0: s > 0 adds the quadratic base ‖x‖²/(2s²) (a normalisable tail); 0 = off
+  T init_gain = T(1);   ///< g ≥ 0: multiplies the initial weights (PyTorch's default bound 1/√fan_in)
+};
+
+/// @brief Dense MLP energy with a compile-time activation (ember::Silu, Softplus, Tanh, SmoothLeaky).
+template <Scalar T, class Activation = Silu>
+class MlpEnergy {
+ public:
+  using scalar_type = T;
+  using activation_type = Activation;
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+  /// @brief A network with widths {d, h₁, …, h_k} (k ≥ 0 hidden layers) and a scalar output.
+  /// @pre every width ≥ 1, at least one entry (d); settings.base_scale ≥ 0, settings.init_gain ≥ 0, finite.
+  MlpEnergy(std::vector<Index> widths, std::uint64_t seed, MlpSettings<T> settings = {})
+      : widths_(std::move(widths)), settings_(settings) {
+    constexpr const char* fn = "ember::MlpEnergy::MlpEnergy";
+    detail::require(!widths_.empty(), fn, "widths.size()", widths_.size(),
+                    "must be >= 1 (the input dimension, then the hidden widths)");
+    for (std::size_t l = 0; l < widths_.size(); ++l)
+      detail::require(widths_[l] >= 1, fn, "widths[" + std::to_string(l) + "]", widths_[l], "must be >= 1");
+    detail::require(std::isfinite(static_cast<double>(settings.base_scale)) && settings.base_scale >= T(0), fn,
+                    "settings.base_scale", settings.base_scale, "must be finite and >= 0 (0 = no base term)");
+    detail::require(std::isfinite(static_cast<double>(settings.init_gain)) && settings.init_gain >= T(0), fn,
+                    "settings.init_gain", settings.init_gain, "must be finite and >= 0");
+    layers_ = static_cast<Index>(widths_.size());  // hidden layers + the output layer
+    offsets_.resize(static_cast<std::size_t>(layers_) + 1);
+    Index size = 0;
+    for (Index l = 1; l <= layers_; ++l) {
+      offsets_[static_cast<std::size_t>(l - 1)] = size;
+      size += width(l) * width(l - 1) + width(l);
+    }
+    offsets_.back() = size;
+    hidden_total_ = std::accumulate(widths_.begin() + 1, widths_.end(), Index{0});
+    max_width_ = *std::max_element(widths_.begin(), widths_.end());
+    params_.resize(size);
+    Batch<T> uniform(size, 1);
+    Philox rng(seed);
+    rng.draw().template uniform<T>(uniform, 0);
+    for (Index l = 1; l <= layers_; ++l) {
+      const T bound = T(1) / std::sqrt(static_cast<T>(width(l - 1)));
+      const Index w_begin = offsets_[static_cast<std::size_t>(l - 1)];
+      const Index w_size = width(l) * width(l - 1);
+      params_.segment(w_begin, w_size) =
+          (settings.init_gain * bound) * (T(2) * uniform.col(0).segment(w_begin, w_size).array() - T(1));
+      params_.segment(w_begin + w_size, width(l)) =
+          bound * (T(2) * uniform.col(0).segment(w_begin + w_size, width(l)).array() - T(1));
+    }
+  }
+
+  [[nodiscard]] Index dim() const { return widths_.front(); }
+  /// {d, h₁, …, h_k} as given.
+  [[nodiscard]] const std::vector<Index>& widths() const { return widths_; }
+  /// k, the number of hidden layers (weight(l)/bias(l) take l = 1..k+1, k + 1 being the output layer).
+  [[nodiscard]] Index num_hidden_layers() const { return layers_ - 1; }
+  [[nodiscard]] Index num_params() const { return offsets_.back(); }
+  [[nodiscard]] const MlpSettings<T>& settings() const { return settings_; }
+  Vector<T>& params() { return params_; }
+  const Vector<T>& params() const { return params_; }
+
+  /// @brief W_l (h_l × h_{l−1}) as a view into params(); l = 1..k+1 (k + 1: the output row wᵀ).
+  [[nodiscard]] Eigen::Map<Matrix> weight(Index l) {
+    check_layer(l, "ember::MlpEnergy::weight");
+    return Eigen::Map<Matrix>(params_.data() + weight_offset(l), width(l), width(l - 1));
+  }
+  [[nodiscard]] Eigen::Map<const Matrix> weight(Index l) const {
+    check_layer(l, "ember::MlpEnergy::weight");
+    return Eigen::Map<const Matrix>(params_.data() + weight_offset(l), width(l), width(l - 1));
+  }
+  /// @brief b_l (h_l) as a view into params(); l = 1..k+1 (k + 1: the output bias, one entry).
+  [[nodiscard]] Eigen::Map<Vector<T>> bias(Index l) {
+    check_layer(l, "ember::MlpEnergy::bias");
+    return Eigen::Map<Vector<T>>(params_.data() + bias_offset(l), width(l));
+  }
+  [[nodiscard]] Eigen::Map<const Vector<T>> bias(Index l) const {
+    check_layer(l, "ember::MlpEnergy::bias");
+    return Eigen::Map<const Vector<T>>(params_.data() + bias_offset(l), width(l));
+  }
+
+  /// @brief e(i) = E(xᵢ). @pre x is N × d (N ≥ 1, finite), e has length N.
+  void energy(BatchView<T> x, VectorRef<T> e) const {
+    check(x, e.size(), "ember::MlpEnergy::energy");
+    // Two ping-pong buffers; layer l writes into buffer l % 2.
+    Batch<T> buffer[2] = {Batch<T>(x.rows(), max_width_), Batch<T>(x.rows(), max_width_)};
+    for (Index l = 1; l < layers_; ++l) {
+      auto z = buffer[l % 2].leftCols(width(l));
+      if (l == 1) {
+        affine(x, l, z);
+      } else {
+        affine(buffer[(l - 1) % 2].leftCols(width(l - 1)), l, z);
+      }
+      simd::activate<Activation>(z.data(), static_cast<T*>(nullptr), static_cast<T*>(nullptr),
+                                 static_cast<std::size_t>(z.size()));
+    }
+    if (layers_ == 1) {
+      output(x, e);
+    } else {
+      output(buffer[(layers_ - 1) % 2].leftCols(width(layers_ - 1)), e);
+    }
+    add_base_energy(x, e);
+  }
+
+  /// @brief Also g(i, :) = ∇ₓE(xᵢ). @pre g is N × d.
+  void energy_and_gradient(BatchView<T> x, VectorRef<T> e, BatchRef<T> g) const {
+    constexpr const char* fn = "ember::MlpEnergy::energy_and_gradient";
+    check(x, e.size(), fn);
+    detail::require_shape(g, x.rows(), dim(), fn, "g");
+    const Index n = x.rows();
+    // H_l ping-pong, σ′(Z_l) kept for every hidden layer (columns offset(l)..).
+    Batch<T> buffer[2] = {Batch<T>(n, max_width_), Batch<T>(n, max_width_)};
+    Batch<T> d1(n, hidden_total_);
+    Index column = 0;
+    for (Index l = 1; l < layers_; ++l) {
+      auto z = buffer[l % 2].leftCols(width(l));
+      if (l == 1) {
+        affine(x, l, z);
+      } else {
+        affine(buffer[(l - 1) % 2].leftCols(width(l - 1)), l, z);
+      }
+      simd::activate<Activation>(z.data(), d1.middleCols(column, width(l)).data(), static_cast<T*>(nullptr),
+                                 static_cast<std::size_t>(z.size()));
+      column += width(l);
+    }
+    if (layers_ == 1) {
+      output(x, e);
+      g.rowwise() = weight(1).row(0);
+    } else {
+      output(buffer[(layers_ - 1) % 2].leftCols(width(layers_ - 1)), e);
+      // Top: Δ_k = (1 wᵀ) ⊙ σ′(Z_k); then Δ_{l−1} = (Δ_l W_l) ⊙ σ′(Z_{l−1}), written over σ′ in place.
+      Batch<T>& back = buffer[0];
+      for (Index l = layers_ - 1; l >= 1; --l) {
+        column -= width(l);
+        auto delta = d1.middleCols(column, width(l));
+        if (l == layers_ - 1) {
+          delta.array().rowwise() *= weight(layers_).row(0).array();
+        } else {
+          delta.array() *= back.leftCols(width(l)).array();
+        }
+        if (l > 1) {
+          back.leftCols(width(l - 1)).noalias() = delta * weight(l);
+        } else {
+          g.noalias() = delta * weight(1);
+        }
+      }
+    }
+    add_base_energy(x, e);
+    if (settings_.base_scale > T(0)) g.noalias() += inverse_base_variance() * x;
+  }
+
+  /// @brief g += ∇θ Σᵢ wᵢ E(xᵢ). @pre w has length N, g has length num_params().
+  void accumulate_param_gradient(BatchView<T> x, VectorView<T> w, VectorRef<T> g) const {
+    constexpr const char* fn = "ember::MlpEnergy::accumulate_param_gradient";
+    check(x, w.size(), fn);
+    detail::require_shape(g, num_params(), 1, fn, "g");
+    const Index n = x.rows();
+    Batch<T> h(n, hidden_total_);   // H_l for l = 1..k
+    Batch<T> d1(n, hidden_total_);  // σ′(Z_l), then Δ_l in place
+    forward_store(x, h, d1, nullptr);
+    // Output layer: ∂w = H_kᵀ ω, ∂b = Σω; G_k = ω wᵀ.
+    const Index k = layers_ - 1;
+    const Index last = hidden_total_ - (k > 0 ? width(k) : 0);
+    if (k == 0) {
+      weight_gradient(g, 1).noalias() += w.transpose() * x;
+    } else {
+      weight_gradient(g, layers_).noalias() += w.transpose() * h.middleCols(last, width(k));
+    }
+    bias_gradient(g, layers_)(0) += w.sum();
+    Batch<T> back(n, max_width_);
+    Index column = hidden_total_;
+    for (Index l = k; l >= 1; --l) {
+      column -= width(l);
+      auto delta = d1.middleCols(column, width(l));
+      if (l == k) {
+        delta.array().colwise() *= w.array();
+        delta.array().rowwise() *= weight(layers_).row(0).array();
+      } else {
+        delta.array() *= back.leftCols(width(l)).array();
+      }
+      if (l == 1) {
+        weight_gradient(g, 1).noalias() += delta.transpose() * x;
+      } else {
+        weight_gradient(g, l).noalias() += delta.transpose() * h.middleCols(column - width(l - 1), width(l - 1));
+        back.leftCols(width(l - 1)).noalias() = delta * weight(l);
+      }
+      bias_gradient(g, l).noalias() += delta.colwise().sum().transpose();
+    }
+  }
+
+  /// @brief g += ∇θ Σᵢ ⟨∇ₓE(xᵢ), vᵢ⟩ (forward-over-reverse; see the file notes). @pre v is N × d.
+  void accumulate_mixed_gradient(BatchView<T> x, BatchView<T> v, VectorRef<T> g) const {
+    constexpr const char* fn = "ember::MlpEnergy::accumulate_mixed_gradient";
+    check(x, x.rows(), fn);
+    detail::require_shape(v, x.rows(), dim(), fn, "v");
+    detail::require_shape(g, num_params(), 1, fn, "g");
+    const Index n = x.rows();
+    const Index k = layers_ - 1;
+    if (k == 0) {  // E = xᵀw + b: ⟨∇ₓE, v⟩ = vᵀw, so ∂w = Σ vᵢ
+      weight_gradient(g, 1).noalias() += v.colwise().sum();
+      return;
+    }
+    Batch<T> h(n, hidden_total_);      // H_l
+    Batch<T> d1(n, hidden_total_);     // σ′(Z_l), then Δ̇_l in place
+    Batch<T> s(n, hidden_total_);      // σ″(Z_l), then σ″ ⊙ Ż_l, then Δ_l in place
+    Batch<T> h_dot(n, hidden_total_);  // Ḣ_l
+    forward_store(x, h, d1, &s);
+    // Tangents: Ż_l = Ḣ_{l−1} W_lᵀ (into a scratch block), Ḣ_l = σ′ ⊙ Ż_l, s_l ← σ″ ⊙ Ż_l.
+    Batch<T> scratch(n, max_width_);
+    Index column = 0;
+    for (Index l = 1; l <= k; ++l) {
+      auto z_dot = scratch.leftCols(width(l));
+      if (l == 1) {
+        z_dot.noalias() = v * weight(1).transpose();
+      } else {
+        z_dot.noalias() = h_dot.middleCols(column - width(l - 1), width(l - 1)) * weight(l).transpose();
+      }
+      h_dot.middleCols(column, width(l)).array() = d1.middleCols(column, width(l)).array() * z_dot.array();
+      s.middleCols(column, width(l)).array() *= z_dot.array();
+      column += width(l);
+    }
+    // Output layer: F = 1ᵀ Ḣ_k w, so ∂w = Ḣ_kᵀ 1 and ∂b = 0.
+    weight_gradient(g, layers_).noalias() += h_dot.middleCols(column - width(k), width(k)).colwise().sum();
+    Batch<T> g_bar(n, max_width_);  // Ḡ_l (the x-gradient's backward pass)
+    Batch<T> g_primal(n, max_width_);  // G_l
+    for (Index l = k; l >= 1; --l) {
+      column -= width(l);
+      auto delta_dot = d1.middleCols(column, width(l));
+      auto delta = s.middleCols(column, width(l));
+      if (l == k) {  // Ḡ_k = 1 wᵀ, G_k = 0
+        delta.array().rowwise() *= weight(layers_).row(0).array();
+        delta_dot.array().rowwise() *= weight(layers_).row(0).array();
+      } else {
+        delta.array() = delta.array() * g_bar.leftCols(width(l)).array() +
+                        delta_dot.array() * g_primal.leftCols(width(l)).array();
+        delta_dot.array() *= g_bar.leftCols(width(l)).array();
+      }
+      if (l == 1) {
+        weight_gradient(g, 1).noalias() += delta_dot.transpose() * v;
+        weight_gradient(g, 1).noalias() += delta.transpose() * x;
+      } else {
+        const Index previous = column - width(l - 1);
+        weight_gradient(g, l).noalias() += delta_dot.transpose() * h_dot.middleCols(previous, width(l - 1));
+        weight_gradient(g, l).noalias() += delta.transpose() * h.middleCols(previous, width(l - 1));
+        g_bar.leftCols(width(l - 1)).noalias() = delta_dot * weight(l);
+        g_primal.leftCols(width(l - 1)).noalias() = delta * weight(l);
+      }
+      bias_gradient(g, l).noalias() += delta.colwise().sum().transpose();
+    }
+  }
+
+ private:
+  // Width of layer l: h₀ = d, h_l for hidden layers, 1 for the output layer l = layers_.
+  [[nodiscard]] Index width(Index l) const { return l < layers_ ? widths_[static_cast<std::size_t>(l)] : 1; }
+  [[nodiscard]] Index weight_offset(Index l) const { return offsets_[static_cast<std::size_t>(l - 1)]; }
+  [[nodiscard]] Index bias_offset(Index l) const { return weight_offset(l) + width(l) * width(l - 1); }
+  [[nodiscard]] T inverse_base_variance() const { return T(1) / (settings_.base_scale * settings_.base_scale); }
+
+  Eigen::Map<Matrix> weight_gradient(VectorRef<T> g, Index l) const {
+    return Eigen::Map<Matrix>(g.data() + weight_offset(l), width(l), width(l - 1));
+  }
+  Eigen::Map<Vector<T>> bias_gradient(VectorRef<T> g, Index l) const {
+    return Eigen::Map<Vector<T>>(g.data() + bias_offset(l), width(l));
+  }
+
+  // z = input W_lᵀ + 1 b_lᵀ.
+  template <class Input, class Output>
+  void affine(const Input& input, Index l, Output& z) const {
+    z.noalias() = input * weight(l).transpose();
+    z.rowwise() += bias(l).transpose();
+  }
+  // e = H_k w + b.
+  template <class Input>
+  void output(const Input& hk, VectorRef<T> e) const {
+    e.noalias() = hk * weight(layers_).row(0).transpose();
+    e.array() += bias(layers_)(0);
+  }
+  void add_base_energy(BatchView<T> x, VectorRef<T> e) const {
+    if (settings_.base_scale > T(0)) e.noalias() += (T(0.5) * inverse_base_variance()) * x.rowwise().squaredNorm();
+  }
+  // All hidden layers: h ← H_l, d1 ← σ′(Z_l), and *d2 ← σ″(Z_l) when given (column blocks per layer).
+  void forward_store(BatchView<T> x, Batch<T>& h, Batch<T>& d1, Batch<T>* d2) const {
+    Index column = 0;
+    for (Index l = 1; l < layers_; ++l) {
+      auto z = h.middleCols(column, width(l));
+      if (l == 1) {
+        affine(x, l, z);
+      } else {
+        affine(h.middleCols(column - width(l - 1), width(l - 1)), l, z);
+      }
+      simd::activate<Activation>(z.data(), d1.middleCols(column, width(l)).data(),
+                                 d2 != nullptr ? d2->middleCols(column, width(l)).data() : static_cast<T*>(nullptr),
+                                 static_cast<std::size_t>(z.size()));
+      column += width(l);
+    }
+  }
+  void check_layer(Index l, const char* fn) const {
+    detail::require(l >= 1 && l <= layers_, fn, "l", l,
+                    "must be in [1, " + std::to_string(layers_) + "] (hidden layers 1..k, then the output layer)");
+  }
+  void check(BatchView<T> x, Index n, const char* fn) const {
+    detail::require_batch(x, dim(), fn, "x");
+    detail::require(n == x.rows(), fn, "the per-point vector's size", n,
+                    "must equal the number of points " + std::to_string(x.rows()));
+    detail::require(params_.size() == num_params(), fn, "params().size()", params_.size(),
+                    "must stay " + std::to_string(num_params()) + " (the layout is fixed by the widths)");
+  }
+
+  std::vector<Index> widths_;
+  MlpSettings<T> settings_;
+  Index layers_ = 0;  // k + 1
+  std::vector<Index> offsets_;
+  Index hidden_total_ = 0;
+  Index max_width_ = 0;
+  Vector<T> params_;
+};
+
+}  // namespace ember

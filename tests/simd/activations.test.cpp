@@ -1,0 +1,129 @@
+#include "ember/simd/activations.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "support/finite_difference.hpp"
+
+namespace {
+
+// Points spread over [−40, 40] plus the awkward ones (0, ±tiny, the float overflow region of e^{|x|}).
+template <class T>
+std::vector<T> probe_points() {
+  std::vector<T> x;
+  for (int i = 0; i <= 1000; ++i) x.push_back(static_cast<T>(-40.0 + 0.08 * i + 1e-3));
+  for (double special : {0.0, 1e-30, -1e-30, 1e-6, -1e-6, 88.5, -88.5, 100.0, -100.0, 750.0, -750.0})
+    x.push_back(static_cast<T>(special));
+  return x;
+}
+
+// FD of `f` at x (double), step as tests/support/finite_difference.hpp.
+template <class F>
+double central_difference(F f, double x) {
+  const double h = ember::test::fd_step(x);
+  return (f(x + h) - f(x - h)) / ((x + h) - (x - h));
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("Activations: first and second derivatives match central finite differences", "[activations][gradient]",
+                   ember::Silu, ember::Softplus, ember::Tanh, ember::SmoothLeaky) {
+  using A = TestType;
+  for (int i = 0; i <= 400; ++i) {
+    const double x = -20.0 + 0.1 * i + 0.0123;
+    INFO("x = " << x);
+    const double d1 = central_difference([](double u) { return A::value(u); }, x);
+    const double d2 = central_difference([](double u) { return A::first(u); }, x);
+    CHECK(std::abs(A::first(x) - d1) < ember::test::fd_tolerance * (1 + std::abs(d1)));
+    CHECK(std::abs(A::second(x) - d2) < ember::test::fd_tolerance * (1 + std::abs(d2)));
+  }
+}
+
+TEST_CASE("Activations: known values and stability for large inputs", "[activations]") {
+  const double ln2 = std::log(2.0);
+  CHECK(ember::Silu::value(0.0) == 0.0);
+  CHECK(ember::Silu::value(2.0) == Approx(2.0 / (1 + std::exp(-2.0))).epsilon(1e-15));
+  CHECK(ember::Softplus::value(0.0) == Approx(ln2).epsilon(1e-15));
+  CHECK(ember::Softplus::value(-3.0) == Approx(std::log1p(std::exp(-3.0))).epsilon(1e-15));
+  CHECK(ember::Tanh::value(0.5) == Approx(std::tanh(0.5)).epsilon(1e-15));
+  CHECK(ember::Tanh::value(-1e-8) == Approx(-1e-8).epsilon(1e-15));  // full relative precision near 0
+  CHECK(ember::SmoothLeaky::value(0.0) == Approx(0.8 * ln2).epsilon(1e-15));
+  CHECK(ember::SmoothLeaky::first(-1e3) == Approx(0.2).epsilon(1e-15));
+  // Far tails: finite, with the right asymptotes, in float where e^{|x|} would overflow.
+  CHECK(ember::Softplus::value(1000.0f) == 1000.0f);
+  CHECK(ember::Softplus::value(-1000.0f) == 0.0f);
+  CHECK(ember::Silu::value(-1000.0f) == 0.0f);
+  CHECK(ember::Silu::first(1000.0f) == 1.0f);
+  CHECK(ember::Tanh::value(-1000.0f) == -1.0f);
+  CHECK(ember::Tanh::first(1000.0f) == 0.0f);
+  for (float x : {-1e30f, -1e3f, 1e3f, 1e30f}) {
+    CHECK(std::isfinite(ember::Silu::second(x)));
+    CHECK(std::isfinite(ember::Softplus::second(x)));
+    CHECK(std::isfinite(ember::Tanh::second(x)));
+    CHECK(std::isfinite(ember::SmoothLeaky::second(x)));
+  }
+}
+
+TEMPLATE_TEST_CASE("Activations: simd::activate agrees with the scalar definitions, tail included",
+                   "[activations][simd]", float, double) {
+  using T = TestType;
+  const std::vector<T> x = probe_points<T>();  // 1012 entries: not a multiple of any SIMD width
+  const T eps = std::numeric_limits<T>::epsilon();
+  // A handful of roundings and one exp/log1p/expm1 (≤ 2 ulp each) per path: 16 ulps of 1 + |value|.
+  auto close = [eps](T simd_value, T scalar_value) {
+    return std::abs(simd_value - scalar_value) <= 16 * eps * (1 + std::abs(scalar_value));
+  };
+  auto run = [&](auto activation) {
+    using A = decltype(activation);
+    std::vector<T> v = x, d1(x.size()), d2(x.size());
+    ember::simd::activate<A>(v.data(), d1.data(), d2.data(), x.size());
+    int bad = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const bool ok = close(v[i], A::value(x[i])) && close(d1[i], A::first(x[i])) && close(d2[i], A::second(x[i])) &&
+                      std::isfinite(v[i]) && std::isfinite(d1[i]) && std::isfinite(d2[i]);
+      if (!ok) {
+        ++bad;
+        UNSCOPED_INFO("x = " << x[i] << ": simd " << v[i] << ", " << d1[i] << ", " << d2[i] << " scalar "
+                             << A::value(x[i]) << ", " << A::first(x[i]) << ", " << A::second(x[i]));
+      }
+    }
+    CHECK(bad == 0);
+    // Without the derivative outputs the values are identical; the position in the array (tail or body)
+    // does not change any result.
+    std::vector<T> only = x;
+    ember::simd::activate<A>(only.data(), static_cast<T*>(nullptr), static_cast<T*>(nullptr), x.size());
+    CHECK(only == v);
+    std::vector<T> second_only = x, d2_only(x.size());
+    ember::simd::activate<A>(second_only.data(), static_cast<T*>(nullptr), d2_only.data(), x.size());
+    CHECK(d2_only == d2);
+    for (std::size_t offset = 1; offset < 5; ++offset) {
+      std::vector<T> shifted(x.begin() + static_cast<std::ptrdiff_t>(offset), x.end());
+      ember::simd::activate<A>(shifted.data(), static_cast<T*>(nullptr), static_cast<T*>(nullptr), shifted.size());
+      CHECK(std::equal(shifted.begin(), shifted.end(), v.begin() + static_cast<std::ptrdiff_t>(offset)));
+    }
+  };
+  run(ember::Silu{});
+  run(ember::Softplus{});
+  run(ember::Tanh{});
+  run(ember::SmoothLeaky{});
+}
+
+TEMPLATE_TEST_CASE("Activations: float agrees with double within epsilon-derived bounds", "[activations]",
+                   ember::Silu, ember::Softplus, ember::Tanh, ember::SmoothLeaky) {
+  using A = TestType;
+  const std::vector<float> x = probe_points<float>();
+  std::vector<float> v = x, d1(x.size()), d2(x.size());
+  ember::simd::activate<A>(v.data(), d1.data(), d2.data(), x.size());
+  const double eps = std::numeric_limits<float>::epsilon();
+  int bad = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double xd = x[i];  // the same input, exactly, in double
+    bad += std::abs(v[i] - A::value(xd)) > 16 * eps * (1 + std::abs(A::value(xd)));
+    bad += std::abs(d1[i] - A::first(xd)) > 16 * eps * (1 + std::abs(A::first(xd)));
+    bad += std::abs(d2[i] - A::second(xd)) > 16 * eps * (1 + std::abs(A::second(xd)));
+  }
+  CHECK(bad == 0);
+}
