@@ -78,3 +78,13 @@ TEST_CASE("the generator's state is its seed and position", "[random]") {
   CHECK(b.position() == 1);
   CHECK(ember::Philox(124).draw().bits(0, 0) != ember::Philox(123).draw().bits(0, 0));
 }
+
+TEMPLATE_TEST_CASE("uniform_from_bits maps the extreme words strictly inside (0, 1)", "[random]", float, double) {
+  // The largest word is the case that rounds to exactly 1 if the mapping keeps too many bits for T.
+  for (std::uint32_t bits : {0u, 1u, 0x1FFu, 0x200u, 0x7FFFFFFFu, 0xFFFFFE00u, 0xFFFFFF00u, 0xFFFFFFFFu}) {
+    INFO("bits " << bits);
+    const TestType u = ember::simd::uniform_from_bits<TestType>(bits);
+    CHECK(u > TestType(0));
+    CHECK(u < TestType(1));
+  }
+}

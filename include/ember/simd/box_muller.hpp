@@ -9,6 +9,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "ember/core/config.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -17,11 +19,12 @@
 namespace ember::simd {
 
 /// 32 random bits → a uniform in the open interval (0, 1): never 0 (log-safe), never 1.
-/// float keeps the top 24 bits, double all 32, each offset by half a step.
+/// float keeps the top 23 bits, double all 32, each offset by half a step. (23, not 24: k + ½ must be exact
+/// in float, else the largest k rounds up to 2²⁴ and the result to exactly 1.)
 template <class T>
-constexpr T uniform_from_bits(std::uint32_t bits) {
+EMBER_HOST_DEVICE constexpr T uniform_from_bits(std::uint32_t bits) {
   if constexpr (std::is_same_v<T, float>) {
-    return (static_cast<float>(bits >> 8) + 0.5f) * 0x1p-24f;
+    return (static_cast<float>(bits >> 9) + 0.5f) * 0x1p-23f;
   } else {
     return (static_cast<double>(bits) + 0.5) * 0x1p-32;
   }
