@@ -1,0 +1,105 @@
+#include "ember/divergence/cd.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "divergence/gaussian_oracle.hpp"
+#include "ember/mcmc/gaussian_posterior.hpp"
+#include "ember/mcmc/langevin.hpp"
+#include "ember/train/ema.hpp"
+#include "ember/train/sgd.hpp"
+#include "ember/train/trainer.hpp"
+
+using ember::Batch;
+using ember::Index;
+using ember::Vector;
+using namespace ember::test;
+
+namespace {
+// ∇θ E_{N(m,S)}[E_θ] − ∇θ E_{N(mΠ,SΠ)}[E_θ] with Π p_d the law after one textbook ULA step from p_d = N(m, C):
+// mean m − (ε/2)P(m − μ), covariance A C Aᵀ + εI, A = I − (ε/2)P (held fixed while differentiating).
+Vector<double> cd1_gradient(const ember::GaussianEnergy<double>& model, const Vector<double>& m, const Matrix& c,
+                            double eps) {
+  const Matrix p = model.precision();
+  const Matrix a = Matrix::Identity(m.size(), m.size()) - 0.5 * eps * p;
+  const Vector<double> m1 = m - 0.5 * eps * p * (m - model.mean());
+  const Matrix c1 = a * c * a.transpose() + eps * Matrix::Identity(m.size(), m.size());
+  return fd_gradient(model, [&](const ember::GaussianEnergy<double>& e) {
+    return expected_energy(e, m, c) - expected_energy(e, m1, c1);
+  });
+}
+// CD-1 with ULA of step ε on 1-d data N(0, 1) is stationary where the ULA chain's variance 1/(p(1 − εp/4))
+// equals the data variance: p* = 2(1 − √(1 − ε))/ε ≠ 1, the bias of CD with an unadjusted kernel.
+double cd1_fixed_point_precision(double eps) { return 2 * (1 - std::sqrt(1 - eps)) / eps; }
+}  // namespace
+
+TEST_CASE("CD-1 with ULA: mean gradient = E_pd grad E - E_{Pi pd} grad E (closed form)", "[cd][oracle]") {
+  const Index d = 2;
+  const Vector<double> m = (Vector<double>(d) << 1.0, -0.5).finished();
+  const Matrix c = random_spd(d, 31);
+  const auto model = ember::GaussianEnergy<double>::from_mean_precision((Vector<double>(d) << 0.0, 0.4).finished(),
+                                                                        random_spd(d, 32, 0.7));
+  const double eps = 0.3;
+  ember::ContrastiveDivergence cd(ember::Langevin<double>({.step_size = eps}), {.steps = 1});
+  ember::Philox rng(8);
+  std::vector<Vector<double>> gradients;
+  for (int b = 0; b < 400; ++b) {
+    const Batch<double> data = sample_gaussian(m, c, 256, rng);
+    gradients.push_back(cd.estimate(model, data, rng).gradient);
+  }
+  check_within_error(mean_and_error(gradients), cd1_gradient(model, m, c, eps));
+}
+
+TEST_CASE("CD-k with an exact kernel is the maximum-likelihood gradient", "[cd][oracle]") {
+  const Index d = 2;
+  const Vector<double> m = (Vector<double>(d) << -0.3, 0.8).finished();
+  const Matrix c = random_spd(d, 41);
+  const auto model = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Zero(d), random_spd(d, 42));
+  ember::ContrastiveDivergence cd(ember::GaussianPosterior<double>{}, {.steps = 2});
+  ember::Philox rng(4);
+  std::vector<Vector<double>> gradients;
+  for (int b = 0; b < 300; ++b) gradients.push_back(cd.estimate(model, sample_gaussian(m, c, 256, rng), rng).gradient);
+  const Vector<double> exact =
+      fd_gradient(model, [&](const ember::GaussianEnergy<double>& e) { return kl(m, c, e.mean(), e.covariance()); });
+  check_within_error(mean_and_error(gradients), exact);
+}
+
+TEST_CASE("CD-1 with ULA is biased: it fits p* = 2(1 - sqrt(1 - eps))/eps, not the data's precision 1",
+          "[cd][bias]") {
+  const double eps = 0.5, p_star = cd1_fixed_point_precision(eps);  // 1.1716: the learned variance is 0.854
+  auto at_precision = [](double p) {
+    return ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Zero(1), Matrix::Constant(1, 1, p));
+  };
+  const Vector<double> m = Vector<double>::Zero(1);
+  const Matrix c = Matrix::Identity(1, 1);
+  // The exact mean CD-1 gradient vanishes at p* and not at the true precision 1.
+  CHECK(std::abs(cd1_gradient(at_precision(p_star), m, c, eps)(1)) < 1e-8);
+  CHECK(std::abs(cd1_gradient(at_precision(1.0), m, c, eps)(1)) > 0.05);
+  // Training measures it: the Monte-Carlo gradient at the data's own precision points away from it ...
+  ember::ContrastiveDivergence cd(ember::Langevin<double>({.step_size = eps}));
+  ember::Philox rng(12);
+  std::vector<Vector<double>> at_truth;
+  for (int b = 0; b < 200; ++b) at_truth.push_back(cd.estimate(at_precision(1.0), sample_gaussian(m, c, 512, rng), rng).gradient);
+  const auto truth = mean_and_error(at_truth);
+  CHECK(std::abs(truth.mean(1)) > z_bound * truth.error(1));
+  // ... and SGD lands on p*, within a tenth of the bias |p* − 1|.
+  auto model = at_precision(1.0);
+  ember::Philox data_rng(13);
+  const Batch<double> data = sample_gaussian(m, c, 100000, data_rng);
+  ember::Sgd<double> sgd({.learning_rate = 0.3});
+  ember::ParameterEma<double> ema({.decay = 0.99});
+  ember::train(cd, model, sgd, data, {.iterations = 2000, .batch_size = 512, .seed = 3},
+               [&](const ember::TrainProgress&) { ema.update(model.params()); });
+  model.params() = ema.average();
+  const double learned = model.precision()(0, 0);
+  INFO("learned precision " << learned << ", CD-1 fixed point " << p_star);
+  CHECK(std::abs(learned - p_star) < 0.1 * (p_star - 1.0));
+}
+
+TEST_CASE("CD: settings and data are checked", "[cd][errors]") {
+  using Catch::Matchers::Contains;
+  CHECK_THROWS_WITH(ember::ContrastiveDivergence(ember::Langevin<double>(), {.steps = 0}), Contains("steps = 0"));
+  ember::ContrastiveDivergence cd{ember::Langevin<float>()};
+  const auto model = ember::GaussianEnergy<float>::standard(2);
+  ember::Philox rng(1);
+  CHECK_THROWS_WITH(cd.estimate(model, Batch<float>::Zero(4, 3), rng), Contains("expected 2 columns"));
+}
