@@ -1,0 +1,267 @@
+#pragma once
+/// @file
+/// @brief Fused, register-blocked SIMD kernels for dense MLP energies (ember::MlpEnergy's hot path):
+/// the forward pass with bias and activation fused into the matrix products, and the input-gradient
+/// backward pass with σ′ fused into its products, written once against xsimd::batch.
+///
+/// Layout. Chains run across SIMD lanes: a batch is processed in blocks of `block_rows<T>` chains, and
+/// inside a block every hidden unit of the block is a contiguous column (one register per unit and
+/// `lanes` chains). The micro-kernel keeps an R × J tile of accumulators (R registers of chains × J
+/// units) in registers over the whole reduction, broadcasting one weight per unit and step; the bias
+/// initialises the accumulators and the activation (σ, σ′) runs on the tile before it is stored. The
+/// output layer e = H_k w + b is folded into the last hidden layer's epilogue, and so is the first
+/// backward factor Δ_k = w ⊙ σ′(Z_k).
+///
+/// Numerics. Every chain's sums run in the same order (k = 0, 1, …) whatever its position in the batch
+/// or its block, so a chain's energy and gradient never depend on N, on the block split or on the
+/// thread count. They differ from a GEMM library's only by float rounding.
+///
+/// Memory. Scratch space is one thread-local aligned buffer per scalar type that only grows, so after
+/// the first call of a given size no call allocates.
+///
+/// Parameter layout: exactly ember::MlpEnergy's (for l = 1..k+1: W_l, h_l × h_{l−1} column-major, then
+/// b_l; the output layer has width 1).
+///
+/// @code
+/// const ember::simd::MlpView<float> net{energy.params().data(), energy.widths().data(), 3};
+/// ember::simd::mlp_energy_and_gradient<ember::Silu>(net, x.data(), x.outerStride(), n, e.data(), g.data(), g.outerStride());
+/// @endcode
+
+#include <xsimd/xsimd.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "ember/core/batch.hpp"
+
+namespace ember::simd {
+
+/// @brief A read-only view of an MLP's parameters in ember::MlpEnergy's layout.
+template <class T>
+struct MlpView {
+  const T* params = nullptr;    ///< the flat parameter vector
+  const Index* widths = nullptr;  ///< {d, h₁, …, h_k}
+  Index num_widths = 0;         ///< k + 1 (≥ 2: the fused kernels need at least one hidden layer)
+
+  [[nodiscard]] Index hidden_layers() const { return num_widths - 1; }
+  /// Width of layer l (0 = input, 1..k hidden, k + 1 = the scalar output).
+  [[nodiscard]] Index width(Index l) const { return l < num_widths ? widths[l] : 1; }
+  /// W_l (h_l × h_{l−1}, column-major), l = 1..k+1.
+  [[nodiscard]] const T* weight(Index l) const {
+    const T* p = params;
+    for (Index m = 1; m < l; ++m) p += width(m) * width(m - 1) + width(m);
+    return p;
+  }
+  /// b_l (h_l entries), l = 1..k+1.
+  [[nodiscard]] const T* bias(Index l) const { return weight(l) + width(l) * width(l - 1); }
+};
+
+/// Chains per register of T.
+template <class T>
+inline constexpr Index lanes = static_cast<Index>(xsimd::batch<T>::size);
+/// Registers of chains per micro-kernel tile (R) and units per tile (J): R·J accumulators.
+inline constexpr int tile_registers = 2;
+inline constexpr int tile_units = 6;
+/// Chains per block of the fused passes (a multiple of the tile's chains).
+template <class T>
+inline constexpr Index block_rows = 4 * tile_registers * lanes<T>;
+
+namespace detail {
+
+template <class T>
+using aligned_vector = std::vector<T, xsimd::aligned_allocator<T, 64>>;
+
+/// A thread-local aligned scratch buffer of at least `size` entries (grows, never shrinks).
+template <class T>
+T* scratch(std::size_t size) {
+  thread_local aligned_vector<T> buffer;
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
+/// acc[r][j] = init(j) + Σ_k a[k·lda + r·L + i] · m[k·sk + j·so] for the R·L chains at `a`, then
+/// epilogue(acc). `a` is aligned and lda a multiple of L.
+template <int R, int J, class T, class Init, class Epilogue>
+inline void tile(const T* a, Index lda, const T* m, Index sk, Index so, Index depth, Init init,
+                 Epilogue&& epilogue) {
+  using B = xsimd::batch<T>;
+  constexpr Index L = static_cast<Index>(B::size);
+  B acc[R][J];
+  for (int j = 0; j < J; ++j) {
+    const B start(init(j));
+    for (int r = 0; r < R; ++r) acc[r][j] = start;
+  }
+  const T* column[J];
+  for (int j = 0; j < J; ++j) column[j] = m + j * so;
+  for (Index k = 0; k < depth; ++k) {
+    B av[R];
+    for (int r = 0; r < R; ++r) av[r] = B::load_aligned(a + k * lda + r * L);
+    for (int j = 0; j < J; ++j) {
+      const B w(column[j][k * sk]);
+      for (int r = 0; r < R; ++r) acc[r][j] = xsimd::fma(av[r], w, acc[r][j]);
+    }
+  }
+  epilogue(acc);
+}
+
+/// The product of a block (rows × depth at `a`, stride lda) with M (depth × out, strides sk, so), tile by
+/// tile: units outermost (a J-unit panel of M stays in L1 over the block), then tiles of chains.
+/// epilogue(acc, chain, unit) receives each tile with its first chain and first unit.
+template <class T, class Init, class Epilogue>
+void product(const T* a, Index lda, Index rows, const T* m, Index sk, Index so, Index depth, Index out, Init init,
+             Epilogue&& epilogue) {
+  constexpr int R = tile_registers;
+  constexpr Index chains = R * lanes<T>;
+  auto run = [&]<int J>(Index unit) {
+    const T* panel = m + unit * so;
+    auto shifted = [&](int j) { return init(unit + j); };
+    for (Index c = 0; c < rows; c += chains)
+      tile<R, J>(a + c, lda, panel, sk, so, depth, shifted, [&](auto& acc) { epilogue(acc, c, unit); });
+  };
+  Index unit = 0;
+  for (; unit + tile_units <= out; unit += tile_units) run.template operator()<tile_units>(unit);
+  switch (out - unit) {
+    case 5: run.template operator()<5>(unit); break;
+    case 4: run.template operator()<4>(unit); break;
+    case 3: run.template operator()<3>(unit); break;
+    case 2: run.template operator()<2>(unit); break;
+    case 1: run.template operator()<1>(unit); break;
+    default: break;
+  }
+}
+
+/// Forward and (when `gradient`) input-gradient passes of one block of `rows` ≤ block_rows chains.
+/// Scratch layout (stride S = block_rows): x (S × d), H ping-pong (2 · S × h_max), per hidden layer
+/// σ′/Δ (S × h_l), g (S × d), e (S).
+template <class Activation, bool Gradient, class T>
+void mlp_block(const MlpView<T>& net, const T* x, Index ldx, Index rows, T* e, T* g, Index ldg, T* work) {
+  using B = xsimd::batch<T>;
+  constexpr Index L = lanes<T>;
+  constexpr Index S = block_rows<T>;
+  constexpr int R = tile_registers;
+  const Index k = net.hidden_layers();
+  const Index d = net.width(0);
+  Index h_max = 0, h_total = 0;
+  for (Index l = 1; l <= k; ++l) {
+    h_max = std::max(h_max, net.width(l));
+    h_total += net.width(l);
+  }
+  T* xb = work;
+  T* hb[2] = {xb + S * d, xb + S * d + S * h_max};
+  T* sb = hb[1] + S * h_max;  // σ′ / Δ of layer l at sb + S·(h₁ + … + h_{l−1})
+  T* gb = sb + S * h_total;
+  T* eb = gb + S * d;
+  // Pad the block to whole tiles: zero rows past `rows` (their lanes are computed and dropped).
+  const Index padded = (rows + R * L - 1) / (R * L) * (R * L);
+  for (Index j = 0; j < d; ++j) {
+    std::copy_n(x + j * ldx, rows, xb + j * S);
+    std::fill(xb + j * S + rows, xb + j * S + padded, T(0));
+  }
+  std::fill(eb, eb + padded, T(0));
+  const T* w_out = net.weight(k + 1);
+  // Forward.
+  const T* input = xb;
+  Index offset = 0;
+  for (Index l = 1; l <= k; ++l) {
+    const Index in = net.width(l - 1), out = net.width(l);
+    const T* w = net.weight(l);
+    const T* b = net.bias(l);
+    T* h = hb[l % 2];
+    T* s = sb + S * offset;
+    auto init = [b](Index j) { return b[j]; };
+    if (l < k) {
+      product(input, S, padded, w, out, 1, in, out, init, [&](auto& acc, Index c, Index unit) {
+        constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
+        for (int j = 0; j < J; ++j)
+          for (int r = 0; r < R; ++r) {
+            B v, d1, d2;
+            Activation::evaluate(acc[r][j], v, d1, d2);
+            v.store_aligned(h + (unit + j) * S + c + r * L);
+            if constexpr (Gradient) d1.store_aligned(s + (unit + j) * S + c + r * L);
+          }
+      });
+    } else {  // last hidden layer: e += σ(Z_k) w, Δ_k = w ⊙ σ′(Z_k)
+      product(input, S, padded, w, out, 1, in, out, init, [&](auto& acc, Index c, Index unit) {
+        constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
+        B energy[R];
+        for (int r = 0; r < R; ++r) energy[r] = B::load_aligned(eb + c + r * L);
+        for (int j = 0; j < J; ++j) {
+          const B wj(w_out[unit + j]);
+          for (int r = 0; r < R; ++r) {
+            B v, d1, d2;
+            Activation::evaluate(acc[r][j], v, d1, d2);
+            energy[r] = xsimd::fma(v, wj, energy[r]);
+            if constexpr (Gradient) (wj * d1).store_aligned(s + (unit + j) * S + c + r * L);
+          }
+        }
+        for (int r = 0; r < R; ++r) energy[r].store_aligned(eb + c + r * L);
+      });
+    }
+    input = h;
+    offset += out;
+  }
+  const T b_out = net.bias(k + 1)[0];
+  for (Index i = 0; i < rows; ++i) e[i] = eb[i] + b_out;
+  if constexpr (Gradient) {
+    // Backward: G_{l−1} = Δ_l W_l; Δ_{l−1} = G_{l−1} ⊙ σ′(Z_{l−1}) in place over σ′; G₀ = ∇ₓE.
+    auto zero = [](Index) { return T(0); };
+    for (Index l = k; l >= 1; --l) {
+      const Index in = net.width(l - 1), out = net.width(l);
+      offset -= out;
+      const T* delta = sb + S * offset;
+      const T* w = net.weight(l);
+      if (l > 1) {
+        T* s = sb + S * (offset - in);
+        product(delta, S, padded, w, 1, out, out, in, zero, [&](auto& acc, Index c, Index unit) {
+          constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
+          for (int j = 0; j < J; ++j)
+            for (int r = 0; r < R; ++r) {
+              T* p = s + (unit + j) * S + c + r * L;
+              (acc[r][j] * B::load_aligned(p)).store_aligned(p);
+            }
+        });
+      } else {
+        product(delta, S, padded, w, 1, out, out, in, zero, [&](auto& acc, Index c, Index unit) {
+          constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
+          for (int j = 0; j < J; ++j)
+            for (int r = 0; r < R; ++r) acc[r][j].store_aligned(gb + (unit + j) * S + c + r * L);
+        });
+      }
+    }
+    for (Index j = 0; j < d; ++j) std::copy_n(gb + j * S, rows, g + j * ldg);
+  }
+}
+
+/// Scratch entries one block needs.
+template <class T>
+std::size_t mlp_scratch_size(const MlpView<T>& net) {
+  Index h_max = 0, h_total = 0;
+  for (Index l = 1; l <= net.hidden_layers(); ++l) {
+    h_max = std::max(h_max, net.width(l));
+    h_total += net.width(l);
+  }
+  return static_cast<std::size_t>(block_rows<T> * (2 * net.width(0) + 2 * h_max + h_total + 1));
+}
+
+}  // namespace detail
+
+/// @brief e(i) = E(xᵢ) without the base term, for n chains (x: n × d column-major, column stride ldx).
+/// @pre net has at least one hidden layer; e holds n entries.
+template <class Activation, class T>
+void mlp_energy(const MlpView<T>& net, const T* x, Index ldx, Index n, T* e) {
+  T* work = detail::scratch<T>(detail::mlp_scratch_size(net));
+  for (Index c = 0; c < n; c += block_rows<T>)
+    detail::mlp_block<Activation, false>(net, x + c, ldx, std::min(block_rows<T>, n - c), e + c,
+                                         static_cast<T*>(nullptr), 0, work);
+}
+
+/// @brief Also g(i, :) = ∇ₓE(xᵢ) without the base term (g: n × d column-major, column stride ldg).
+template <class Activation, class T>
+void mlp_energy_and_gradient(const MlpView<T>& net, const T* x, Index ldx, Index n, T* e, T* g, Index ldg) {
+  T* work = detail::scratch<T>(detail::mlp_scratch_size(net));
+  for (Index c = 0; c < n; c += block_rows<T>)
+    detail::mlp_block<Activation, true>(net, x + c, ldx, std::min(block_rows<T>, n - c), e + c, g + c, ldg, work);
+}
+
+}  // namespace ember::simd
