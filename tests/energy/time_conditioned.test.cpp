@@ -2,6 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
 #include "ember/energy/gaussian.hpp"
 #include "support/finite_difference.hpp"
 
@@ -131,4 +136,80 @@ TEST_CASE("AtTime, TimeIndependent: bad arguments name the function, the argumen
   const AtTime bound(model, Vector<double>::Zero(3));
   Vector<double> e4(4);
   CHECK_THROWS_WITH(bound.energy(Batch<double>::Zero(4, 2), e4), Contains("ember::AtTime::energy") && Contains("x = 4 x 2"));
+}
+
+TEMPLATE_TEST_CASE("TimeConditionedMlp: the MLP on [x, phi(t)], every gradient matches finite differences",
+                   "[time_conditioned][gradient]", ember::Silu, ember::Softplus, ember::Tanh, ember::SmoothLeaky) {
+  using Model = ember::TimeConditionedMlp<double, TestType>;
+  STATIC_REQUIRE(ember::TimeConditionedEnergy<Model>);
+  STATIC_REQUIRE(ember::Energy<AtTime<Model>>);
+  for (double base_scale : {0.0, 1.3}) {
+    INFO("base_scale " << base_scale);
+    Model model({3, 6, 5}, 17, {.base_scale = base_scale});
+    CHECK(model.network().widths() == std::vector<Index>{3 + Model::time_features, 6, 5});
+    CHECK(model.params().data() == model.network().params().data());
+    std::srand(18);
+    model.params() = Vector<double>::Random(model.num_params());
+    const Batch<double> x = 1.5 * Batch<double>::Random(6, 3);
+    const Vector<double> t = Vector<double>::Random(6).cwiseAbs();
+    ember::test::check_all_gradients(BoundTime<Model>{model, t}, x, 19);
+    // The value is the network on [x, φ(t)] plus the base term on x alone.
+    Batch<double> input(6, 3 + Model::time_features);
+    input.leftCols(3) = x;
+    Batch<double> features(6, Model::time_features);
+    Model::time_embedding(t, features);
+    input.rightCols(Model::time_features) = features;
+    Vector<double> e(6), e_net(6);
+    model.energy(x, t, e);
+    model.network().energy(input, e_net);
+    for (Index i = 0; i < 6; ++i) {
+      const double base = base_scale > 0 ? x.row(i).squaredNorm() / (2 * base_scale * base_scale) : 0.0;
+      CHECK(e(i) == Approx(e_net(i) + base).epsilon(1e-14));
+      CHECK(features(i, 0) == t(i));
+      CHECK(features(i, 3) == Approx(std::sin(2 * std::numbers::pi * t(i))).epsilon(1e-15).margin(4e-16));
+      CHECK(features(i, 6) == Approx(std::cos(4 * std::numbers::pi * t(i))).epsilon(1e-15).margin(4e-16));
+    }
+    // t matters: the same points at other times have other energies.
+    Vector<double> e_other(6);
+    model.energy(x, (1.0 - t.array()).matrix(), e_other);
+    CHECK((e_other - e).cwiseAbs().minCoeff() > 0);
+    // Bound by AtTime, it samples like any energy: x-gradient through the adapter.
+    ember::test::check_x_gradient(AtTime(model, t), x);
+  }
+}
+
+TEST_CASE("TimeConditionedMlp: float agrees with double within epsilon-derived bounds", "[time_conditioned]") {
+  ember::TimeConditionedMlp<double> md({2, 16, 16}, 3, {.base_scale = 2.0});
+  ember::TimeConditionedMlp<float> mf({2, 16, 16}, 3, {.base_scale = 2.0f});
+  mf.params() = md.params().cast<float>();
+  std::srand(4);
+  const Batch<double> x = Batch<double>::Random(20, 2), v = Batch<double>::Random(20, 2);
+  const Vector<double> t = Vector<double>::Random(20).cwiseAbs();
+  Vector<double> e(20), gm = Vector<double>::Zero(md.num_params());
+  Batch<double> g(20, 2);
+  md.energy_and_gradient(x, t, e, g);
+  md.accumulate_mixed_gradient(x, t, v, gm);
+  Vector<float> e_f(20), gm_f = Vector<float>::Zero(mf.num_params());
+  Batch<float> g_f(20, 2);
+  mf.energy_and_gradient(x.cast<float>(), t.cast<float>(), e_f, g_f);
+  mf.accumulate_mixed_gradient(x.cast<float>(), t.cast<float>(), v.cast<float>(), gm_f);
+  // As for MlpEnergy: 3 layers of sums over ≤ 16 terms, 4 ulps per term and layer.
+  const double tol = 4 * 3 * 16 * std::numeric_limits<float>::epsilon();
+  CHECK(ember::test::relative_error(e_f.cast<double>(), e) < tol);
+  CHECK(ember::test::relative_error(g_f.cast<double>(), g) < tol);
+  CHECK(ember::test::relative_error(gm_f.cast<double>(), gm) < tol);
+}
+
+TEST_CASE("TimeConditionedMlp: bad arguments name the function, the argument and the value",
+          "[time_conditioned][errors]") {
+  using Catch::Matchers::Contains;
+  using Model = ember::TimeConditionedMlp<double>;
+  CHECK_THROWS_WITH(Model({}, 1), Contains("ember::TimeConditionedMlp::TimeConditionedMlp") && Contains("widths.size() = 0"));
+  CHECK_THROWS_WITH(Model({2, 0}, 1), Contains("widths[1] = 0"));
+  CHECK_THROWS_WITH(Model({2, 4}, 1, {.base_scale = -2.0}), Contains("settings.base_scale = -2"));
+  const Model model({2, 4}, 1);
+  Vector<double> e(3);
+  CHECK_THROWS_WITH(model.energy(Batch<double>::Zero(3, 2), Vector<double>::Zero(2), e),
+                    Contains("ember::TimeConditionedMlp::energy") && Contains("t.size() = 2"));
+  CHECK_THROWS_WITH(model.energy(Batch<double>::Zero(3, 4), Vector<double>::Zero(3), e), Contains("x = 3 x 4"));
 }

@@ -1,25 +1,31 @@
 #pragma once
 /// @file
 /// @brief Time-conditioned energies E_θ(x, t) (recovery likelihood): the adapters AtTime and
-/// TimeIndependent.
+/// TimeIndependent, and the time-conditioned MLP TimeConditionedMlp.
 ///
 /// A time-conditioned energy (concept ember::TimeConditionedEnergy) takes one time tᵢ per point after the
 /// batch: `energy(x, t, e)`, `energy_and_gradient(x, t, e, g)`, `accumulate_param_gradient(x, t, w, g)`,
 /// `accumulate_mixed_gradient(x, t, v, g)`. By convention tᵢ ∈ [0, 1] (0 = data, 1 = the noisiest level).
 /// - `AtTime` binds a time vector to one and is an ember::Energy, so samplers run on it unchanged;
-/// - `TimeIndependent` wraps an ordinary ember::ParametricEnergy as a time-conditioned one that ignores t.
+/// - `TimeIndependent` wraps an ordinary ember::ParametricEnergy as a time-conditioned one that ignores t;
+/// - `TimeConditionedMlp` is an ember::MlpEnergy on the input [x, φ(t)] with fixed sinusoidal features φ.
 ///
 /// @code
 /// ember::TimeIndependent model(ember::GaussianEnergy<double>::standard(2));
 /// ember::AtTime at_level(model, t);   kernel.run(at_level, x, rng, steps);
 /// @endcode
 
+#include <cmath>
+#include <cstdint>
+#include <numbers>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/energy/mlp.hpp"
 
 namespace ember {
 
@@ -134,6 +140,119 @@ class TimeIndependent {
 
  private:
   E inner_;
+};
+
+/// @brief A time-conditioned MLP energy: E_θ(x, t) = MLP_θ([x, φ(t)]) (+ ‖x‖²/(2s²)).
+///
+/// φ(t) = (t, sin πt, cos πt, sin 2πt, cos 2πt, sin 4πt, cos 4πt): `time_features` = 7 fixed features
+/// that separate times in [0, 1] at three scales (the plain t keeps the map one-to-one). The network is
+/// an ember::MlpEnergy with widths {d + 7, h₁, …, h_k}, so params() has exactly MlpEnergy's documented
+/// layout with the first layer's input columns ordered x₀ … x_{d−1}, then φ₀ … φ₆; `network()` exposes it.
+/// The quadratic base (settings.base_scale = s > 0) acts on x only. Gradients are the MLP's: ∇ₓ is the
+/// first d columns of its input gradient, and the mixed product uses the direction [v, 0] (t is fixed).
+template <Scalar T, class Activation = Silu>
+class TimeConditionedMlp {
+ public:
+  using scalar_type = T;
+  using activation_type = Activation;
+  /// The number of time features φ(t).
+  static constexpr Index time_features = 7;
+
+  /// @brief widths = {d, h₁, …, h_k}: the data dimension, then the hidden widths.
+  /// @pre as ember::MlpEnergy: every width ≥ 1; settings.base_scale, settings.init_gain finite and ≥ 0.
+  TimeConditionedMlp(std::vector<Index> widths, std::uint64_t seed, MlpSettings<T> settings = {})
+      : widths_(validated(std::move(widths))),
+        base_scale_(settings.base_scale),
+        network_(network_widths(widths_), seed, MlpSettings<T>{.base_scale = T(0), .init_gain = settings.init_gain}) {
+    detail::require(std::isfinite(static_cast<double>(settings.base_scale)) && settings.base_scale >= T(0),
+                    "ember::TimeConditionedMlp::TimeConditionedMlp", "settings.base_scale", settings.base_scale,
+                    "must be finite and >= 0 (0 = no base term)");
+  }
+
+  /// @brief The features φ(t) of each time, one row per point: out is N × time_features.
+  static void time_embedding(VectorView<T> t, BatchRef<T> out) {
+    detail::require_shape(out, t.size(), time_features, "ember::TimeConditionedMlp::time_embedding", "out");
+    const T pi = std::numbers::pi_v<T>;
+    out.col(0) = t;
+    for (Index f = 0; f < 3; ++f) {
+      const T frequency = pi * static_cast<T>(Index{1} << f);
+      out.col(1 + 2 * f).array() = (frequency * t.array()).sin();
+      out.col(2 + 2 * f).array() = (frequency * t.array()).cos();
+    }
+  }
+
+  [[nodiscard]] Index dim() const { return widths_.front(); }
+  /// {d, h₁, …, h_k} as given (the network's own widths start with d + time_features).
+  [[nodiscard]] const std::vector<Index>& widths() const { return widths_; }
+  [[nodiscard]] Index num_params() const { return network_.num_params(); }
+  [[nodiscard]] T base_scale() const { return base_scale_; }
+  /// The MLP on [x, φ(t)] (without the base term).
+  [[nodiscard]] const MlpEnergy<T, Activation>& network() const { return network_; }
+  [[nodiscard]] MlpEnergy<T, Activation>& network() { return network_; }
+  Vector<T>& params() { return network_.params(); }
+  const Vector<T>& params() const { return network_.params(); }
+
+  /// @brief e(i) = E(xᵢ, tᵢ). @pre x is N × d (finite), t and e have length N, t finite.
+  void energy(BatchView<T> x, VectorView<T> t, VectorRef<T> e) const {
+    const Batch<T> input = assemble(x, t, "ember::TimeConditionedMlp::energy");
+    network_.energy(input, e);
+    add_base_energy(x, e);
+  }
+  /// @brief Also g(i, :) = ∇ₓE(xᵢ, tᵢ). @pre g is N × d.
+  void energy_and_gradient(BatchView<T> x, VectorView<T> t, VectorRef<T> e, BatchRef<T> g) const {
+    constexpr const char* fn = "ember::TimeConditionedMlp::energy_and_gradient";
+    const Batch<T> input = assemble(x, t, fn);
+    detail::require_shape(g, x.rows(), dim(), fn, "g");
+    Batch<T> g_input(x.rows(), input.cols());
+    network_.energy_and_gradient(input, e, g_input);
+    g = g_input.leftCols(dim());
+    add_base_energy(x, e);
+    if (base_scale_ > T(0)) g.noalias() += (T(1) / (base_scale_ * base_scale_)) * x;
+  }
+  /// @brief g += ∇θ Σᵢ wᵢ E(xᵢ, tᵢ).
+  void accumulate_param_gradient(BatchView<T> x, VectorView<T> t, VectorView<T> w, VectorRef<T> g) const {
+    const Batch<T> input = assemble(x, t, "ember::TimeConditionedMlp::accumulate_param_gradient");
+    network_.accumulate_param_gradient(input, w, g);
+  }
+  /// @brief g += ∇θ Σᵢ ⟨∇ₓE(xᵢ, tᵢ), vᵢ⟩. @pre v is N × d.
+  void accumulate_mixed_gradient(BatchView<T> x, VectorView<T> t, BatchView<T> v, VectorRef<T> g) const {
+    constexpr const char* fn = "ember::TimeConditionedMlp::accumulate_mixed_gradient";
+    const Batch<T> input = assemble(x, t, fn);
+    detail::require_shape(v, x.rows(), dim(), fn, "v");
+    Batch<T> direction = Batch<T>::Zero(x.rows(), input.cols());
+    direction.leftCols(dim()) = v;
+    network_.accumulate_mixed_gradient(input, direction, g);
+  }
+
+ private:
+  static std::vector<Index> validated(std::vector<Index> widths) {
+    constexpr const char* fn = "ember::TimeConditionedMlp::TimeConditionedMlp";
+    detail::require(!widths.empty(), fn, "widths.size()", widths.size(),
+                    "must be >= 1 (the input dimension, then the hidden widths)");
+    for (std::size_t l = 0; l < widths.size(); ++l)
+      detail::require(widths[l] >= 1, fn, "widths[" + std::to_string(l) + "]", widths[l], "must be >= 1");
+    return widths;
+  }
+  static std::vector<Index> network_widths(std::vector<Index> widths) {
+    widths.front() += time_features;
+    return widths;
+  }
+  [[nodiscard]] Batch<T> assemble(BatchView<T> x, VectorView<T> t, const char* fn) const {
+    detail::require_batch(x, dim(), fn, "x");
+    detail::require_times(t, x.rows(), fn);
+    Batch<T> input(x.rows(), dim() + time_features);
+    input.leftCols(dim()) = x;
+    auto features = input.rightCols(time_features);
+    time_embedding(t, features);
+    return input;
+  }
+  void add_base_energy(BatchView<T> x, VectorRef<T> e) const {
+    if (base_scale_ > T(0)) e.noalias() += (T(0.5) / (base_scale_ * base_scale_)) * x.rowwise().squaredNorm();
+  }
+
+  std::vector<Index> widths_;
+  T base_scale_;
+  MlpEnergy<T, Activation> network_;
 };
 
 }  // namespace ember
