@@ -132,13 +132,11 @@ class Contrastive {
 namespace detail {
 
 /// Mean MH acceptance of the kernel's last step, for kernels that report one (MALA, HMC): any kernel with a
-/// `mean_acceptance()` or `acceptance_rate()` member returning a number. Other kernels report nothing.
+/// `last_mean_acceptance()` member returning a number. Other kernels (ULA, Gibbs, exact samplers) report nothing.
 template <class K>
 std::optional<double> kernel_acceptance(const K& kernel) {
-  if constexpr (requires { { kernel.mean_acceptance() } -> std::convertible_to<double>; }) {
-    return static_cast<double>(kernel.mean_acceptance());
-  } else if constexpr (requires { { kernel.acceptance_rate() } -> std::convertible_to<double>; }) {
-    return static_cast<double>(kernel.acceptance_rate());
+  if constexpr (requires { { kernel.last_mean_acceptance() } -> std::convertible_to<double>; }) {
+    return static_cast<double>(kernel.last_mean_acceptance());
   } else {
     return std::nullopt;
   }
