@@ -45,6 +45,18 @@ void bernoulli_from_logits(const T* logit, const T* u, T* out, std::size_t count
 
 }  // namespace detail
 
+/// @brief Initial distribution for persistent chains of Bernoulli RBMs (PCD's ember::ReplayBuffer): each
+/// unit is 1 with probability `probability`, independently; one draw of the generator.
+template <Scalar T>
+struct BernoulliInit {
+  T probability = T(0.5);  ///< p ∈ [0, 1]
+  template <class G>
+  void operator()(BatchRef<T> out, G& rng) const {
+    rng.draw().template uniform<T>(out, 0);
+    out.array() = (out.array() < probability).template cast<T>();
+  }
+};
+
 /// @brief Block Gibbs kernel for RBM energies; holds only reusable buffers (no allocation once warm).
 template <Scalar T>
 class BlockGibbs {
