@@ -9,6 +9,10 @@
 /// BEFORE the bad update is applied, so the energy keeps its last good parameters. One ember::Philox seeded
 /// from the settings drives minibatches and estimators: a run is reproducible from its seed.
 ///
+/// Resume (io/checkpoint.hpp): a callback saves the energy, optimizer and estimator state with
+/// TrainProgress::iteration and ::generator_position; a later call restores them and passes
+/// `.start_iteration` and `.generator_position`, and continues bit for bit where the first run was.
+///
 /// The callback receives an ember::TrainProgress after every `report_every`-th update (and the last); it may
 /// return `bool` (false stops training early) or nothing. The default ember::TerminalProgress prints one
 /// line on stderr, rewritten in place at most every `interval_seconds`.
@@ -42,6 +46,14 @@ struct TrainSettings {
   std::uint64_t seed = 0;     ///< seed of the run's ember::Philox
   double gradient_clip = 0;   ///< > 0: clip the gradient's norm to this value; 0: off
   Index report_every = 1;     ///< the callback is called every this many iterations (and after the last), ≥ 1
+  /// Resume: updates already done (0 ≤ start_iteration ≤ iterations); the loop runs start_iteration + 1 ..
+  /// iterations, so `iterations` stays the total. Restore the energy, optimizer and estimator state first.
+  Index start_iteration = 0;
+  /// Resume: the Philox position at start_iteration (TrainProgress::generator_position of that iteration).
+  std::uint64_t generator_position = 0;
+  /// > 0: also stop with ember::numerical_error when |loss|, |mean E⁺|, |mean E⁻| or ‖∇θ‖ exceeds this
+  /// (an exploding run); 0: only NaN/Inf stop training.
+  double divergence_threshold = 0;
 };
 
 /// What the progress callback sees.
@@ -54,6 +66,7 @@ struct TrainProgress {
   double gradient_norm = 0;        ///< ‖∇θ‖ before clipping
   double iterations_per_second = 0;
   double eta_seconds = 0;          ///< estimated time to finish
+  std::uint64_t generator_position = 0;  ///< the run's Philox position after this update (for checkpoints)
 };
 
 /// What ember::train returns.
@@ -96,7 +109,7 @@ struct SilentProgress {
 /// @brief Trains `energy` in place.
 /// @param estimator any estimator with `estimate(energy, batch, rng)` returning a result with `loss`,
 ///        `gradient`, `positive_energy`, `negative_energy` (every ember::divergence estimator)
-/// @param energy    an ember::ParametricEnergy; its params() are updated
+/// @param energy    an ember::ParametricEnergy or ember::TimeConditionedEnergy; its params() are updated
 /// @param optimizer anything with `step(VectorRef<T> params, VectorView<T> gradient)` (ember::Sgd, ember::Adam)
 /// @param data      the N × d data set (checked once for NaN/Inf; not modified)
 /// @throws ember::invalid_argument on bad settings or data; ember::numerical_error naming the iteration and
@@ -105,7 +118,8 @@ struct SilentProgress {
 template <class Estimator, class E, class Optimizer, class Callback = TerminalProgress>
 TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
                    BatchView<typename E::scalar_type> data, TrainSettings settings, Callback&& callback = {}) {
-  static_assert(ParametricEnergy<E>, "ember::train: the energy must model ember::ParametricEnergy.");
+  static_assert(ParametricEnergy<E> || TimeConditionedEnergy<E>,
+                "ember::train: the energy must model ember::ParametricEnergy or ember::TimeConditionedEnergy.");
   using T = typename E::scalar_type;
   constexpr const char* fn = "ember::train";
   detail::require(settings.iterations >= 0, fn, "iterations", settings.iterations, "must be >= 0");
@@ -113,15 +127,20 @@ TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
   detail::require(settings.report_every >= 1, fn, "report_every", settings.report_every, "must be >= 1");
   detail::require(std::isfinite(settings.gradient_clip) && settings.gradient_clip >= 0, fn, "gradient_clip",
                   settings.gradient_clip, "must be finite and >= 0 (0 disables clipping)");
+  detail::require(settings.start_iteration >= 0 && settings.start_iteration <= settings.iterations, fn,
+                  "start_iteration", settings.start_iteration, "must be in [0, iterations]");
+  detail::require(std::isfinite(settings.divergence_threshold) && settings.divergence_threshold >= 0, fn,
+                  "divergence_threshold", settings.divergence_threshold, "must be finite and >= 0 (0 disables it)");
   detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
   detail::require_all_finite(energy.params(), fn, "energy.params()");
 
-  Philox rng(settings.seed);
+  Philox rng(settings.seed, settings.generator_position);
   Batch<T> batch(settings.batch_size, data.cols());
   Vector<T> saved;
   TrainSummary summary;
   const auto start = std::chrono::steady_clock::now();
-  for (Index it = 1; it <= settings.iterations; ++it) {
+  summary.iterations = settings.start_iteration;
+  for (Index it = settings.start_iteration + 1; it <= settings.iterations; ++it) {
     const std::string where = "iteration " + std::to_string(it) + ": ";
     auto fail = [&](const std::string& what) { throw numerical_error(where + what); };
     draw_minibatch<T>(data, batch, rng);
@@ -137,6 +156,17 @@ TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
     if (!std::isfinite(static_cast<double>(result.negative_energy))) fail("the energy of the negatives is not finite");
     if (!result.gradient.allFinite()) fail("the parameter gradient is not finite");
     const double norm = static_cast<double>(result.gradient.norm());
+    if (const double limit = settings.divergence_threshold; limit > 0) {
+      const auto check = [&](double value, const char* what) {
+        if (std::abs(value) > limit)
+          fail(std::string(what) + " = " + detail::describe(value) + " exceeds divergence_threshold = " +
+               detail::describe(limit) + " (the run is diverging)");
+      };
+      check(static_cast<double>(result.loss), "the loss");
+      check(static_cast<double>(result.positive_energy), "the mean energy of the data");
+      check(static_cast<double>(result.negative_energy), "the mean energy of the negatives");
+      check(norm, "the parameter gradient norm");
+    }
     if (settings.gradient_clip > 0) clip_gradient_norm<T>(result.gradient, static_cast<T>(settings.gradient_clip));
     saved = energy.params();
     optimizer.step(energy.params(), result.gradient);
@@ -147,10 +177,12 @@ TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
     summary.iterations = it;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     TrainProgress& p = summary.last;
+    const auto done = static_cast<double>(it - settings.start_iteration);
     p = {it, settings.iterations, static_cast<double>(result.loss), static_cast<double>(result.positive_energy),
          static_cast<double>(result.negative_energy), norm,
-         elapsed > 0 ? static_cast<double>(it) / elapsed : 0.0,
-         elapsed > 0 ? elapsed / static_cast<double>(it) * static_cast<double>(settings.iterations - it) : 0.0};
+         elapsed > 0 ? done / elapsed : 0.0,
+         elapsed > 0 ? elapsed / done * static_cast<double>(settings.iterations - it) : 0.0,
+         rng.position()};
     if (it % settings.report_every == 0 || it == settings.iterations) {
       if constexpr (std::is_convertible_v<decltype(callback(std::as_const(p))), bool>) {
         if (!callback(std::as_const(p))) {
