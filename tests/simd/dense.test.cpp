@@ -113,24 +113,6 @@ TEMPLATE_TEST_CASE("simd::mlp_energy_and_gradient matches plain loops for every 
   check_against_reference<T, ember::SmoothLeaky>({4, 12, 10}, 33, seed++);
 }
 
-TEMPLATE_TEST_CASE("simd::mlp_energy_and_gradient agrees with MlpEnergy's GEMM passes", "[simd][dense]", float,
-                   double) {
-  using T = TestType;
-  MlpEnergy<T> net({2, 128, 128}, 11, {});
-  std::srand(12);
-  const Batch<T> x = (2 * Batch<double>::Random(300, 2)).cast<T>();
-  const Index n = x.rows();
-  Vector<T> e(n), e_ref(n);
-  Batch<T> g(n, 2), g_ref(n, 2);
-  const ember::simd::MlpView<T> view{net.params().data(), net.widths().data(), 3};
-  ember::simd::mlp_energy_and_gradient<ember::Silu>(view, x.data(), x.outerStride(), n, e.data(), g.data(),
-                                                   g.outerStride());
-  net.energy_and_gradient(x, e_ref, g_ref);
-  const double eps = std::numeric_limits<T>::epsilon();
-  CHECK(ember::test::relative_error(e.template cast<double>(), e_ref.template cast<double>()) < 8 * 128 * eps);
-  CHECK(ember::test::relative_error(g.template cast<double>(), g_ref.template cast<double>()) < 8 * 128 * eps);
-}
-
 TEST_CASE("simd::mlp_energy_and_gradient: a chain's result does not depend on its position or on N", "[simd][dense]") {
   MlpEnergy<float> net({3, 40, 30}, 5, {});
   std::srand(6);

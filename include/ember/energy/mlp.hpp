@@ -27,7 +27,10 @@
 ///   ∂W_l = Δ̇_lᵀ Ḣ_{l−1} + Δ_lᵀ H_{l−1}, ∂b_l = Δ_lᵀ 1, Ḡ_{l−1} = Δ̇_l W_l, G_{l−1} = Δ_l W_l, ∂w = Ḣ_kᵀ 1, ∂b = 0.
 ///   The base term ‖x‖²/(2s²) has no parameters, so it adds nothing here.
 ///
-/// Every product over the N × h blocks is an Eigen GEMM into preallocated column blocks (`.noalias()`).
+/// `energy` and `energy_and_gradient` (the samplers' hot path) run the fused, register-blocked SIMD kernels
+/// of ember/simd/dense.hpp (bias, activation and σ′ fused into the products; no allocation after the first
+/// call); a chain's result depends only on its own row. The parameter passes use Eigen GEMMs into
+/// preallocated column blocks (`.noalias()`).
 ///
 /// @code
 /// ember::MlpEnergy<float> energy({2, 64, 64}, /*seed=*/7, {.base_scale = 4.0f});
@@ -49,6 +52,7 @@
 #include "ember/core/error.hpp"
 #include "ember/core/random.hpp"
 #include "ember/simd/activations.hpp"
+#include "ember/simd/dense.hpp"
 
 namespace ember {
 
@@ -137,22 +141,10 @@ class MlpEnergy {
   /// @brief e(i) = E(xᵢ). @pre x is N × d (N ≥ 1, finite), e has length N.
   void energy(BatchView<T> x, VectorRef<T> e) const {
     check(x, e.size(), "ember::MlpEnergy::energy");
-    // Two ping-pong buffers; layer l writes into buffer l % 2.
-    Batch<T> buffer[2] = {Batch<T>(x.rows(), max_width_), Batch<T>(x.rows(), max_width_)};
-    for (Index l = 1; l < layers_; ++l) {
-      auto z = buffer[l % 2].leftCols(width(l));
-      if (l == 1) {
-        affine(x, l, z);
-      } else {
-        affine(buffer[(l - 1) % 2].leftCols(width(l - 1)), l, z);
-      }
-      simd::activate<Activation>(z.data(), static_cast<T*>(nullptr), static_cast<T*>(nullptr),
-                                 static_cast<std::size_t>(z.size()));
-    }
-    if (layers_ == 1) {
-      output(x, e);
+    if (layers_ > 1) {
+      simd::mlp_energy<Activation>(view(), x.data(), x.outerStride(), x.rows(), e.data());
     } else {
-      output(buffer[(layers_ - 1) % 2].leftCols(width(layers_ - 1)), e);
+      output(x, e);
     }
     add_base_energy(x, e);
   }
@@ -161,44 +153,13 @@ class MlpEnergy {
   void energy_and_gradient(BatchView<T> x, VectorRef<T> e, BatchRef<T> g) const {
     constexpr const char* fn = "ember::MlpEnergy::energy_and_gradient";
     check(x, e.size(), fn);
-    detail::require_shape(g, x.rows(), dim(), fn, "g");
-    const Index n = x.rows();
-    // H_l ping-pong, σ′(Z_l) kept for every hidden layer (columns offset(l)..).
-    Batch<T> buffer[2] = {Batch<T>(n, max_width_), Batch<T>(n, max_width_)};
-    Batch<T> d1(n, hidden_total_);
-    Index column = 0;
-    for (Index l = 1; l < layers_; ++l) {
-      auto z = buffer[l % 2].leftCols(width(l));
-      if (l == 1) {
-        affine(x, l, z);
-      } else {
-        affine(buffer[(l - 1) % 2].leftCols(width(l - 1)), l, z);
-      }
-      simd::activate<Activation>(z.data(), d1.middleCols(column, width(l)).data(), static_cast<T*>(nullptr),
-                                 static_cast<std::size_t>(z.size()));
-      column += width(l);
-    }
-    if (layers_ == 1) {
+    if (g.rows() != x.rows() || g.cols() != dim()) detail::require_shape(g, x.rows(), dim(), fn, "g");
+    if (layers_ > 1) {
+      simd::mlp_energy_and_gradient<Activation>(view(), x.data(), x.outerStride(), x.rows(), e.data(), g.data(),
+                                                g.outerStride());
+    } else {
       output(x, e);
       g.rowwise() = weight(1).row(0);
-    } else {
-      output(buffer[(layers_ - 1) % 2].leftCols(width(layers_ - 1)), e);
-      // Top: Δ_k = (1 wᵀ) ⊙ σ′(Z_k); then Δ_{l−1} = (Δ_l W_l) ⊙ σ′(Z_{l−1}), written over σ′ in place.
-      Batch<T>& back = buffer[0];
-      for (Index l = layers_ - 1; l >= 1; --l) {
-        column -= width(l);
-        auto delta = d1.middleCols(column, width(l));
-        if (l == layers_ - 1) {
-          delta.array().rowwise() *= weight(layers_).row(0).array();
-        } else {
-          delta.array() *= back.leftCols(width(l)).array();
-        }
-        if (l > 1) {
-          back.leftCols(width(l - 1)).noalias() = delta * weight(l);
-        } else {
-          g.noalias() = delta * weight(1);
-        }
-      }
     }
     add_base_energy(x, e);
     if (settings_.base_scale > T(0)) g.noalias() += inverse_base_variance() * x;
@@ -309,6 +270,9 @@ class MlpEnergy {
   [[nodiscard]] Index width(Index l) const { return l < layers_ ? widths_[static_cast<std::size_t>(l)] : 1; }
   [[nodiscard]] Index weight_offset(Index l) const { return offsets_[static_cast<std::size_t>(l - 1)]; }
   [[nodiscard]] Index bias_offset(Index l) const { return weight_offset(l) + width(l) * width(l - 1); }
+  [[nodiscard]] simd::MlpView<T> view() const {
+    return {params_.data(), widths_.data(), static_cast<Index>(widths_.size())};
+  }
   [[nodiscard]] T inverse_base_variance() const { return T(1) / (settings_.base_scale * settings_.base_scale); }
 
   Eigen::Map<Matrix> weight_gradient(VectorRef<T> g, Index l) const {
@@ -353,12 +317,17 @@ class MlpEnergy {
     detail::require(l >= 1 && l <= layers_, fn, "l", l,
                     "must be in [1, " + std::to_string(layers_) + "] (hidden layers 1..k, then the output layer)");
   }
+  // O(1) checks plus the finiteness scan of x; the messages are only built on failure, so a call that
+  // passes allocates nothing (the samplers' loop is allocation-free, tests/core/allocation.test.cpp).
   void check(BatchView<T> x, Index n, const char* fn) const {
-    detail::require_batch(x, dim(), fn, "x");
-    detail::require(n == x.rows(), fn, "the per-point vector's size", n,
-                    "must equal the number of points " + std::to_string(x.rows()));
-    detail::require(params_.size() == num_params(), fn, "params().size()", params_.size(),
-                    "must stay " + std::to_string(num_params()) + " (the layout is fixed by the widths)");
+    if (x.rows() <= 0 || x.cols() != dim()) detail::require_batch(x, dim(), fn, "x");
+    detail::require_all_finite(x, fn, "x");
+    if (n != x.rows())
+      detail::require(false, fn, "the per-point vector's size", n,
+                      "must equal the number of points " + std::to_string(x.rows()));
+    if (params_.size() != num_params())
+      detail::require(false, fn, "params().size()", params_.size(),
+                      "must stay " + std::to_string(num_params()) + " (the layout is fixed by the widths)");
   }
 
   std::vector<Index> widths_;

@@ -7,6 +7,11 @@
 /// Decoupled: x ← x − λ ∇E(x) + σ ξ with λ and σ set independently (λ = ε/2, σ = √ε recovers the
 /// textbook form). Optional clipping clamps each gradient entry to [−c, c] (Du & Mordatch's practice).
 ///
+/// Threads: with `workers` > 1 the chains are split into row blocks run on a ember::ThreadPool (shared by
+/// copies of the kernel). Each chain's noise comes from its own Philox stream and each energy evaluates a
+/// chain from its own row, so the result is bit-identical for any worker count. The step allocates nothing
+/// once its workspace has the batch's size.
+///
 /// @code
 /// ember::Langevin<float> kernel({.step_size = 0.01f});
 /// kernel.run(energy, x, rng, 100);   // 100 steps of every chain (row of x), in place
@@ -18,6 +23,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
 
 namespace ember {
 
@@ -26,6 +32,7 @@ template <Scalar T>
 struct LangevinSettings {
   T step_size = T(0.01);  ///< ε > 0: drift (ε/2)∇E, noise √ε
   T gradient_clip = T(0);  ///< c ≥ 0: clamp each entry of ∇E to [−c, c]; 0 disables clipping
+  int workers = 1;         ///< threads over blocks of chains (≥ 1; the result does not depend on it)
 };
 
 /// @brief Unadjusted Langevin kernel; holds only its settings and a reusable workspace.
@@ -38,13 +45,24 @@ class Langevin {
   explicit Langevin(LangevinSettings<T> settings = {})
       : Langevin((detail::require_positive(settings.step_size, "ember::Langevin", "step_size"),
                   settings.step_size / T(2)),
-                 std::sqrt(settings.step_size), settings.gradient_clip, "ember::Langevin") {}
-
-  /// @brief Decoupled form x ← x − λ∇E + σξ. @pre λ > 0, σ ≥ 0, clip ≥ 0.
-  static Langevin decoupled(T gradient_step, T noise_scale, T gradient_clip = T(0)) {
-    detail::require_positive(gradient_step, "ember::Langevin::decoupled", "gradient_step");
-    return Langevin(gradient_step, noise_scale, gradient_clip, "ember::Langevin::decoupled");
+                 std::sqrt(settings.step_size), settings.gradient_clip, "ember::Langevin") {
+    set_workers(settings.workers);
   }
+
+  /// @brief Decoupled form x ← x − λ∇E + σξ. @pre λ > 0, σ ≥ 0, clip ≥ 0, workers ≥ 1.
+  static Langevin decoupled(T gradient_step, T noise_scale, T gradient_clip = T(0), int workers = 1) {
+    detail::require_positive(gradient_step, "ember::Langevin::decoupled", "gradient_step");
+    Langevin kernel(gradient_step, noise_scale, gradient_clip, "ember::Langevin::decoupled");
+    kernel.set_workers(workers);
+    return kernel;
+  }
+
+  /// @brief Threads over blocks of chains from the next step on. @pre workers ≥ 1.
+  void set_workers(int workers) {
+    detail::require(workers >= 1, "ember::Langevin::set_workers", "workers", workers, "must be >= 1");
+    workers_ = workers;
+  }
+  [[nodiscard]] int workers() const { return workers_; }
 
   [[nodiscard]] T gradient_step() const { return gradient_step_; }
   [[nodiscard]] T noise_scale() const { return noise_scale_; }
@@ -64,12 +82,24 @@ class Langevin {
     energy_.resize(n);
     gradient_.resize(n, d);
     noise_.resize(n, d);
-    energy.energy_and_gradient(x, energy_, gradient_);
+    ThreadPool* pool = pool_.get(workers_);
+    const RowBlocks blocks = pool != nullptr ? blocks_of(n, workers_) : RowBlocks{n, n};
+    parallel_for(pool, blocks.count(), [&](Index b) {
+      const Index first = blocks.begin(b), rows = blocks.rows(b);
+      energy.energy_and_gradient(x.middleRows(first, rows), energy_.segment(first, rows),
+                                 gradient_.middleRows(first, rows));
+    });
     detail::check_numerics(gradient_, "ember::Langevin::step", "the gradient of the energy");
-    if (gradient_clip_ > T(0)) gradient_ = gradient_.cwiseMax(-gradient_clip_).cwiseMin(gradient_clip_);
-    rng.draw().template normal<T>(noise_, 0);
-    x.noalias() -= gradient_step_ * gradient_;
-    x.noalias() += noise_scale_ * noise_;
+    const auto draw = rng.draw();
+    parallel_for(pool, blocks.count(), [&](Index b) {
+      const Index first = blocks.begin(b), rows = blocks.rows(b);
+      auto gradient = gradient_.middleRows(first, rows);
+      auto noise = noise_.middleRows(first, rows);
+      if (gradient_clip_ > T(0)) gradient = gradient.cwiseMax(-gradient_clip_).cwiseMin(gradient_clip_);
+      draw.template normal<T>(noise, first);
+      x.middleRows(first, rows).noalias() -= gradient_step_ * gradient;
+      x.middleRows(first, rows).noalias() += noise_scale_ * noise;
+    });
   }
 
   /// @brief `steps` transitions of every chain.
@@ -94,6 +124,8 @@ class Langevin {
   T gradient_step_;
   T noise_scale_;
   T gradient_clip_;
+  int workers_ = 1;
+  SharedPool pool_;
   Vector<T> energy_;
   Batch<T> gradient_;
   Batch<T> noise_;

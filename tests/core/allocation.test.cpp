@@ -1,0 +1,132 @@
+// Proves that the sampling loop allocates nothing: global operator new/delete are replaced in this test
+// executable, and so are malloc/calloc/realloc/aligned_alloc/posix_memalign (Eigen's dynamic matrices call
+// std::malloc, not operator new; glibc lets a program interpose them and forward to __libc_*). All count
+// while `counting` is set. Counting starts after warm-up steps (which size the kernel's workspace, the
+// thread-local scratch of the fused kernels and the thread pool).
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+
+#include "ember/core/random.hpp"
+#include "ember/energy/mlp.hpp"
+#include "ember/mcmc/langevin.hpp"
+
+extern "C" {
+void* __libc_malloc(std::size_t) noexcept;
+void* __libc_calloc(std::size_t, std::size_t) noexcept;
+void* __libc_realloc(void*, std::size_t) noexcept;
+void* __libc_memalign(std::size_t, std::size_t) noexcept;
+void __libc_free(void*) noexcept;
+}
+
+namespace {
+std::atomic<bool> counting{false};
+std::atomic<long> allocations{0};
+
+void count() {
+  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
+}
+
+void* counted(std::size_t size, std::size_t alignment) {
+  count();
+  if (size == 0) size = 1;
+  void* p = alignment <= alignof(std::max_align_t) ? __libc_malloc(size) : __libc_memalign(alignment, size);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+}  // namespace
+
+extern "C" {
+void* malloc(std::size_t size) noexcept {
+  count();
+  return __libc_malloc(size);
+}
+void* calloc(std::size_t n, std::size_t size) noexcept {
+  count();
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, std::size_t size) noexcept {
+  count();
+  return __libc_realloc(p, size);
+}
+void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
+  count();
+  return __libc_memalign(alignment, size);
+}
+int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept {
+  count();
+  *out = __libc_memalign(alignment, size);
+  return *out == nullptr ? 12 /* ENOMEM */ : 0;
+}
+void free(void* p) noexcept { __libc_free(p); }
+}
+
+void* operator new(std::size_t size) { return counted(size, alignof(std::max_align_t)); }
+void* operator new[](std::size_t size) { return counted(size, alignof(std::max_align_t)); }
+void* operator new(std::size_t size, std::align_val_t a) { return counted(size, static_cast<std::size_t>(a)); }
+void* operator new[](std::size_t size, std::align_val_t a) { return counted(size, static_cast<std::size_t>(a)); }
+void operator delete(void* p) noexcept { __libc_free(p); }
+void operator delete[](void* p) noexcept { __libc_free(p); }
+void operator delete(void* p, std::size_t) noexcept { __libc_free(p); }
+void operator delete[](void* p, std::size_t) noexcept { __libc_free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { __libc_free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { __libc_free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { __libc_free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { __libc_free(p); }
+
+namespace {
+template <class E, class T>
+long allocations_during_steps(const E& energy, ember::Batch<T>& x, int workers, int steps) {
+  ember::Langevin<T> kernel({.step_size = T(0.01), .workers = workers});
+  ember::Philox rng(3);
+  // Warm-up steps: the workspace, the pool, and the thread-local scratch of every thread that runs a block.
+  kernel.run(energy, x, rng, 5);
+  allocations.store(0);
+  counting.store(true);
+  for (int s = 0; s < steps; ++s) kernel.step(energy, x, rng);
+  counting.store(false);
+  return allocations.load();
+}
+}  // namespace
+
+TEST_CASE("the counting allocator sees heap allocations (the test can fail)", "[allocation]") {
+  allocations.store(0);
+  counting.store(true);
+  auto* p = new ember::Batch<float>(100, 3);
+  ember::Batch<double> q(50, 2);
+  counting.store(false);
+  delete p;
+  CHECK(allocations.load() >= 3);  // the object (operator new), its float storage and q's (Eigen: malloc)
+  CHECK(q.size() == 100);
+}
+
+TEMPLATE_TEST_CASE("Langevin on an MLP energy allocates nothing after a warm-up step", "[allocation]", float,
+                   double) {
+  using T = TestType;
+  const ember::MlpEnergy<T> energy({2, 128, 128}, 1, {.base_scale = T(3)});
+  for (int workers : {1, 2}) {
+    INFO("workers = " << workers);
+    ember::Batch<T> x = ember::Batch<T>::Zero(1000, 2);
+    CHECK(allocations_during_steps(energy, x, workers, 10) == 0);
+    CHECK(x.allFinite());
+    CHECK(x.cwiseAbs().maxCoeff() > T(0));  // the chains moved
+  }
+}
+
+TEST_CASE("Langevin on a deeper MLP with a clip allocates nothing after a warm-up step", "[allocation]") {
+  const ember::MlpEnergy<float, ember::Tanh> energy({32, 64, 48, 16}, 2);
+  ember::Batch<float> x = ember::Batch<float>::Zero(333, 32);
+  for (int workers : {1, 3}) {
+    ember::Langevin<float> kernel({.step_size = 0.01f, .gradient_clip = 0.5f, .workers = workers});
+    ember::Philox rng(4);
+    kernel.run(energy, x, rng, 5);
+    allocations.store(0);
+    counting.store(true);
+    kernel.run(energy, x, rng, 5);
+    counting.store(false);
+    CHECK(allocations.load() == 0);
+  }
+}

@@ -1,0 +1,83 @@
+#include "ember/core/parallel.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+using ember::Index;
+
+TEST_CASE("ThreadPool: every index runs exactly once, for any worker count and count", "[parallel]") {
+  for (int workers : {1, 2, 3, 5}) {
+    ember::ThreadPool pool(workers);
+    CHECK(pool.workers() == workers);
+    for (Index count : {Index{0}, Index{1}, Index{2}, Index{7}, Index{1000}}) {
+      std::vector<std::atomic<int>> hits(static_cast<std::size_t>(count));
+      for (int repeat = 0; repeat < 3; ++repeat)
+        pool.parallel_for(count, [&](Index i) { hits[static_cast<std::size_t>(i)].fetch_add(1); });
+      for (Index i = 0; i < count; ++i) CHECK(hits[static_cast<std::size_t>(i)].load() == 3);
+    }
+  }
+}
+
+TEST_CASE("ThreadPool: more than one thread takes part when there is work for them", "[parallel]") {
+  ember::ThreadPool pool(2);
+  std::atomic<int> inside{0}, most{0};
+  pool.parallel_for(64, [&](Index) {
+    const int now = inside.fetch_add(1) + 1;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    // Hold the index long enough for the helper to pick up another one.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    inside.fetch_sub(1);
+  });
+  CHECK(most.load() == 2);
+}
+
+TEST_CASE("ThreadPool: a task's exception reaches the caller and the pool stays usable", "[parallel]") {
+  ember::ThreadPool pool(3);
+  std::atomic<int> done{0};
+  CHECK_THROWS_AS(pool.parallel_for(20,
+                                    [&](Index i) {
+                                      done.fetch_add(1);
+                                      if (i == 7) throw std::runtime_error("task 7");
+                                    }),
+                  std::runtime_error);
+  CHECK(done.load() == 20);  // the other indices still ran
+  std::atomic<Index> sum{0};
+  pool.parallel_for(10, [&](Index i) { sum.fetch_add(i); });
+  CHECK(sum.load() == 45);
+}
+
+TEST_CASE("parallel_for and blocks_of: row blocks cover the batch once, in SIMD-sized pieces", "[parallel]") {
+  for (Index n : {Index{1}, Index{63}, Index{64}, Index{1000}, Index{8192}}) {
+    for (int workers : {1, 2, 3}) {
+      const ember::RowBlocks blocks = ember::blocks_of(n, workers, 16);
+      std::vector<int> covered(static_cast<std::size_t>(n), 0);
+      ember::ThreadPool pool(workers);
+      ember::parallel_for(workers > 1 ? &pool : nullptr, blocks.count(), [&](Index b) {
+        CHECK(blocks.begin(b) % 16 == 0);
+        for (Index i = 0; i < blocks.rows(b); ++i) ++covered[static_cast<std::size_t>(blocks.begin(b) + i)];
+      });
+      for (int c : covered) CHECK(c == 1);
+      CHECK(blocks.count() <= std::max<Index>(1, 4 * workers));
+    }
+  }
+  ember::SharedPool shared;
+  CHECK(shared.get(1) == nullptr);
+  ember::ThreadPool* two = shared.get(2);
+  REQUIRE(two != nullptr);
+  CHECK(two->workers() == 2);
+  CHECK(shared.get(2) == two);
+  CHECK(shared.get(3)->workers() == 3);
+}
+
+TEST_CASE("ThreadPool: bad arguments name the function, the argument and the value", "[parallel][errors]") {
+  using Catch::Matchers::Contains;
+  CHECK_THROWS_WITH(ember::ThreadPool(0), Contains("ember::ThreadPool::ThreadPool") && Contains("workers = 0"));
+}
