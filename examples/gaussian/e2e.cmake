@@ -1,0 +1,23 @@
+# A short exact-gradient (mle) run must print one JSON line, learn N(0, I) closely and write model.json.
+file(REMOVE_RECURSE ${OUT})
+execute_process(COMMAND ${PROGRAM} --dim 4 --method mle --iters 400 --seed 1 --out ${OUT}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ember-gaussian failed (${rc}):\n${stdout}\n${stderr}")
+endif()
+foreach(key dim method kl_data_to_model mean_error cov_error seconds)
+  string(JSON value ERROR_VARIABLE missing GET "${stdout}" ${key})
+  if(missing)
+    message(FATAL_ERROR "the JSON line lacks \"${key}\": ${stdout}")
+  endif()
+endforeach()
+string(JSON kl GET "${stdout}" kl_data_to_model)
+# The MLE of N(0, I) from 1000 samples in 4 dimensions has KL ≈ d(d+3)/(4n) ≈ 0.007 on average.
+if(kl GREATER 0.05)
+  message(FATAL_ERROR "mle did not learn N(0, I): KL = ${kl}")
+endif()
+file(READ ${OUT}/model.json model)
+string(JSON n LENGTH "${model}" covariance)
+if(NOT n EQUAL 4)
+  message(FATAL_ERROR "model.json has no 4 x 4 covariance: ${model}")
+endif()
