@@ -1,0 +1,58 @@
+#include "ember/divergence/score_matching.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "divergence/gaussian_oracle.hpp"
+
+using ember::Batch;
+using ember::Index;
+using ember::Vector;
+using namespace ember::test;
+
+namespace {
+// E‖P(x + σε − μ) − ε/σ‖² for x ~ N(m, C): ‖P(m − μ)‖² + tr(PCP) + σ² tr(P²) − 2 tr(P) + d/σ².
+double dsm_loss(const ember::GaussianEnergy<double>& e, const Vector<double>& m, const Matrix& c, double sigma) {
+  const Matrix p = e.precision();
+  const double d = static_cast<double>(m.size());
+  return (p * (m - e.mean())).squaredNorm() + (p * c * p).trace() + sigma * sigma * (p * p).trace() -
+         2 * p.trace() + d / (sigma * sigma);
+}
+}  // namespace
+
+TEST_CASE("DSM: mean loss and mean gradient equal the closed form", "[score_matching][oracle]") {
+  const Index d = 3;
+  const Vector<double> m = (Vector<double>(d) << 0.3, -0.2, 1.0).finished();
+  const Matrix c = random_spd(d, 61);
+  const auto model = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Zero(d), random_spd(d, 62));
+  const double sigma = 0.4;
+  ember::DenoisingScoreMatching<double> dsm({.noise_scale = sigma});
+  ember::Philox rng(10);
+  std::vector<Vector<double>> gradients, losses;
+  for (int b = 0; b < 300; ++b) {
+    const auto result = dsm.estimate(model, sample_gaussian(m, c, 256, rng), rng);
+    gradients.push_back(result.gradient);
+    losses.push_back(Vector<double>::Constant(1, result.loss));
+  }
+  check_within_error(mean_and_error(losses), Vector<double>::Constant(1, dsm_loss(model, m, c, sigma)));
+  check_within_error(mean_and_error(gradients),
+                     fd_gradient(model, [&](const ember::GaussianEnergy<double>& e) { return dsm_loss(e, m, c, sigma); }));
+}
+
+TEST_CASE("DSM: the gradient is the theta-derivative of the batch loss with the noise held fixed", "[score_matching]") {
+  const auto model = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Ones(2), random_spd(2, 63));
+  ember::DenoisingScoreMatching<double> dsm({.noise_scale = 0.2});
+  std::srand(1);
+  const Batch<double> data = Batch<double>::Random(16, 2);
+  ember::Philox rng(1);
+  const auto result = dsm.estimate(model, data, rng);
+  const Batch<double> noisy = dsm.noisy();
+  auto loss = [&](const ember::GaussianEnergy<double>& e) {
+    Vector<double> en(16);
+    Batch<double> g(16, 2);
+    e.energy_and_gradient(noisy, en, g);
+    return (g - (noisy - data) / 0.04).squaredNorm() / 16;
+  };
+  CHECK(result.loss == Approx(loss(model)).epsilon(1e-12));
+  CHECK(relative_error(result.gradient, fd_gradient(model, loss)) < fd_tolerance);
+  CHECK_THROWS_WITH(ember::DenoisingScoreMatching<double>({.noise_scale = 0.0}), Catch::Matchers::Contains("noise_scale = 0"));
+}
