@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Runs ember_bench (--benchmark_format=json) and the CPU peers in one go and prints one table:
+workload, ember rate, peer rate, ratio, ember GFLOP/s, fraction of the measured fma_peak.
+
+    /usr/bin/python3 bench/run_peers.py --bench build/bench/ember_bench [--min-time 1.0] [--json out.json]
+
+Peers: bench/peers/torch_langevin.py (PyTorch, autograd) and, when present, bench/peers/sklearn_rbm.py
+(scikit-learn's BernoulliRBM). A peer prints JSON lines {"name": <ember benchmark name>, "chain_steps_per_s" or
+"samples_per_s", ...}; rows are matched by name. The header states the CPU, the core count, the load
+average (uptime) and which BLAS numpy and torch use.
+"""
+import argparse
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+RATE_KEYS = ("chain_steps_per_s", "samples_per_s")
+
+
+def cpu_model():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def blas_info():
+    """Which BLAS shared library numpy and torch load (read from /proc/self/maps after a matmul)."""
+    code = ("import numpy, torch; numpy.ones((64,64)) @ numpy.ones((64,64)); torch.ones(64,64) @ torch.ones(64,64);"
+            "libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() or 'mkl' in l.lower()});"
+            "print(', '.join(libs))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+def rate_of(record):
+    for key in RATE_KEYS:
+        if key in record:
+            return key, float(record[key])
+    return None, None
+
+
+def run_ember(bench, min_time, bench_filter):
+    cmd = [bench, "--benchmark_format=json", f"--benchmark_min_time={min_time}"]
+    if bench_filter:
+        cmd.append(f"--benchmark_filter={bench_filter}")
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return {b["name"]: b for b in json.loads(out)["benchmarks"]}
+
+
+def run_peer(script, min_time):
+    if not script.exists():
+        return {}
+    out = subprocess.run([sys.executable, str(script), "--min-time", str(min_time)], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"# {script.name} failed: {out.stderr.strip()[-400:]}", file=sys.stderr)
+    records = {}
+    for line in out.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            record = json.loads(line)
+            if "name" in record:
+                records[record["name"]] = record
+    return records
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bench", default="build/bench/ember_bench")
+    parser.add_argument("--min-time", type=float, default=1.0)
+    parser.add_argument("--filter", default="fma_peak|langevin_mlp|rbm")
+    parser.add_argument("--json", help="also write every record to this file")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    ember = run_ember(args.bench, args.min_time, args.filter)
+    peers = {}
+    for script in (HERE / "peers" / "torch_langevin.py", HERE / "peers" / "sklearn_rbm.py"):
+        for name, record in run_peer(script, args.min_time).items():
+            peers[name] = dict(record, peer=script.stem)
+    load_after = os.getloadavg()
+    peak = ember.get("fma_peak/workers:1", {}).get("gflops")
+    print(f"# {cpu_model()}, {os.cpu_count()} cores; load average before {load_before[0]:.2f}, "
+          f"after {load_after[0]:.2f}")
+    print(f"# BLAS of numpy/torch: {blas_info()}")
+    if peak:
+        print(f"# fma_peak/workers:1 = {peak:.1f} GFLOP/s")
+    header = f"{'workload':<56} {'ember /s':>12} {'peer /s':>12} {'ratio':>7} {'GFLOP/s':>8} {'of peak':>8}"
+    print(header)
+    print("-" * len(header))
+    for name, record in ember.items():
+        if name.startswith("fma_peak"):
+            continue
+        key, rate = rate_of(record)
+        if rate is None:
+            continue
+        peer = peers.get(name)
+        peer_rate = rate_of(peer)[1] if peer else None
+        gflops = record.get("gflops")
+        cells = [f"{name:<56}", f"{rate:>12.4g}",
+                 f"{peer_rate:>12.4g}" if peer_rate else f"{'-':>12}",
+                 f"{rate / peer_rate:>7.2f}" if peer_rate else f"{'-':>7}",
+                 f"{gflops:>8.2f}" if gflops else f"{'-':>8}",
+                 f"{gflops / peak:>8.0%}" if gflops and peak else f"{'-':>8}"]
+        print(" ".join(cells))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"ember": ember, "peers": peers, "load": [load_before, load_after]}, out, indent=1)
+
+
+if __name__ == "__main__":
+    main()
