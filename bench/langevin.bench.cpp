@@ -18,4 +18,4 @@ static void langevin_gaussian(benchmark::State& state) {
   state.counters["chain_steps_per_s"] =
       benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(langevin_gaussian)->ArgNames({"dim", "batch"})->ArgsProduct({{2, 100, 1000}, {64, 1024, 8192}});
+BENCHMARK(langevin_gaussian)->ArgNames({"dim", "batch"})->ArgsProduct({{2, 100, 1000}, {64, 1024, 8192}})->MinTime(0.05);
