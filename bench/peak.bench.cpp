@@ -11,6 +11,19 @@
 #include <cstdint>
 
 namespace {
+// An empty asm statement that claims to modify a register: the compiler must keep every FMA (no constant
+// folding, no hoisting) and it costs no instruction.
+template <class B>
+inline void opaque(B& value) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  auto reg = static_cast<typename B::register_type>(value);
+  asm volatile("" : "+x"(reg));
+  value = B(reg);
+#else
+  benchmark::DoNotOptimize(value);
+#endif
+}
+
 template <int Chains>
 float fma_chains(std::int64_t iterations) {
   using B = xsimd::batch<float>;
@@ -18,8 +31,10 @@ float fma_chains(std::int64_t iterations) {
   for (int c = 0; c < Chains; ++c) acc[c] = B(static_cast<float>(c) * 1e-3f);
   const B a(0.999999f), b(1e-6f);
   for (std::int64_t i = 0; i < iterations; ++i) {
-    // Without -ffast-math the compiler may not reassociate these chains: every FMA is executed.
-    for (int c = 0; c < Chains; ++c) acc[c] = xsimd::fma(acc[c], a, b);
+    for (int c = 0; c < Chains; ++c) {
+      acc[c] = xsimd::fma(acc[c], a, b);
+      opaque(acc[c]);
+    }
   }
   B sum(0.f);
   for (int c = 0; c < Chains; ++c) sum += acc[c];

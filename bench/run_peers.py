@@ -14,11 +14,15 @@ import json
 import os
 import pathlib
 import platform
+import re
 import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 RATE_KEYS = ("chain_steps_per_s", "samples_per_s")
+# Peer names that differ from ember's: the scikit-learn RBM (float64 by default) stands beside both of
+# ember's CD-1 benchmarks.
+ALIASES = {"sklearn_rbm/": ("rbm_cd1/", "rbm_cd1_f64/")}
 
 
 def cpu_model():
@@ -41,7 +45,9 @@ def blas_info():
     return out.stdout.strip() or "unknown"
 
 
-def rate_of(record):
+def rate_of(record, cpu=False):
+    if cpu and record.get("chain_steps_per_cpu_s") is not None:
+        return "chain_steps_per_cpu_s", float(record["chain_steps_per_cpu_s"])
     for key in RATE_KEYS:
         if key in record:
             return key, float(record[key])
@@ -53,13 +59,15 @@ def run_ember(bench, min_time, bench_filter):
     if bench_filter:
         cmd.append(f"--benchmark_filter={bench_filter}")
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return {b["name"]: b for b in json.loads(out)["benchmarks"]}
+    # Drop Google Benchmark's option suffixes (/min_time:0.500, /real_time) so that names match the peers'.
+    return {re.sub(r"/(min_time:[0-9.]+|real_time|manual_time)", "", b["name"]): b
+            for b in json.loads(out)["benchmarks"]}
 
 
-def run_peer(script, min_time):
+def run_peer(script, extra_args):
     if not script.exists():
         return {}
-    out = subprocess.run([sys.executable, str(script), "--min-time", str(min_time)], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, str(script), *extra_args], capture_output=True, text=True)
     if out.returncode != 0:
         print(f"# {script.name} failed: {out.stderr.strip()[-400:]}", file=sys.stderr)
     records = {}
@@ -78,13 +86,22 @@ def main():
     parser.add_argument("--min-time", type=float, default=1.0)
     parser.add_argument("--filter", default="fma_peak|langevin_mlp|rbm")
     parser.add_argument("--json", help="also write every record to this file")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="rate one-worker Langevin rows by CPU time (ember and torch) instead of wall time: "
+                             "fair on a loaded machine; GFLOP/s are scaled alike")
     args = parser.parse_args()
     load_before = os.getloadavg()
     ember = run_ember(args.bench, args.min_time, args.filter)
     peers = {}
-    for script in (HERE / "peers" / "torch_langevin.py", HERE / "peers" / "sklearn_rbm.py"):
-        for name, record in run_peer(script, args.min_time).items():
-            peers[name] = dict(record, peer=script.stem)
+    for script, extra in ((HERE / "peers" / "torch_langevin.py", ["--min-time", str(args.min_time)]),
+                          (HERE / "peers" / "sklearn_rbm.py", [])):
+        for name, record in run_peer(script, extra).items():
+            names = [name]
+            for prefix, targets in ALIASES.items():
+                if name.startswith(prefix):
+                    names = [target + name[len(prefix):] for target in targets]
+            for target in names:
+                peers[target] = dict(record, peer=script.stem)
     load_after = os.getloadavg()
     peak = ember.get("fma_peak/workers:1", {}).get("gflops")
     print(f"# {cpu_model()}, {os.cpu_count()} cores; load average before {load_before[0]:.2f}, "
@@ -92,18 +109,23 @@ def main():
     print(f"# BLAS of numpy/torch: {blas_info()}")
     if peak:
         print(f"# fma_peak/workers:1 = {peak:.1f} GFLOP/s")
+    if args.cpu_time:
+        print("# one-worker rows: rates by CPU time (--cpu-time); two-worker rows: wall clock")
     header = f"{'workload':<56} {'ember /s':>12} {'peer /s':>12} {'ratio':>7} {'GFLOP/s':>8} {'of peak':>8}"
     print(header)
     print("-" * len(header))
     for name, record in ember.items():
         if name.startswith("fma_peak"):
             continue
-        key, rate = rate_of(record)
+        cpu = args.cpu_time and name.endswith("workers:1")
+        key, rate = rate_of(record, cpu)
         if rate is None:
             continue
         peer = peers.get(name)
-        peer_rate = rate_of(peer)[1] if peer else None
+        peer_rate = rate_of(peer, cpu)[1] if peer else None
         gflops = record.get("gflops")
+        if gflops and key == "chain_steps_per_cpu_s":
+            gflops *= rate / float(record["chain_steps_per_s"])
         cells = [f"{name:<56}", f"{rate:>12.4g}",
                  f"{peer_rate:>12.4g}" if peer_rate else f"{'-':>12}",
                  f"{rate / peer_rate:>7.2f}" if peer_rate else f"{'-':>7}",

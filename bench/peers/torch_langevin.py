@@ -3,7 +3,8 @@
 the MLP energy d -> h -> h -> 1 (SiLU, float32), grad E by autograd, torch.set_num_threads(workers), the same
 workloads and names as ember_bench's langevin_mlp/dim:D/hidden:H/batch:N/workers:W. Each workload runs a
 warm-up, then timed loops until --min-time seconds have passed. Prints one JSON object per line:
-{"name", "chain_steps_per_s", "gflops", "steps", "seconds"} with the FLOP count of bench/mlp.bench.cpp.
+{"name", "chain_steps_per_s" (wall clock), "chain_steps_per_cpu_s" (the calling thread's CPU time: the fair
+figure for one thread on a loaded machine), "gflops", "steps", "seconds"} with the FLOP count of bench/mlp.bench.cpp.
 
     /usr/bin/python3 bench/peers/torch_langevin.py [--min-time 1.0] [--only NAME_SUBSTRING]
 """
@@ -51,7 +52,7 @@ def run(d, h, n, workers, min_time):
     x = torch.randn(n, d)
     for _ in range(10):  # warm-up
         x = step(x)
-    steps, start = 0, time.perf_counter()
+    steps, start, cpu_start = 0, time.perf_counter(), time.thread_time()
     batch = 10
     while True:
         for _ in range(batch):
@@ -60,9 +61,10 @@ def run(d, h, n, workers, min_time):
         elapsed = time.perf_counter() - start
         if elapsed >= min_time:
             break
+    cpu = time.thread_time() - cpu_start
     rate = steps * n / elapsed
     return {"name": f"langevin_mlp/dim:{d}/hidden:{h}/batch:{n}/workers:{workers}", "impl": "torch",
-            "chain_steps_per_s": rate, "gflops": rate * flops_per_chain_step(d, h) * 1e-9, "steps": steps,
+            "chain_steps_per_s": rate, "chain_steps_per_cpu_s": steps * n / cpu, "gflops": rate * flops_per_chain_step(d, h) * 1e-9, "steps": steps,
             "seconds": elapsed, "finite": bool(torch.isfinite(x).all())}
 
 
