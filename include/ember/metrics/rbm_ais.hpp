@@ -33,7 +33,7 @@
 namespace ember {
 
 /// Settings of ais_log_partition (aggregate; designated initialisers welcome).
-struct AisSettings {
+struct RbmAisSettings {
   Index runs = 100;           ///< M ≥ 2 independent annealing runs (rows of one batch)
   Index temperatures = 1000;  ///< K ≥ 1 steps of β from 0 to 1 (β_k = k / K)
   Index gibbs_steps = 1;      ///< block Gibbs sweeps at each intermediate β (≥ 1)
@@ -73,7 +73,7 @@ Vector<typename E::scalar_type> ais_base_visible_bias(const E& rbm, BatchView<ty
 /// @throws ember::numerical_error if a log weight is NaN/Inf.
 template <class E, class G>
 AisEstimate ais_log_partition(const E& rbm, VectorView<typename E::scalar_type> base_visible_bias,
-                              const AisSettings& settings, G& rng) {
+                              const RbmAisSettings& settings, G& rng) {
   static_assert(RbmEnergy<E>, "ember::ais_log_partition: the energy must be an RBM (ember::Rbm or a type "
                               "modelling ember::RbmEnergy).");
   static_assert(Generator<G>, "ember::ais_log_partition: the generator must model ember::Generator (for example ember::Philox).");
