@@ -1,0 +1,35 @@
+# Bad input exits with status 2 and one clear message on stderr (invoked by ctest with -DPROGRAM and -DOUT).
+file(REMOVE_RECURSE ${OUT})
+file(MAKE_DIRECTORY ${OUT})
+set(common --dataset 8gaussians --seed 5 --batch 32 --steps 2 --grid-cells 40 --quiet --out ${OUT}/run)
+function(expect_2 pattern)
+  execute_process(COMMAND ${PROGRAM} ${common} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+  if(NOT rc EQUAL 2)
+    message(FATAL_ERROR "ember-toy2d ${ARGN}: exit status ${rc}, expected 2\n${stdout}\n${stderr}")
+  endif()
+  if(NOT stderr MATCHES "${pattern}")
+    message(FATAL_ERROR "ember-toy2d ${ARGN}: stderr does not match '${pattern}':\n${stderr}")
+  endif()
+endfunction()
+# A checkpoint to damage, and files that are not checkpoints.
+execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 4 --checkpoint ${OUT}/good.ckpt RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "could not write a checkpoint (${rc})")
+endif()
+file(WRITE ${OUT}/garbage.ckpt "this is not a checkpoint, just some text that is long enough")
+expect_2("ember::Checkpoint::load: file \".*garbage.ckpt\": bad magic number" --method pcd --iters 8 --resume ${OUT}/garbage.ckpt)
+expect_2("cannot be opened for reading" --method pcd --iters 8 --resume ${OUT}/missing.ckpt)
+# Truncated: the first 50 bytes only.
+execute_process(COMMAND head -c 50 ${OUT}/good.ckpt OUTPUT_FILE ${OUT}/cut.ckpt)
+expect_2("truncated" --method pcd --iters 8 --resume ${OUT}/cut.ckpt)
+# Another method's checkpoint.
+expect_2("^\nember-toy2d: --resume = .*good.ckpt: its toy2d.method = 1: written by a run with another --method \\(this run: 0\\)\n$" --method cd --iters 8 --resume ${OUT}/good.ckpt)
+# --iters below the checkpoint's iteration.
+expect_2("--iters = 2: is below the checkpoint's iteration 4" --method pcd --iters 2 --resume ${OUT}/good.ckpt)
+# Bad data and bad options.
+file(WRITE ${OUT}/bad.csv "x,y\n0.1,0.2\n0.3,oops\n")
+expect_2("bad.csv:3 column 2 = \"oops\": not a number" --method dcd --iters 4 --data-file ${OUT}/bad.csv)
+file(WRITE ${OUT}/nan.csv "x,y\n0.1,0.2\n0.3,nan\n")
+expect_2("nan.csv:3 column 2 = nan: must be finite" --method dcd --iters 4 --data-file ${OUT}/nan.csv)
+expect_2("--method = sgld: must be cd, pcd, icd, dcd, dsm or all" --method sgld --iters 4)
+expect_2("--iters" --method dcd --iters -5)

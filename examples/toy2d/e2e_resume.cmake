@@ -1,0 +1,31 @@
+# Checkpoint and resume end to end (invoked by ctest with -DPROGRAM and -DOUT): an uninterrupted PCD run of
+# ITERS iterations and a run stopped at ITERS/2 then resumed with --resume must write byte-identical samples.csv.
+file(REMOVE_RECURSE ${OUT})
+file(MAKE_DIRECTORY ${OUT})
+set(common --dataset 8gaussians --method pcd --seed 5 --batch 64 --steps 3 --grid-cells 80 --quiet)
+function(run name)
+  execute_process(COMMAND ${PROGRAM} ${common} ${ARGN} --out ${OUT}/${name}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "ember-toy2d ${ARGN} failed (${rc}):\n${stdout}\n${stderr}")
+  endif()
+endfunction()
+run(full --iters 60 --checkpoint ${OUT}/full.ckpt --checkpoint-every 15)
+run(first --iters 30 --checkpoint ${OUT}/half.ckpt)
+run(resumed --iters 60 --resume ${OUT}/half.ckpt)
+file(SHA256 ${OUT}/full/samples.csv full)
+file(SHA256 ${OUT}/resumed/samples.csv resumed)
+file(SHA256 ${OUT}/first/samples.csv first)
+if(NOT full STREQUAL resumed)
+  message(FATAL_ERROR "the resumed run's samples.csv differs from the uninterrupted run's")
+endif()
+if(full STREQUAL first)
+  message(FATAL_ERROR "the half run's samples equal the full run's: the comparison cannot fail")
+endif()
+# The periodic checkpoint at the end of the full run equals the resumed run's end state: resuming it with
+# the same total does no iteration and gives the same samples again.
+run(again --iters 60 --resume ${OUT}/full.ckpt)
+file(SHA256 ${OUT}/again/samples.csv again)
+if(NOT full STREQUAL again)
+  message(FATAL_ERROR "resuming the final checkpoint changed the samples")
+endif()
