@@ -28,8 +28,8 @@ namespace ember {
 namespace detail {
 /// The logistic function s = 1/(1 + e^{−x}) and its complement 1 − s, both without cancellation, from
 /// e = e^{−|x|} ∈ (0, 1]. Works on scalars and on xsimd batches (`select` picks per lane).
-/// 1/d for d in [1, 2] on a float batch: the hardware estimate and one Newton step (≤ 2 ulp); a plain
-/// division elsewhere.
+/// 1/d for d ≥ 1 on a float batch: the hardware estimate and one Newton step (≤ 2 ulp; 0 once d > 2¹²⁶,
+/// where 1/d is below every quantity it enters); a plain division elsewhere.
 template <class V>
 V reciprocal_1_2(const V& d) {
   if constexpr (std::is_same_v<V, xsimd::batch<float>>) {
@@ -51,26 +51,35 @@ void logistic_pair(const V& x, const V& e, V& s, V& one_minus_s, Select select) 
 /// polynomial on |r| ≤ ln2/2, 2ⁿ built in the exponent bits), ≤ 2 ulp, inputs below −87 clamped (e^x is
 /// then < 2⁻¹²⁵, below the rounding of every quantity it enters); it skips the overflow/NaN branches of a
 /// general exp, which −|x| never needs. double: xsimd::exp.
+/// e^x on a float batch for x clamped to [−87, 88] (the same Cephes kernel; 2ⁿ stays a normal number).
+template <class B>
+B exp_clamped(const B& x);
+
 template <class B>
 B exp_nonpositive(const B& x) {
   using T = typename B::value_type;
   if constexpr (std::is_same_v<T, float>) {
-    const B xc = xsimd::max(x, B(-87.0f));
-    const B n = xsimd::nearbyint(xc * B(1.44269504088896341f));
-    B r = xsimd::fma(n, B(-0.693359375f), xc);
-    r = xsimd::fma(n, B(2.12194440e-4f), r);
-    B p(1.9875691500e-4f);
-    p = xsimd::fma(p, r, B(1.3981999507e-3f));
-    p = xsimd::fma(p, r, B(8.3334519073e-3f));
-    p = xsimd::fma(p, r, B(4.1665795894e-2f));
-    p = xsimd::fma(p, r, B(1.6666665459e-1f));
-    p = xsimd::fma(p, r, B(5.0000001201e-1f));
-    const B e = xsimd::fma(p, r * r, r + B(1.0f));
-    const B scale = xsimd::bitwise_cast<B>((xsimd::to_int(n) + 127) << 23);
-    return e * scale;
+    return exp_clamped(xsimd::min(x, B(0.0f)));
   } else {
     return xsimd::exp(x);
   }
+}
+
+template <class B>
+B exp_clamped(const B& x) {
+  const B xc = xsimd::min(xsimd::max(x, B(-87.0f)), B(88.0f));
+  const B n = xsimd::nearbyint(xc * B(1.44269504088896341f));
+  B r = xsimd::fma(n, B(-0.693359375f), xc);
+  r = xsimd::fma(n, B(2.12194440e-4f), r);
+  B p(1.9875691500e-4f);
+  p = xsimd::fma(p, r, B(1.3981999507e-3f));
+  p = xsimd::fma(p, r, B(8.3334519073e-3f));
+  p = xsimd::fma(p, r, B(4.1665795894e-2f));
+  p = xsimd::fma(p, r, B(1.6666665459e-1f));
+  p = xsimd::fma(p, r, B(5.0000001201e-1f));
+  const B e = xsimd::fma(p, r * r, r + B(1.0f));
+  const B scale = xsimd::bitwise_cast<B>((xsimd::to_int(n) + 127) << 23);
+  return e * scale;
 }
 
 inline constexpr auto scalar_select = [](bool c, auto a, auto b) { return c ? a : b; };
@@ -100,7 +109,15 @@ struct Silu {
   template <class B>
   static void evaluate(const B& x, B& value, B& first, B& second) {
     B s, c;
-    detail::logistic_pair(x, detail::exp_nonpositive(-xsimd::abs(x)), s, c, detail::batch_select);
+    if constexpr (std::is_same_v<typename B::value_type, float>) {
+      // Select-free on float (the MLP hot path): e = e^{−x} with −x clamped to [−87, 88], s = 1/(1 + e),
+      // 1 − s = e·s; both keep full relative precision on either side of 0 (no cancellation).
+      const B e = detail::exp_clamped(-x);
+      s = detail::reciprocal_1_2(B(1.0f) + e);
+      c = e * s;
+    } else {
+      detail::logistic_pair(x, detail::exp_nonpositive(-xsimd::abs(x)), s, c, detail::batch_select);
+    }
     value = x * s;
     first = s * (B(1) + x * c);
     second = s * c * (B(2) + x * (c - s));
