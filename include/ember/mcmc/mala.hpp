@@ -24,6 +24,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/mcmc/detail/acceptance.hpp"
 #include "ember/mcmc/detail/dual_averaging.hpp"
 
@@ -35,6 +36,7 @@ struct MalaSettings {
   T step_size = T(0.01);           ///< ε > 0: proposal drift (ε/2)∇E, noise √ε
   T target_acceptance = T(0.574);  ///< δ ∈ (0, 1): the acceptance rate warm-up adapts toward
   Index adapt_steps = 0;           ///< ≥ 0: number of warm-up steps with dual-averaging adaptation (0 = fixed ε)
+  int workers = 1;                 ///< ≥ 1: threads over blocks of chains for the energy and gradient (same bits for any count)
 };
 
 /// @brief MALA kernel; models ember::Kernel. Holds its settings, statistics and a reusable workspace.
@@ -50,6 +52,7 @@ class Mala {
     detail::require(settings.target_acceptance > T(0) && settings.target_acceptance < T(1), fn, "target_acceptance",
                     settings.target_acceptance, "must lie in (0, 1)");
     detail::require(settings.adapt_steps >= 0, fn, "adapt_steps", settings.adapt_steps, "must be >= 0");
+    detail::require(settings.workers >= 1, fn, "workers", settings.workers, "must be >= 1");
     adaptation_.restart(step_size_, settings.target_acceptance);
   }
 
@@ -123,7 +126,7 @@ class Mala {
       probability_.resize(n);
     }
     counters_.ensure(n);
-    energy.energy_and_gradient(x, energy_, gradient_);
+    energy_and_gradient_blocks(energy, x, energy_, gradient_);
     detail::check_numerics(energy_, fn, "the energy at the current states");
     detail::check_numerics(gradient_, fn, "the gradient of the energy at the current states");
   }
@@ -136,7 +139,7 @@ class Mala {
     proposal_ = x - half * gradient_ + std::sqrt(eps) * work_;
     // log q(y | x) = −‖ξ‖²/2 (+ const)
     log_ratio_ = T(0.5) * work_.rowwise().squaredNorm();
-    energy.energy_and_gradient(proposal_, proposal_energy_, proposal_gradient_);
+    energy_and_gradient_blocks(energy, proposal_, proposal_energy_, proposal_gradient_);
     // log q(x | y) = −‖x − y + (ε/2)∇E(y)‖² / (2ε)
     work_ = x - proposal_ + half * proposal_gradient_;
     log_ratio_ += energy_ - proposal_energy_ - work_.rowwise().squaredNorm() / (T(2) * eps);
@@ -153,7 +156,24 @@ class Mala {
     ++steps_taken_;
   }
 
+  // The energy and gradient of every row, over row blocks on the pool when settings_.workers > 1 (each row's
+  // result depends on that row only, so the bits do not depend on the split).
+  template <class E>
+  void energy_and_gradient_blocks(const E& energy, BatchView<T> points, Vector<T>& e, Batch<T>& g) {
+    ThreadPool* pool = pool_.get(settings_.workers);
+    if (pool == nullptr) {
+      energy.energy_and_gradient(points, e, g);
+      return;
+    }
+    const RowBlocks blocks = blocks_of(points.rows(), settings_.workers);
+    pool->parallel_for(blocks.count(), [&](Index b) {
+      const Index first = blocks.begin(b), rows = blocks.rows(b);
+      energy.energy_and_gradient(points.middleRows(first, rows), e.segment(first, rows), g.middleRows(first, rows));
+    });
+  }
+
   MalaSettings<T> settings_;
+  SharedPool pool_;
   T step_size_;
   Index steps_taken_ = 0;
   T last_mean_acceptance_ = T(0);
