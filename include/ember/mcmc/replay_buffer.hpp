@@ -114,35 +114,29 @@ class ReplayBuffer {
     detail::require_shape(out, out.rows(), dim(), fn, "out");
     const Index n = out.rows();
     slots_.assign(static_cast<std::size_t>(n), -1);
+    fresh_rows_.assign(static_cast<std::size_t>(n), false);
     const auto choice = rng.draw();
     constexpr std::uint32_t resolution = 1u << 24;
     const auto threshold = static_cast<std::uint32_t>(static_cast<double>(settings_.reinit_probability) * resolution);
     bool any_fresh = false;
     for (Index i = 0; i < n; ++i) {
       const auto chain = static_cast<std::uint32_t>(i);
-      const bool fresh = state_.fill_count == 0 || choice.index(chain, resolution, 0, 0) < threshold ||
-                         (settings_.reinit_probability >= T(1));
-      if (state_.fill_count > 0)
-        slots_[static_cast<std::size_t>(i)] =
-            static_cast<Index>(choice.index(chain, static_cast<std::uint32_t>(state_.fill_count), 0, 1));
-      if (fresh) {
+      const auto k = static_cast<std::size_t>(i);
+      if (state_.fill_count > 0)  // the slot this row comes from, or that a fresh chain replaces
+        slots_[k] = static_cast<Index>(choice.index(chain, static_cast<std::uint32_t>(state_.fill_count), 0, 1));
+      fresh_rows_[k] = state_.fill_count == 0 || settings_.reinit_probability >= T(1) ||
+                       choice.index(chain, resolution, 0, 0) < threshold;
+      if (fresh_rows_[k]) {
         any_fresh = true;
-        slots_[static_cast<std::size_t>(i)] = -1 - slots_[static_cast<std::size_t>(i)];  // mark, keep the slot
       } else {
-        out.row(i) = state_.samples.row(slots_[static_cast<std::size_t>(i)]);
+        out.row(i) = state_.samples.row(slots_[k]);
       }
     }
     if (!any_fresh) return;
     fresh_.resize(n, dim());
     init_(BatchRef<T>(fresh_), rng);
-    for (Index i = 0; i < n; ++i) {
-      Index& slot = slots_[static_cast<std::size_t>(i)];
-      if (slot < 0) {
-        out.row(i) = fresh_.row(i);
-        slot = -1 - slot;  // the stored slot this fresh chain replaces (-1 → 0 when the buffer was empty)
-        if (state_.fill_count == 0) slot = -1;
-      }
-    }
+    for (Index i = 0; i < n; ++i)
+      if (fresh_rows_[static_cast<std::size_t>(i)]) out.row(i) = fresh_.row(i);
   }
 
   /// @brief `sample` into a new n × d batch.
@@ -230,6 +224,7 @@ class ReplayBuffer {
   Init init_;
   ReplayBufferState<T> state_;
   std::vector<Index> slots_;
+  std::vector<bool> fresh_rows_;
   Batch<T> fresh_;
 };
 

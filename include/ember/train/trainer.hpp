@@ -86,9 +86,9 @@ struct TerminalProgress {
   void operator()(const TrainProgress& p) {
     const auto now = std::chrono::steady_clock::now();
     const bool last = p.iteration >= p.iterations;
-    if (!last && drawn_ && std::chrono::duration<double>(now - last_draw_).count() < interval_seconds) return;
-    last_draw_ = now;
-    drawn_ = true;
+    if (!last && drawn && std::chrono::duration<double>(now - last_draw).count() < interval_seconds) return;
+    last_draw = now;
+    drawn = true;
     std::fprintf(stream, "\r[ember] iteration %lld/%lld  loss % .4e  E+ % .4e  E- % .4e  %.1f it/s  ETA %.0fs   ",
                  static_cast<long long>(p.iteration), static_cast<long long>(p.iterations), p.loss, p.positive_energy,
                  p.negative_energy, p.iterations_per_second, p.eta_seconds);
@@ -96,9 +96,8 @@ struct TerminalProgress {
     std::fflush(stream);
   }
 
- private:
-  std::chrono::steady_clock::time_point last_draw_{};
-  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_draw{};  ///< throttle state (set by the call operator)
+  bool drawn = false;                                 ///< throttle state: a line has been drawn
 };
 
 /// A progress callback that prints nothing.

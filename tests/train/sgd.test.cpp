@@ -1,0 +1,54 @@
+#include "ember/train/sgd.hpp"
+
+#include <catch2/catch.hpp>
+
+using ember::Vector;
+
+TEMPLATE_TEST_CASE("Sgd: plain, momentum, Nesterov and weight decay steps match hand-computed values", "[sgd]", float,
+                   double) {
+  using T = TestType;
+  const T tol = 8 * std::numeric_limits<T>::epsilon();
+  const Vector<T> g = (Vector<T>(2) << T(0.5), T(1)).finished();
+  Vector<T> theta = (Vector<T>(2) << T(1), T(-2)).finished();
+  ember::Sgd<T> plain({.learning_rate = T(0.1)});
+  plain.step(theta, g);  // θ − 0.1 g
+  CHECK(theta(0) == Approx(0.95).epsilon(tol));
+  CHECK(theta(1) == Approx(-2.1).epsilon(tol));
+
+  theta << T(1), T(-2);
+  ember::Sgd<T> momentum({.learning_rate = T(0.1), .momentum = T(0.9)});
+  momentum.step(theta, g);  // b = g: 1 − 0.05
+  momentum.step(theta, g);  // b = 0.9·0.5 + 0.5 = 0.95: 0.95 − 0.095
+  CHECK(theta(0) == Approx(0.855).epsilon(tol));
+  CHECK(momentum.state().steps == 2);
+  CHECK(momentum.state().velocity(0) == Approx(0.95).epsilon(tol));
+
+  theta << T(1), T(-2);
+  ember::Sgd<T> nesterov({.learning_rate = T(0.1), .momentum = T(0.9), .nesterov = true});
+  nesterov.step(theta, g);  // b = 0.5, θ −= 0.1·(0.5 + 0.45)
+  CHECK(theta(0) == Approx(0.905).epsilon(tol));
+
+  theta << T(1), T(-2);
+  ember::Sgd<T> decay({.learning_rate = T(0.1), .weight_decay = T(0.1)});
+  decay.step(theta, g);  // g + 0.1θ = (0.6, 0.8)
+  CHECK(theta(0) == Approx(0.94).epsilon(tol));
+  CHECK(theta(1) == Approx(-2.08).epsilon(tol));
+}
+
+TEST_CASE("Sgd: the state restores a run exactly; bad settings are rejected", "[sgd][errors]") {
+  using Catch::Matchers::Contains;
+  Vector<double> a = Vector<double>::Ones(3), b;
+  const Vector<double> g = Vector<double>::LinSpaced(3, -1, 1);
+  ember::Sgd<double> first({.learning_rate = 0.1, .momentum = 0.5});
+  first.step(a, g);
+  ember::Sgd<double> resumed({.learning_rate = 0.1, .momentum = 0.5});
+  resumed.set_state(first.state());
+  b = a;
+  first.step(a, g);
+  resumed.step(b, g);
+  CHECK(a == b);
+  CHECK_THROWS_WITH(ember::Sgd<double>({.learning_rate = 0.0}), Contains("learning_rate = 0"));
+  CHECK_THROWS_WITH(ember::Sgd<double>({.momentum = 1.0}), Contains("momentum = 1"));
+  CHECK_THROWS_WITH(ember::Sgd<double>({.nesterov = true}), Contains("nesterov"));
+  CHECK_THROWS_WITH(first.step(a, Vector<double>::Ones(2)), Contains("gradient"));
+}
