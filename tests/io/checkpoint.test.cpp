@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <signal.h>
@@ -27,10 +28,22 @@ namespace {
 
 using Bytes = std::vector<unsigned char>;
 
+// A directory of this process's files, removed at exit (a forked child killed by SIGKILL never removes it).
+struct TempDir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("ember-io-test-" + std::to_string(::getpid()));
+  TempDir() { std::filesystem::create_directories(path); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
 std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ember-io-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  static const TempDir dir;
+  return (dir.path / name).string();
 }
 
 std::string error_of(const Bytes& bytes) {
