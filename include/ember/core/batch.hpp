@@ -15,6 +15,7 @@
 
 #include <Eigen/Core>
 
+#include <ostream>
 #include <string_view>
 
 #include "ember/core/error.hpp"
@@ -50,17 +51,22 @@ using VectorRef = Eigen::Ref<Vector<T>>;
 namespace detail {
 
 /// Shape description "N × d" used in error messages.
-inline std::string shape_of(Index rows, Index cols) {
-  return std::to_string(rows) + " x " + std::to_string(cols);
-}
+struct Shape {
+  Index rows;
+  Index cols;
+  friend std::ostream& operator<<(std::ostream& out, const Shape& shape) {
+    return out << shape.rows << " x " << shape.cols;
+  }
+};
+inline Shape shape_of(Index rows, Index cols) { return {rows, cols}; }
 
 /// A batch argument must be non-empty, have `dim` columns, and hold only finite numbers.
 template <class Derived>
 void require_batch(const Eigen::DenseBase<Derived>& x, Index dim, std::string_view function,
                    std::string_view argument) {
   require(x.rows() > 0, function, argument, shape_of(x.rows(), x.cols()), "the batch is empty");
-  require(x.cols() == dim, function, argument, shape_of(x.rows(), x.cols()),
-          "expected " + std::to_string(dim) + " columns (one per coordinate)");
+  require(x.cols() == dim, function, argument, shape_of(x.rows(), x.cols()), "expected ", dim,
+          " columns (one per coordinate)");
   require_all_finite(x, function, argument);
 }
 
@@ -68,8 +74,8 @@ void require_batch(const Eigen::DenseBase<Derived>& x, Index dim, std::string_vi
 template <class Derived>
 void require_shape(const Eigen::DenseBase<Derived>& m, Index rows, Index cols, std::string_view function,
                    std::string_view argument) {
-  require(m.rows() == rows && m.cols() == cols, function, argument, shape_of(m.rows(), m.cols()),
-          "expected " + shape_of(rows, cols));
+  require(m.rows() == rows && m.cols() == cols, function, argument, shape_of(m.rows(), m.cols()), "expected ",
+          shape_of(rows, cols));
 }
 
 }  // namespace detail

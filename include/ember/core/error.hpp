@@ -39,15 +39,27 @@ template <class Value>
   return out.str();
 }
 
-/// Throws ember::invalid_argument "function: argument = value: reason" unless `condition` holds.
-template <class Value>
+/// Throws ember::invalid_argument "function: argument = value: reason", the reason being the
+/// concatenation of `reason` (strings and numbers, streamed). Kept out of line and cold so that the
+/// checks that call it cost a compare and a branch on the success path.
+template <class Value, class... Reason>
+[[noreturn, gnu::cold, gnu::noinline]] void fail(std::string_view function, std::string_view argument,
+                                                 const Value& value, const Reason&... reason) {
+  std::ostringstream message;
+  message.precision(17);
+  message << function << ": " << argument << " = " << value << ": ";
+  (message << ... << reason);
+  throw ember::invalid_argument(message.str());
+}
+
+/// Throws ember::invalid_argument "function: argument = value: reason" unless `condition` holds. The reason
+/// may come in several parts (`"must equal ", n, " rows"`): they are formatted only when the check fails,
+/// so a passing check allocates nothing.
+template <class Value, class... Reason>
 void require(bool condition, std::string_view function, std::string_view argument, const Value& value,
-             std::string_view reason) {
-  if (condition) return;
-  std::string message;
-  message.append(function).append(": ").append(argument).append(" = ").append(describe(value));
-  message.append(": ").append(reason);
-  throw ember::invalid_argument(message);
+             const Reason&... reason) {
+  if (condition) [[likely]] return;
+  fail(function, argument, value, reason...);
 }
 
 /// A scalar that must be finite and strictly positive (step sizes, noise scales, temperatures).

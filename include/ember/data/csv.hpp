@@ -103,7 +103,7 @@ Batch<T> parse_csv(std::istream& in, std::string_view source, CsvSettings settin
     first = false;
     if (columns == 0) columns = static_cast<Index>(fields.size());
     detail::require(static_cast<Index>(fields.size()) == columns, fn, where + " column count",
-                    static_cast<Index>(fields.size()), "expected " + std::to_string(columns) + " columns");
+                    static_cast<Index>(fields.size()), "expected ", columns, " columns");
     if (bad != fields.size())
       detail::require(false, fn, where + " column " + std::to_string(bad + 1), "\"" + std::string(fields[bad]) + "\"",
                       "not a number");
@@ -134,7 +134,7 @@ Batch<T> read_csv(const std::string& path, CsvSettings settings = {}) {
 template <Scalar T>
 void write_csv(std::ostream& out, BatchView<T> x, const std::vector<std::string>& header = {}) {
   detail::require(header.empty() || static_cast<Index>(header.size()) == x.cols(), "ember::write_csv",
-                  "header.size()", header.size(), "must be 0 or the number of columns " + std::to_string(x.cols()));
+                  "header.size()", header.size(), "must be 0 or the number of columns ", x.cols());
   for (std::size_t k = 0; k < header.size(); ++k) out << (k ? "," : "") << header[k];
   if (!header.empty()) out << '\n';
   std::ostringstream line;

@@ -83,7 +83,7 @@ class GaussianData {
     constexpr const char* fn = "ember::GaussianData::from_samples";
     detail::require_batch(x, x.cols(), fn, "x");
     detail::require(x.rows() > x.cols(), fn, "x.rows()", x.rows(),
-                    "need more points than dimensions " + std::to_string(x.cols()) + " for a covariance");
+                    "need more points than dimensions ", x.cols(), " for a covariance");
     const Eigen::MatrixXd xd = x.template cast<double>();
     const Eigen::VectorXd mean = xd.colwise().mean().transpose();
     const Eigen::MatrixXd centred = xd.rowwise() - mean.transpose();

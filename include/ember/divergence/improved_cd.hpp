@@ -137,7 +137,7 @@ class ImprovedContrastiveDivergence {
     constexpr const char* fn = "ember::ImprovedContrastiveDivergence::estimate";
     detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
     detail::require(buffer_.dim() == static_cast<Index>(energy.dim()), fn, "buffer.dim()", buffer_.dim(),
-                    "must equal the energy's dimension " + std::to_string(energy.dim()));
+                    "must equal the energy's dimension ", energy.dim());
     const Index n = data.rows();
     if (settings_.persistent) {
       negatives_.resize(n, data.cols());

@@ -60,7 +60,7 @@ class PersistentContrastiveDivergence {
     constexpr const char* fn = "ember::PersistentContrastiveDivergence::estimate";
     detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
     detail::require(buffer_.dim() == static_cast<Index>(energy.dim()), fn, "buffer.dim()", buffer_.dim(),
-                    "must equal the energy's dimension " + std::to_string(energy.dim()));
+                    "must equal the energy's dimension ", energy.dim());
     if (buffer_.fill_count() == 0) buffer_.fill(rng);
     negatives_.resize(data.rows(), data.cols());
     buffer_.sample(BatchRef<T>(negatives_), rng);

@@ -56,7 +56,7 @@ class RecoveryLikelihood {
       : levels_(std::move(levels)), kernels_(std::move(kernels)), settings_(settings) {
     constexpr const char* fn = "ember::RecoveryLikelihood";
     detail::require(static_cast<Index>(kernels_.size()) == levels_.top_level(), fn, "kernels.size()", kernels_.size(),
-                    "must equal the number of sampling levels " + std::to_string(levels_.top_level()));
+                    "must equal the number of sampling levels ", levels_.top_level());
     detail::require(settings.steps >= 1, fn, "steps", settings.steps, "must be >= 1");
     detail::require(std::isfinite(settings.energy_regularization) && settings.energy_regularization >= T(0), fn,
                     "energy_regularization", settings.energy_regularization, "must be finite and >= 0");

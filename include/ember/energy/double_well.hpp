@@ -90,7 +90,7 @@ class DoubleWellEnergy {
   void check(BatchView<T> x, Index n, const char* fn) const {
     detail::require_batch(x, dim_, fn, "x");
     detail::require(n == x.rows(), fn, "the per-point vector's size", n,
-                    "must equal the number of points " + std::to_string(x.rows()));
+                    "must equal the number of points ", x.rows());
   }
 
   Index dim_;

@@ -95,8 +95,9 @@ class GaussianEnergy {
   /// @brief e(i) = ½ ‖Lᵀ(xᵢ − μ)‖².
   void energy(BatchView<T> x, VectorRef<T> e) const {
     check(x, e.size(), "ember::GaussianEnergy::energy");
-    const Batch<T> u = centred(x) * unpack().template triangularView<Eigen::Lower>();
-    e = T(0.5) * u.rowwise().squaredNorm();
+    auto& ws = workspace(x);
+    ws.u.noalias() = ws.r * ws.l.template triangularView<Eigen::Lower>();
+    e = T(0.5) * ws.u.rowwise().squaredNorm();
   }
 
   /// @brief Also g(i, :) = P (xᵢ − μ).
@@ -104,10 +105,10 @@ class GaussianEnergy {
     constexpr const char* fn = "ember::GaussianEnergy::energy_and_gradient";
     check(x, e.size(), fn);
     detail::require_shape(g, x.rows(), dim_, fn, "g");
-    const Matrix l = unpack();
-    const Batch<T> u = centred(x) * l.template triangularView<Eigen::Lower>();
-    e = T(0.5) * u.rowwise().squaredNorm();
-    g.noalias() = u * l.transpose();
+    auto& ws = workspace(x);
+    ws.u.noalias() = ws.r * ws.l.template triangularView<Eigen::Lower>();
+    e = T(0.5) * ws.u.rowwise().squaredNorm();
+    g.noalias() = ws.u * ws.l.transpose();
   }
 
   /// @brief g += ∇θ Σᵢ wᵢ E(xᵢ): μ part −P rᵀw, L part (rᵀ diag(w) r) L.
@@ -115,11 +116,14 @@ class GaussianEnergy {
     constexpr const char* fn = "ember::GaussianEnergy::accumulate_param_gradient";
     check(x, w.size(), fn);
     detail::require_shape(g, num_params(), 1, fn, "g");
-    const Matrix l = unpack();
-    const Batch<T> r = centred(x);
+    auto& ws = workspace(x);
+    const auto& l = ws.l;
+    const auto& r = ws.r;
     g.head(dim_).noalias() -= l * (l.transpose() * (r.transpose() * w));
-    const Matrix s = r.transpose() * w.asDiagonal() * r;
-    accumulate_factor_gradient(s * l, g);
+    ws.u.noalias() = w.asDiagonal() * r;
+    ws.s.noalias() = r.transpose() * ws.u;
+    ws.d_l.noalias() = ws.s * l;
+    accumulate_factor_gradient(ws.d_l, g);
   }
 
   /// @brief g += ∇θ Σᵢ ⟨P(xᵢ − μ), vᵢ⟩: μ part −P vᵀ1, L part (rᵀv + vᵀr) L.
@@ -128,11 +132,14 @@ class GaussianEnergy {
     check(x, x.rows(), fn);
     detail::require_shape(v, x.rows(), dim_, fn, "v");
     detail::require_shape(g, num_params(), 1, fn, "g");
-    const Matrix l = unpack();
-    const Batch<T> r = centred(x);
+    auto& ws = workspace(x);
+    const auto& l = ws.l;
     g.head(dim_).noalias() -= l * (l.transpose() * v.colwise().sum().transpose());
-    const Matrix rv = r.transpose() * v;
-    accumulate_factor_gradient((rv + rv.transpose()) * l, g);
+    ws.s.noalias() = ws.r.transpose() * v;
+    ws.d_l = ws.s.transpose();
+    ws.s += ws.d_l;
+    ws.d_l.noalias() = ws.s * l;
+    accumulate_factor_gradient(ws.d_l, g);
   }
 
  private:
@@ -148,13 +155,32 @@ class GaussianEnergy {
         params_(dim_ + packed(i, j)) = (i == j) ? std::log(l(i, i)) : l(i, j);
   }
   [[nodiscard]] Matrix unpack() const {
-    Matrix l = Matrix::Zero(dim_, dim_);
+    Matrix l;
+    unpack_into(l);
+    return l;
+  }
+  void unpack_into(Matrix& l) const {
+    l.setZero(dim_, dim_);
     for (Index j = 0; j < dim_; ++j)
       for (Index i = j; i < dim_; ++i) {
         const T p = params_(dim_ + packed(i, j));
         l(i, j) = (i == j) ? std::exp(p) : p;
       }
-    return l;
+  }
+  // Per-thread buffers of the evaluations (const and thread-safe; no allocation once warm): the factor L,
+  // the centred batch r = x − 1μᵀ, and N × d / d × d scratch.
+  struct Workspace {
+    Matrix l, s, d_l;
+    Batch<T> r, u;
+  };
+  Workspace& workspace(BatchView<T> x) const {
+    thread_local Workspace ws;
+    unpack_into(ws.l);
+    ws.r.resize(x.rows(), dim_);
+    ws.r.noalias() = x;
+    ws.r.rowwise() -= params_.head(dim_).transpose();
+    ws.u.resize(x.rows(), dim_);
+    return ws;
   }
   // Adds dF/dL (given as a full d × d matrix) into the packed parameters; the log-diagonal picks up L_kk.
   void accumulate_factor_gradient(const Matrix& d_l, VectorRef<T> g) const {
@@ -162,12 +188,11 @@ class GaussianEnergy {
       for (Index i = j; i < dim_; ++i)
         g(dim_ + packed(i, j)) += (i == j) ? d_l(i, i) * std::exp(params_(dim_ + packed(i, i))) : d_l(i, j);
   }
-  [[nodiscard]] Batch<T> centred(BatchView<T> x) const { return x.rowwise() - params_.head(dim_).transpose(); }
   void check(BatchView<T> x, Index n, const char* fn) const {
     detail::require(x.rows() > 0, fn, "x", detail::shape_of(x.rows(), x.cols()), "the batch is empty");
     detail::require_shape(x, x.rows(), dim_, fn, "x");
     detail::require(n == x.rows(), fn, "the per-point vector's size", n,
-                    "must equal the number of points " + std::to_string(x.rows()));
+                    "must equal the number of points ", x.rows());
   }
 
   Index dim_;

@@ -169,7 +169,7 @@ class GaussianMixtureEnergy {
   void check(BatchView<T> x, Index n, const char* fn) const {
     detail::require_batch(x, dim(), fn, "x");
     detail::require(n == x.rows(), fn, "the per-point vector's size", n,
-                    "must equal the number of points " + std::to_string(x.rows()));
+                    "must equal the number of points ", x.rows());
   }
 
   Vector<T> weights_;

@@ -315,7 +315,7 @@ class MlpEnergy {
   }
   void check_layer(Index l, const char* fn) const {
     detail::require(l >= 1 && l <= layers_, fn, "l", l,
-                    "must be in [1, " + std::to_string(layers_) + "] (hidden layers 1..k, then the output layer)");
+                    "must be in [1, ", layers_, "] (hidden layers 1..k, then the output layer)");
   }
   // O(1) checks plus the finiteness scan of x; the messages are only built on failure, so a call that
   // passes allocates nothing (the samplers' loop is allocation-free, tests/core/allocation.test.cpp).
@@ -324,10 +324,10 @@ class MlpEnergy {
     detail::require_all_finite(x, fn, "x");
     if (n != x.rows())
       detail::require(false, fn, "the per-point vector's size", n,
-                      "must equal the number of points " + std::to_string(x.rows()));
+                      "must equal the number of points ", x.rows());
     if (params_.size() != num_params())
       detail::require(false, fn, "params().size()", params_.size(),
-                      "must stay " + std::to_string(num_params()) + " (the layout is fixed by the widths)");
+                      "must stay ", num_params(), " (the layout is fixed by the widths)");
   }
 
   std::vector<Index> widths_;

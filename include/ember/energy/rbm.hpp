@@ -312,7 +312,7 @@ class Rbm {
     detail::require(x.rows() > 0, fn, "x", detail::shape_of(x.rows(), x.cols()), "the batch is empty");
     detail::require_shape(x, x.rows(), d_, fn, "x");
     detail::require(n == x.rows(), fn, "the per-point vector's size", n,
-                    "must equal the number of points " + std::to_string(x.rows()));
+                    "must equal the number of points ", x.rows());
   }
 
   Index d_;

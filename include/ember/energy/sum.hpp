@@ -45,7 +45,7 @@ class Sum {
   /// @pre both parts have the same dim().
   Sum(A first, B second) : first_(std::move(first)), second_(std::move(second)) {
     detail::require(first_.dim() == second_.dim(), "ember::Sum::Sum", "second.dim()", second_.dim(),
-                    "must equal first.dim() = " + std::to_string(first_.dim()));
+                    "must equal first.dim() = ", first_.dim());
   }
 
   [[nodiscard]] const A& first() const { return first_; }

@@ -92,7 +92,7 @@ class Tether {
   }
   void check(BatchView<T> x, const char* fn) const {
     detail::require(x.rows() == y_.rows(), fn, "x", detail::shape_of(x.rows(), x.cols()),
-                    "must have one row per tethered point (" + std::to_string(y_.rows()) + ")");
+                    "must have one row per tethered point (", y_.rows(), ")");
   }
 
   const E* base_;

@@ -34,7 +34,7 @@ namespace detail {
 template <class T>
 void require_times(VectorView<T> t, Index n, const char* fn) {
   detail::require(t.size() == n, fn, "t.size()", t.size(),
-                  "must equal the number of points " + std::to_string(n));
+                  "must equal the number of points ", n);
   detail::require_all_finite(t, fn, "t");
 }
 }  // namespace detail
@@ -86,7 +86,7 @@ class AtTime {
  private:
   void check(BatchView<T> x, const char* fn) const {
     detail::require(x.rows() == t_.size(), fn, "x", detail::shape_of(x.rows(), x.cols()),
-                    "must have one row per bound time (" + std::to_string(t_.size()) + ")");
+                    "must have one row per bound time (", t_.size(), ")");
   }
 
   const E* base_;

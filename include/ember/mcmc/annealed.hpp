@@ -47,7 +47,7 @@ class AnnealedLangevin {
     constexpr const char* fn = "ember::AnnealedLangevin";
     detail::require(step_sizes_.size() >= 1, fn, "step_sizes.size()", step_sizes_.size(), "must be >= 1 (one level)");
     detail::require(times_.size() == step_sizes_.size(), fn, "times.size()", times_.size(),
-                    "must equal step_sizes.size() = " + std::to_string(step_sizes_.size()));
+                    "must equal step_sizes.size() = ", step_sizes_.size());
     detail::require_all_finite(times_, fn, "times");
     for (Index l = 0; l < step_sizes_.size(); ++l)
       detail::require_positive(step_sizes_(l), fn, "step_sizes(" + std::to_string(l) + ")");

@@ -127,9 +127,9 @@ class Hmc {
     const Index n = x.rows(), d = x.cols();
     detail::require(n > 0, fn, "x", detail::shape_of(n, d), "the batch is empty");
     detail::require(d == static_cast<Index>(energy.dim()), fn, "x", detail::shape_of(n, d),
-                    "expected " + std::to_string(energy.dim()) + " columns (the energy's dimension)");
+                    "expected ", energy.dim(), " columns (the energy's dimension)");
     detail::require(inverse_mass_.size() == 0 || inverse_mass_.size() == d, fn, "mass.size()", inverse_mass_.size(),
-                    "must equal the dimension " + std::to_string(d) + " (or be empty for the identity)");
+                    "must equal the dimension ", d, " (or be empty for the identity)");
     if (energy_.size() != n || gradient_.cols() != d) {
       energy_.resize(n);
       gradient_.resize(n, d);

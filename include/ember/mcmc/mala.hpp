@@ -112,7 +112,7 @@ class Mala {
     const Index n = x.rows(), d = x.cols();
     detail::require(n > 0, fn, "x", detail::shape_of(n, d), "the batch is empty");
     detail::require(d == static_cast<Index>(energy.dim()), fn, "x", detail::shape_of(n, d),
-                    "expected " + std::to_string(energy.dim()) + " columns (the energy's dimension)");
+                    "expected ", energy.dim(), " columns (the energy's dimension)");
     if (energy_.size() != n || gradient_.cols() != d) {
       energy_.resize(n);
       gradient_.resize(n, d);

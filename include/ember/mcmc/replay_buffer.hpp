@@ -177,7 +177,7 @@ class ReplayBuffer {
   void write_back(BatchView<T> x) {
     constexpr const char* fn = "ember::ReplayBuffer::write_back";
     detail::require(x.rows() == static_cast<Index>(slots_.size()), fn, "x.rows()", x.rows(),
-                    "must equal the number of rows of the last sample() call (" + std::to_string(slots_.size()) + ")");
+                    "must equal the number of rows of the last sample() call (", slots_.size(), ")");
     detail::require_batch(x, dim(), fn, "x");
     for (Index i = 0; i < x.rows(); ++i) {
       const Index slot = slots_[static_cast<std::size_t>(i)];

@@ -50,7 +50,7 @@ KnnEntropy knn_entropy(BatchView<T> x, Index k = 3) {
   detail::require_batch(x, x.cols(), fn, "x");
   const Index n = x.rows();
   const Index d = x.cols();
-  detail::require(k >= 1 && k < n, fn, "k", k, "must satisfy 1 <= k < N = " + std::to_string(n));
+  detail::require(k >= 1 && k < n, fn, "k", k, "must satisfy 1 <= k < N = ", n);
   const Eigen::MatrixXd xd = x.template cast<double>();
   const Eigen::VectorXd norms = xd.rowwise().squaredNorm();
   Eigen::VectorXd log_eps(n);

@@ -112,7 +112,7 @@ class DiscreteSchedule : public detail::CheckedSchedule<DiscreteSchedule<T>, T> 
   void require_index(Index i, Index first, const char* member) const {
     if (i >= first && i <= steps()) return;
     detail::require(false, std::string(name) + "::" + member, "i", i,
-                    "must lie in [" + std::to_string(first) + ", " + std::to_string(steps()) + "]");
+                    "must lie in [", first, ", ", steps(), "]");
   }
   // Index of the interval ((k)/n, (k+1)/n] holding t, in [0, n − 1].
   [[nodiscard]] std::size_t interval(T t) const {

@@ -63,7 +63,7 @@ class RecoveryLevels : public DiscreteSchedule<T> {
   [[nodiscard]] T step_size_squared(Index t, T b_square, bool scale_by_level = true) const {
     constexpr const char* fn = "ember::RecoveryLevels::step_size_squared";
     detail::require(t >= 0 && t < top_level(), fn, "t", t,
-                    "must lie in [0, " + std::to_string(top_level() - 1) + "] (a sampling level)");
+                    "must lie in [0, ", top_level() - 1, "] (a sampling level)");
     detail::require_positive(b_square, fn, "b_square");
     const T c_square = scale_by_level ? sigma_cumulative_(t) / sigma_cumulative_(0) : T(1);
     return c_square * b_square * sigma_(t + 1) * sigma_(t + 1);
@@ -102,7 +102,7 @@ class RecoveryLevels : public DiscreteSchedule<T> {
   Index check(Index i, const char* member) const {
     if (i < 0 || i > top_level())
       detail::require(false, std::string("ember::RecoveryLevels::") + member, "i", i,
-                      "must lie in [0, " + std::to_string(top_level()) + "]");
+                      "must lie in [0, ", top_level(), "]");
     return i;
   }
 
@@ -116,9 +116,9 @@ class RecoveryLevels : public DiscreteSchedule<T> {
     for (std::size_t i = 0; i < boundaries.size(); ++i) {
       const std::string argument = "boundaries[" + std::to_string(i) + "]";
       detail::require(boundaries[i] > previous, fn, argument, boundaries[i],
-                      "must be > the previous boundary " + std::to_string(previous) + " (strictly increasing, >= 0)");
+                      "must be > the previous boundary ", previous, " (strictly increasing, >= 0)");
       detail::require(boundaries[i] < n, fn, argument, boundaries[i],
-                      "must be <= " + std::to_string(n - 1) + " (an index into betas)");
+                      "must be <= ", n - 1, " (an index into betas)");
       double log_a = 0.0;  // log a_i = ½ Σ log(1 − β_k) over the group
       for (Index k = previous + 1; k <= boundaries[i]; ++k) {
         const double beta = betas[static_cast<std::size_t>(k)];
