@@ -11,6 +11,7 @@
 #include <new>
 
 #include "ember/core/random.hpp"
+#include "ember/energy/gaussian.hpp"
 #include "ember/energy/mlp.hpp"
 #include "ember/mcmc/langevin.hpp"
 
@@ -129,4 +130,38 @@ TEST_CASE("Langevin on a deeper MLP with a clip allocates nothing after a warm-u
     counting.store(false);
     CHECK(allocations.load() == 0);
   }
+}
+
+TEMPLATE_TEST_CASE("Langevin on a Gaussian energy allocates nothing after a warm-up step", "[allocation]", float,
+                   double) {
+  using T = TestType;
+  ember::Batch<T> covariance(3, 3);
+  covariance << T(2), T(0.5), T(0), T(0.5), T(1), T(0.2), T(0), T(0.2), T(0.5);
+  const auto energy = ember::GaussianEnergy<T>::from_mean_covariance(ember::Vector<T>::Ones(3), covariance);
+  for (int workers : {1, 2}) {
+    INFO("workers = " << workers);
+    ember::Batch<T> x = ember::Batch<T>::Zero(500, 3);
+    CHECK(allocations_during_steps(energy, x, workers, 10) == 0);
+    CHECK(x.allFinite());
+  }
+}
+
+TEST_CASE("passing argument checks allocate nothing; failing ones still name the value", "[allocation]") {
+  const ember::Batch<double> x = ember::Batch<double>::Ones(64, 3);
+  const ember::Vector<double> e(64);
+  allocations.store(0);
+  counting.store(true);
+  for (int k = 0; k < 100; ++k) {
+    ember::detail::require_batch(x, 3, "fn", "x");
+    ember::detail::require_shape(e, 64, 1, "fn", "e");
+    ember::detail::require(e.size() == x.rows(), "fn", "e.size()", e.size(), "must equal the number of points ",
+                           x.rows());
+  }
+  counting.store(false);
+  CHECK(allocations.load() == 0);
+  CHECK_THROWS_WITH(ember::detail::require_shape(e, 32, 1, "fn", "e"), "fn: e = 64 x 1: expected 32 x 1");
+  CHECK_THROWS_WITH(ember::detail::require_batch(x, 2, "fn", "x"),
+                    "fn: x = 64 x 3: expected 2 columns (one per coordinate)");
+  CHECK_THROWS_WITH(ember::detail::require(false, "fn", "w", 0.25, "must be ", 1, " or more"),
+                    "fn: w = 0.25: must be 1 or more");
 }

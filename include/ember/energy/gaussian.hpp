@@ -96,8 +96,9 @@ class GaussianEnergy {
   void energy(BatchView<T> x, VectorRef<T> e) const {
     check(x, e.size(), "ember::GaussianEnergy::energy");
     auto& ws = workspace(x);
-    ws.u.noalias() = ws.r * ws.l.template triangularView<Eigen::Lower>();
-    e = T(0.5) * ws.u.rowwise().squaredNorm();
+    auto u = ws.u(x.rows());
+    u.noalias() = ws.r(x.rows()) * ws.l.template triangularView<Eigen::Lower>();
+    e = T(0.5) * u.rowwise().squaredNorm();
   }
 
   /// @brief Also g(i, :) = P (xᵢ − μ).
@@ -106,9 +107,10 @@ class GaussianEnergy {
     check(x, e.size(), fn);
     detail::require_shape(g, x.rows(), dim_, fn, "g");
     auto& ws = workspace(x);
-    ws.u.noalias() = ws.r * ws.l.template triangularView<Eigen::Lower>();
-    e = T(0.5) * ws.u.rowwise().squaredNorm();
-    g.noalias() = ws.u * ws.l.transpose();
+    auto u = ws.u(x.rows());
+    u.noalias() = ws.r(x.rows()) * ws.l.template triangularView<Eigen::Lower>();
+    e = T(0.5) * u.rowwise().squaredNorm();
+    g.noalias() = u * ws.l.transpose();
   }
 
   /// @brief g += ∇θ Σᵢ wᵢ E(xᵢ): μ part −P rᵀw, L part (rᵀ diag(w) r) L.
@@ -118,10 +120,11 @@ class GaussianEnergy {
     detail::require_shape(g, num_params(), 1, fn, "g");
     auto& ws = workspace(x);
     const auto& l = ws.l;
-    const auto& r = ws.r;
+    const auto r = ws.r(x.rows());
+    auto u = ws.u(x.rows());
     g.head(dim_).noalias() -= l * (l.transpose() * (r.transpose() * w));
-    ws.u.noalias() = w.asDiagonal() * r;
-    ws.s.noalias() = r.transpose() * ws.u;
+    u.noalias() = w.asDiagonal() * r;
+    ws.s.noalias() = r.transpose() * u;
     ws.d_l.noalias() = ws.s * l;
     accumulate_factor_gradient(ws.d_l, g);
   }
@@ -135,7 +138,7 @@ class GaussianEnergy {
     auto& ws = workspace(x);
     const auto& l = ws.l;
     g.head(dim_).noalias() -= l * (l.transpose() * v.colwise().sum().transpose());
-    ws.s.noalias() = ws.r.transpose() * v;
+    ws.s.noalias() = ws.r(x.rows()).transpose() * v;
     ws.d_l = ws.s.transpose();
     ws.s += ws.d_l;
     ws.d_l.noalias() = ws.s * l;
@@ -168,18 +171,23 @@ class GaussianEnergy {
       }
   }
   // Per-thread buffers of the evaluations (const and thread-safe; no allocation once warm): the factor L,
-  // the centred batch r = x − 1μᵀ, and N × d / d × d scratch.
+  // d × d scratch, and the centred batch r = x − 1μᵀ with an N × d scratch u. r and u keep the largest row
+  // count seen and are used through their top rows, so thread-pool row blocks of varying size never
+  // reallocate them.
   struct Workspace {
     Matrix l, s, d_l;
-    Batch<T> r, u;
+    Batch<T> r_rows, u_rows;
+    auto r(Index n) { return r_rows.topRows(n); }
+    auto u(Index n) { return u_rows.topRows(n); }
   };
   Workspace& workspace(BatchView<T> x) const {
     thread_local Workspace ws;
     unpack_into(ws.l);
-    ws.r.resize(x.rows(), dim_);
-    ws.r.noalias() = x;
-    ws.r.rowwise() -= params_.head(dim_).transpose();
-    ws.u.resize(x.rows(), dim_);
+    if (ws.r_rows.rows() < x.rows() || ws.r_rows.cols() != dim_) {
+      ws.r_rows.resize(x.rows(), dim_);
+      ws.u_rows.resize(x.rows(), dim_);
+    }
+    ws.r(x.rows()) = x.rowwise() - params_.head(dim_).transpose();
     return ws;
   }
   // Adds dF/dL (given as a full d × d matrix) into the packed parameters; the log-diagonal picks up L_kk.
