@@ -169,7 +169,8 @@ template <class T>
 void require_shape(const DeviceBatch<T>& m, Index rows, Index cols, std::string_view function,
                    std::string_view argument) {
   ember::detail::require(m.rows() == rows && m.cols() == cols, function, argument,
-                         ember::detail::shape_of(m.rows(), m.cols()), "expected " + ember::detail::shape_of(rows, cols));
+                         ember::detail::shape_of(m.rows(), m.cols()), "expected ",
+                         ember::detail::shape_of(rows, cols));
 }
 
 }  // namespace detail
