@@ -9,7 +9,9 @@
 #include <ember/energy/gaussian.hpp>
 #include <ember/energy/mlp.hpp>
 #include <ember/io/checkpoint.hpp>
+#include <ember/mcmc/hmc.hpp>
 #include <ember/mcmc/langevin.hpp>
+#include <ember/mcmc/mala.hpp>
 #include <ember/train/trainer.hpp>
 
 #include <cstdio>
@@ -18,6 +20,7 @@
 #include <limits>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <signal.h>
@@ -340,12 +343,13 @@ TEMPLATE_TEST_CASE("checkpoint: store and restore every stateful object", "[io][
 
 namespace {
 
-// One PCD training run on a small MLP, with a checkpoint callback; returns the final parameters.
-template <class T>
+// One PCD training run on a small MLP with a given kernel (ULA by default).
+template <class T, class K = ember::Langevin<T>>
 struct PcdRun {
   using Model = ember::MlpEnergy<T, ember::Silu>;
   ember::Batch<T> data;
-  explicit PcdRun() : data(256, 2) {
+  K kernel;
+  explicit PcdRun(K k = K({.step_size = T(0.02)})) : data(256, 2), kernel(std::move(k)) {
     ember::Philox rng(99);
     rng.normal(data);
     data.col(0).array() = T(0.5) * data.col(0).array() + T(1);
@@ -353,7 +357,7 @@ struct PcdRun {
   Model model() const { return Model(std::vector<ember::Index>{2, 16, 16}, 5, {.base_scale = T(3)}); }
   auto estimator() const {
     return ember::PersistentContrastiveDivergence(
-        ember::Langevin<T>({.step_size = T(0.02)}),
+        kernel,
         ember::ReplayBuffer(2, ember::UniformInit<T>{T(-3), T(3)}, {.capacity = 200, .reinit_probability = T(0.05)}),
         ember::PcdSettings<T>{.steps = 3});
   }
@@ -430,6 +434,186 @@ TEMPLATE_TEST_CASE("checkpoint: N iterations equal N/2, checkpoint, resume, N/2 
   CHECK(model.params() != run.model().params());
 }
 
+namespace {
+
+// Trains run.settings(total) iterations of PCD with Adam; when `stop_at` > 0, saves the whole state (the
+// parameters, Adam, the replay buffer, the kernel, the generator) at iteration `stop_at` to `path` and stops.
+template <class T, class K>
+struct KernelRun {
+  typename PcdRun<T, K>::Model model;
+  decltype(std::declval<const PcdRun<T, K>&>().estimator()) estimator;
+  ember::Adam<T> adam{{.learning_rate = T(0.01)}};
+  ember::TrainSummary summary;
+
+  explicit KernelRun(const PcdRun<T, K>& run) : model(run.model()), estimator(run.estimator()) {}
+  void train(const PcdRun<T, K>& run, ember::TrainSettings settings, ember::Index stop_at = 0,
+             const std::string& path = "") {
+    summary = ember::train(estimator, model, adam, run.data, settings, [&](const ember::TrainProgress& p) {
+      if (p.iteration != stop_at) return true;
+      ember::Checkpoint ck;
+      ck.set("iteration", static_cast<std::uint64_t>(p.iteration));
+      ck.set("params", model.params());
+      ember::store(ck, "rng", ember::Philox(settings.seed, p.generator_position));
+      ember::store(ck, "adam", adam);
+      ember::store(ck, "buffer", estimator.buffer());
+      ember::store(ck, "kernel", estimator.kernel());
+      ck.save(path);
+      return false;
+    });
+  }
+  // Restores everything from `ck` (the kernel too, unless `with_kernel` is false) and trains to the end.
+  void resume(const PcdRun<T, K>& run, const ember::Checkpoint& ck, ember::Index total, bool with_kernel) {
+    ember::restore_parameters(ck, "params", model.params());
+    ember::restore(ck, "adam", adam, model.params().size());
+    ember::restore(ck, "buffer", estimator.buffer());
+    if (with_kernel) ember::restore(ck, "kernel", estimator.kernel());
+    ember::Philox rng(0);
+    ember::restore(ck, "rng", rng);
+    auto settings = PcdRun<T, K>::settings(total);
+    settings.start_iteration = static_cast<ember::Index>(ck.integer("iteration"));
+    settings.seed = rng.seed();
+    settings.generator_position = rng.position();
+    train(run, settings);
+  }
+  [[nodiscard]] bool same_bits(const KernelRun& other) const {
+    const auto bytes = sizeof(T) * static_cast<std::size_t>(model.params().size());
+    return model.params().size() == other.model.params().size() &&
+           std::memcmp(model.params().data(), other.model.params().data(), bytes) == 0;
+  }
+};
+
+// N iterations uninterrupted == N/2, checkpoint, restore into fresh objects, N/2 more; and without restoring
+// the kernel the resumed run differs (so the kernel's state is what makes it exact).
+template <class T, class K>
+void check_kernel_resume(const PcdRun<T, K>& run, const std::string& path) {
+  const ember::Index total = 40, half = 20;
+  KernelRun<T, K> whole(run);
+  whole.train(run, PcdRun<T, K>::settings(total));
+  REQUIRE(whole.summary.iterations == total);
+  {
+    KernelRun<T, K> first(run);
+    first.train(run, PcdRun<T, K>::settings(total), half, path);
+    REQUIRE(first.summary.iterations == half);
+    INFO("at the checkpoint: step size " << first.estimator.kernel().step_size() << ", adapting "
+                                         << first.estimator.kernel().adapting());
+    CHECK(first.estimator.kernel().adapting());  // the checkpoint falls inside the warm-up
+  }
+  const auto ck = ember::Checkpoint::load(path);
+  KernelRun<T, K> resumed(run);
+  resumed.resume(run, ck, total, true);
+  CHECK(resumed.summary.iterations == total);
+  CHECK(resumed.summary.generator_position == whole.summary.generator_position);
+  CHECK(resumed.same_bits(whole));
+  const auto& a = resumed.estimator.kernel();
+  const auto& b = whole.estimator.kernel();
+  const T step_a = a.state().step_size, step_b = b.state().step_size;
+  CHECK(std::memcmp(&step_a, &step_b, sizeof(T)) == 0);
+  CHECK_FALSE(b.adapting());  // the warm-up ended after the checkpoint, in both runs
+  CHECK(a.steps_taken() == b.steps_taken());
+  CHECK(a.proposed() == b.proposed());
+  CHECK(a.accepted() == b.accepted());
+  CHECK(a.last_mean_acceptance() == b.last_mean_acceptance());
+
+  KernelRun<T, K> forgetful(run);
+  forgetful.resume(run, ck, total, false);  // a fresh kernel restarts its warm-up from the initial step size
+  CHECK_FALSE(forgetful.same_bits(whole));
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("checkpoint: a PCD run with an adaptive MALA or HMC kernel resumes bit for bit",
+                   "[io][checkpoint][resume]", float, double) {
+  using T = TestType;
+  // 3 steps per iteration: the 90-step warm-up is two thirds done at the checkpoint (iteration 20).
+  SECTION("MALA") {
+    check_kernel_resume(PcdRun<T, ember::Mala<T>>(ember::Mala<T>({.step_size = T(0.05), .adapt_steps = 90})),
+                        temp_path("mala-" + std::to_string(sizeof(T)) + ".ckpt"));
+  }
+  SECTION("HMC") {
+    check_kernel_resume(
+        PcdRun<T, ember::Hmc<T>>(ember::Hmc<T>({.step_size = T(0.05), .leapfrog_steps = 3, .adapt_steps = 90})),
+        temp_path("hmc-" + std::to_string(sizeof(T)) + ".ckpt"));
+  }
+}
+
+TEST_CASE("checkpoint: a MALA kernel's state round-trips; inconsistent entries are rejected", "[io][checkpoint]") {
+  const auto energy = ember::GaussianEnergy<double>::standard(2);
+  ember::Philox rng(5);
+  ember::Batch<double> x = ember::Batch<double>::Zero(4, 2);
+  ember::Mala<double> kernel({.step_size = 0.3, .adapt_steps = 10});
+  kernel.run(energy, x, rng, 6);
+  ember::Checkpoint ck;
+  ember::store(ck, "mala", kernel);
+  const auto back = ember::Checkpoint::parse(ck.serialize().data(), ck.serialize().size(), "m.ckpt");
+  ember::Mala<double> fresh({.step_size = 0.3, .adapt_steps = 10});
+  ember::restore(back, "mala", fresh);
+  CHECK(fresh.step_size() == kernel.step_size());
+  CHECK(fresh.steps_taken() == 6);
+  CHECK(fresh.accepted() == kernel.accepted());
+  CHECK(fresh.divergences() == kernel.divergences());
+  CHECK(fresh.proposed() == 6);
+  // The same next transitions.
+  ember::Batch<double> y = x;
+  ember::Philox rng_y = rng;
+  kernel.run(energy, x, rng, 8);
+  fresh.run(energy, y, rng_y, 8);
+  CHECK(x == y);
+  CHECK(fresh.step_size() == kernel.step_size());
+
+  ember::Checkpoint bad = back;
+  bad.set_counts("mala.accepted", Eigen::Matrix<ember::Index, Eigen::Dynamic, 1>::Constant(4, 7));  // 7 of 6
+  CHECK_THROWS_MATCHES(ember::restore(bad, "mala", fresh), ember::checkpoint_error,
+                       Catch::Matchers::Message(
+                           "ember::restore: file \"m.ckpt\": entries 'mala.*' are inconsistent (ember::Mala::set_state: "
+                           "state.accepted(0) = 7: must be in [0, proposed = 6])"));
+  ember::Checkpoint wrong_type = back;
+  wrong_type.set("mala.step_size", ember::Vector<float>::Constant(1, 0.3f));
+  CHECK_THROWS_WITH(ember::restore(wrong_type, "mala", fresh),
+                    Catch::Contains("entry 'mala.step_size' is float32, requested float64"));
+  CHECK_THROWS_WITH(ember::restore(back, "hmc", fresh), Catch::Contains("entry 'hmc.step_size' is missing"));
+}
+
+namespace {
+
+// A tilted line E(x) = x + θ in 1-D (θ only shifts the energy, so its gradient is 0 and the parameters stay
+// put). It checks its input for NaN/Inf as ember::MlpEnergy does — the check that used to blame the user's
+// input when a chain diverged inside the sampler.
+struct Tilt {
+  using scalar_type = double;
+  ember::Vector<double> theta = ember::Vector<double>::Zero(1);
+  [[nodiscard]] ember::Index dim() const { return 1; }
+  [[nodiscard]] ember::Vector<double>& params() { return theta; }
+  [[nodiscard]] const ember::Vector<double>& params() const { return theta; }
+  void energy(ember::BatchView<double> x, ember::VectorRef<double> e) const {
+    ember::detail::require_all_finite(x, "Tilt::energy", "x");
+    e = x.col(0).array() + theta(0);
+  }
+  void energy_and_gradient(ember::BatchView<double> x, ember::VectorRef<double> e, ember::BatchRef<double> g) const {
+    ember::detail::require_all_finite(x, "Tilt::energy_and_gradient", "x");
+    e = x.col(0).array() + theta(0);
+    g.setOnes();
+  }
+  void accumulate_param_gradient(ember::BatchView<double>, ember::VectorView<double> w, ember::VectorRef<double> g) const {
+    g(0) += w.sum();
+  }
+  void accumulate_mixed_gradient(ember::BatchView<double>, ember::BatchView<double>, ember::VectorRef<double>) const {}
+};
+static_assert(ember::ParametricEnergy<Tilt>);
+
+// A progress callback that checkpoints every iteration (iteration and parameters) and remembers the last.
+template <class E>
+auto checkpoint_every_iteration(const std::string& path, const E& energy, ember::Index& last_saved) {
+  return [&path, &energy, &last_saved](const ember::TrainProgress& p) {
+    ember::Checkpoint ck;
+    ck.set("iteration", static_cast<std::uint64_t>(p.iteration));
+    ck.set("params", energy.params());
+    ck.save(path);
+    last_saved = p.iteration;
+  };
+}
+
+}  // namespace
+
 TEST_CASE("checkpoint: a diverging run stops naming the iteration; the last good checkpoint loads",
           "[io][checkpoint][divergence]") {
   using T = double;
@@ -439,28 +623,22 @@ TEST_CASE("checkpoint: a diverging run stops naming the iteration; the last good
   data *= T(0.1);  // narrow data: the precision's log-diagonal is pushed up fast
   const std::string path = temp_path("diverge.ckpt");
   std::filesystem::remove(path);
+  ember::Index last_saved = 0;
 
   SECTION("NaN/Inf: an exploding learning rate") {
     auto energy = ember::GaussianEnergy<T>::standard(2);
     ember::ContrastiveDivergence cd(ember::Langevin<T>({.step_size = T(0.01)}), ember::CdSettings<T>{.steps = 1});
     ember::Sgd<T> sgd({.learning_rate = T(50)});
-    ember::Index last_saved = 0;
     std::string message;
     try {
       ember::train(cd, energy, sgd, data, {.iterations = 200, .batch_size = 64, .seed = 1},
-                   [&](const ember::TrainProgress& p) {
-                     ember::Checkpoint ck;
-                     ck.set("iteration", static_cast<std::uint64_t>(p.iteration));
-                     ck.set("params", energy.params());
-                     ck.save(path);
-                     last_saved = p.iteration;
-                   });
+                   checkpoint_every_iteration(path, energy, last_saved));
     } catch (const ember::numerical_error& e) {
       message = e.what();
     }
     REQUIRE(!message.empty());
     INFO(message);
-    CHECK_THAT(message, Catch::StartsWith("iteration " + std::to_string(last_saved + 1) + ": "));
+    CHECK_THAT(message, Catch::StartsWith("ember::train: iteration " + std::to_string(last_saved + 1) + ": "));
     CHECK_THAT(message, Catch::Contains("not finite"));
     const auto ck = ember::Checkpoint::load(path);
     CHECK(ck.integer("iteration") == static_cast<std::uint64_t>(last_saved));
@@ -473,26 +651,53 @@ TEST_CASE("checkpoint: a diverging run stops naming the iteration; the last good
     auto energy = ember::GaussianEnergy<T>::standard(2);
     ember::ContrastiveDivergence cd(ember::Langevin<T>({.step_size = T(0.01)}), ember::CdSettings<T>{.steps = 1});
     ember::Sgd<T> sgd({.learning_rate = T(50)});
-    ember::Index last_saved = 0;
     ember::TrainSettings settings{.iterations = 200, .batch_size = 64, .seed = 1};
     settings.divergence_threshold = 1e4;
     CHECK_THROWS_MATCHES(
-        ember::train(cd, energy, sgd, data, settings,
-                     [&](const ember::TrainProgress& p) {
-                       ember::Checkpoint ck;
-                       ck.set("iteration", static_cast<std::uint64_t>(p.iteration));
-                       ck.set("params", energy.params());
-                       ck.save(path);
-                       last_saved = p.iteration;
-                     }),
+        ember::train(cd, energy, sgd, data, settings, checkpoint_every_iteration(path, energy, last_saved)),
         ember::numerical_error, Catch::Matchers::Predicate<ember::numerical_error>([&](const auto& e) {
           const std::string m = e.what();
-          return m.rfind("iteration " + std::to_string(last_saved + 1) + ": ", 0) == 0 &&
+          return m.rfind("ember::train: iteration " + std::to_string(last_saved + 1) + ": ", 0) == 0 &&
                  m.find("exceeds divergence_threshold = 10000") != std::string::npos;
         }));
     REQUIRE(last_saved > 0);
     const auto ck = ember::Checkpoint::load(path);
     CHECK(ck.integer("iteration") == static_cast<std::uint64_t>(last_saved));
     CHECK(ck.vector<T>("params", energy.params().size()).allFinite());
+  }
+
+  SECTION("a chain that diverges inside the sampler is a numerical error naming the negatives") {
+    // PCD with one persistent chain, ULA with a huge gradient step 0.7e308 and two steps per iteration: the
+    // chain reaches −1.4e308 in iteration 1 (finite: the iteration completes and is checkpointed) and −Inf
+    // at the first step of iteration 2, so the second step hands −Inf to the energy, whose input check
+    // throws ember::invalid_argument. The trainer must report the sampler, not the user's input.
+    Tilt energy;
+    ember::PersistentContrastiveDivergence pcd(
+        ember::Langevin<T>::decoupled(T(0.7e308), T(0.01)),
+        ember::ReplayBuffer(1, ember::UniformInit<T>{T(-1), T(1)}, {.capacity = 1, .reinit_probability = T(0)}),
+        ember::PcdSettings<T>{.steps = 2});
+    ember::Sgd<T> sgd({.learning_rate = T(0.1)});
+    const ember::Batch<T> line = data.leftCols(1);
+    CHECK_THROWS_MATCHES(
+        ember::train(pcd, energy, sgd, line, {.iterations = 10, .batch_size = 1, .seed = 2},
+                     checkpoint_every_iteration(path, energy, last_saved)),
+        ember::numerical_error, Catch::Matchers::Predicate<ember::numerical_error>([&](const auto& e) {
+          const std::string m = e.what();
+          return m.rfind("ember::train: iteration 2: the negatives (sampler output) are not finite in 1 of 1 rows "
+                         "(the sampler diverged: reduce its step size; first error: "
+                         "Tilt::energy_and_gradient: x(0, 0) = -inf: must be finite",
+                         0) == 0;
+        }));
+    CHECK(last_saved == 1);
+    const auto ck = ember::Checkpoint::load(path);
+    CHECK(ck.integer("iteration") == 1);
+    CHECK(ck.vector<T>("params", 1) == energy.params());
+    // A short step size on the same energy trains without error: the failure came from the sampler.
+    ember::PersistentContrastiveDivergence calm(
+        ember::Langevin<T>({.step_size = T(0.01)}),
+        ember::ReplayBuffer(1, ember::UniformInit<T>{T(-1), T(1)}, {.capacity = 1, .reinit_probability = T(0)}),
+        ember::PcdSettings<T>{.steps = 2});
+    CHECK(ember::train(calm, energy, sgd, line, {.iterations = 10, .batch_size = 1, .seed = 2}, ember::SilentProgress{})
+              .iterations == 10);
   }
 }

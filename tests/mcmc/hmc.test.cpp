@@ -135,3 +135,24 @@ TEST_CASE("HMC: bad settings and non-finite energies are reported", "[hmc][error
   x(0, 1) = std::numeric_limits<double>::quiet_NaN();
   CHECK_THROWS_AS(kernel.step(energy, x, rng), ember::numerical_error);
 }
+
+TEST_CASE("HMC: state() into a fresh kernel continues bit for bit, mid warm-up", "[hmc][state]") {
+  const auto energy = correlated();
+  ember::Philox rng(23);
+  Batch<double> x = Batch<double>::Zero(50, 2);
+  const ember::HmcSettings<double> settings{.step_size = 0.05, .leapfrog_steps = 4, .adapt_steps = 30};
+  Hmc<double> kernel(settings);
+  kernel.run(energy, x, rng, 12);
+  Hmc<double> fresh(settings);
+  fresh.set_state(kernel.state());
+  CHECK(fresh.adapting());
+  Batch<double> y = x;
+  ember::Philox rng_y = rng;
+  kernel.run(energy, x, rng, 40);
+  fresh.run(energy, y, rng_y, 40);
+  CHECK(x == y);
+  CHECK(fresh.step_size() == kernel.step_size());
+  CHECK(fresh.accepted() == kernel.accepted());
+  CHECK(fresh.steps_taken() == 52);
+  CHECK_THROWS_WITH(fresh.set_state({}), Catch::Matchers::Contains("ember::Hmc::set_state: state.step_size = 0"));
+}

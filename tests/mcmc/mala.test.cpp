@@ -152,3 +152,43 @@ TEST_CASE("MALA: a NaN energy at a proposal is a numerical error, not a silent r
   using Catch::Matchers::Contains;
   CHECK_THROWS_WITH(kernel.step(NanAway{}, x, rng), Contains("ember::Mala::step") && Contains("NaN"));
 }
+
+TEST_CASE("MALA: state() into a fresh kernel continues bit for bit, mid warm-up; bad states are rejected",
+          "[mala][state]") {
+  const auto energy = ember::GaussianEnergy<double>::standard(3);
+  ember::Philox rng(21);
+  Batch<double> x(50, 3);
+  rng.normal(x);
+  const ember::MalaSettings<double> settings{.step_size = 0.05, .adapt_steps = 30};
+  Mala<double> kernel(settings);
+  kernel.run(energy, x, rng, 12);  // inside the warm-up
+  Mala<double> fresh(settings);
+  fresh.set_state(kernel.state());
+  Batch<double> y = x;
+  ember::Philox rng_y = rng;
+  kernel.run(energy, x, rng, 40);  // through the end of the warm-up
+  fresh.run(energy, y, rng_y, 40);
+  CHECK(x == y);
+  CHECK(fresh.step_size() == kernel.step_size());
+  CHECK(fresh.accepted() == kernel.accepted());
+  CHECK_FALSE(fresh.adapting());
+  // Without the state the warm-up restarts from the initial step size: another chain.
+  Mala<double> forgetful(settings);
+  Batch<double> z = y;
+  ember::Philox rng_z = rng_y;
+  kernel.run(energy, x, rng, 5);
+  forgetful.run(energy, z, rng_z, 5);
+  CHECK(x != z);
+
+  using Catch::Matchers::Contains;
+  auto bad = kernel.state();
+  bad.step_size = -1;
+  CHECK_THROWS_WITH(fresh.set_state(bad), Contains("ember::Mala::set_state: state.step_size = -1: must be finite and > 0"));
+  bad = kernel.state();
+  bad.divergent(2) = bad.proposed + 1;
+  CHECK_THROWS_WITH(fresh.set_state(bad), Contains("ember::Mala::set_state: state.divergent(2) = ") &&
+                                              Contains("must be in [0, proposed - accepted = "));
+  bad = kernel.state();
+  bad.adaptation_iteration = bad.steps_taken + 1;
+  CHECK_THROWS_WITH(fresh.set_state(bad), Contains("state.adaptation_iteration = 58: must be in [0, steps_taken]"));
+}

@@ -6,7 +6,8 @@
 /// A checkpoint is a set of named entries, each a rows × cols array of uint64, float32 or float64 (a
 /// scalar is a 1 × 1 array). `store`/`restore` overloads map ember's stateful objects onto entries under a
 /// key prefix: ember::Philox (seed, position), ember::Sgd and ember::Adam (moments, step count),
-/// ember::ParameterEma (average, updates), ember::ReplayBuffer (samples, fill count, write slot, pushed);
+/// ember::ParameterEma (average, updates), ember::ReplayBuffer (samples, fill count, write slot, pushed),
+/// ember::Mala and ember::Hmc (adapted step size, steps taken, warm-up state, acceptance statistics);
 /// parameters are a float entry (`restore_parameters`). Resuming from them is exact: the training loop
 /// continues bit for bit as if it had never stopped (tests/io/checkpoint.test.cpp).
 ///
@@ -52,6 +53,7 @@
 #include "ember/core/error.hpp"
 #include "ember/core/random.hpp"
 #include "ember/io/detail/binary.hpp"
+#include "ember/mcmc/detail/acceptance.hpp"
 #include "ember/mcmc/replay_buffer.hpp"
 #include "ember/train/adam.hpp"
 #include "ember/train/ema.hpp"
@@ -103,6 +105,23 @@ class Checkpoint {
     put(name, std::move(e));
   }
 
+  /// @brief Sets (or replaces) a uint64 column entry from counts. @pre every count is >= 0.
+  template <class Derived>
+  void set_counts(const std::string& name, const Eigen::DenseBase<Derived>& counts) {
+    static_assert(std::is_same_v<typename Derived::Scalar, Index>, "ember::Checkpoint::set_counts: counts must be ember::Index.");
+    Entry e;
+    e.type = CheckpointType::uint64;
+    e.rows = static_cast<std::uint64_t>(counts.size());
+    e.cols = 1;
+    e.integers.resize(static_cast<std::size_t>(counts.size()));
+    for (Index i = 0; i < counts.size(); ++i) {
+      const Index c = counts.derived().coeff(i);
+      detail::require(c >= 0, "ember::Checkpoint::set_counts", "counts", c, "must be >= 0 (entry '", name, "')");
+      e.integers[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(c);
+    }
+    put(name, std::move(e));
+  }
+
   /// Whether an entry of this name exists.
   [[nodiscard]] bool contains(const std::string& name) const { return entries_.count(name) != 0; }
   /// The entry names, sorted.
@@ -119,6 +138,23 @@ class Checkpoint {
     const Entry& e = find(name, CheckpointType::uint64);
     if (e.rows != 1 || e.cols != 1) fail_entry("ember::Checkpoint::integer", name, "has shape " + shape(e) + ", expected 1 x 1");
     return e.integers[0];
+  }
+
+  /// @brief A uint64 column entry as counts; size = −1 accepts any length.
+  /// @throws ember::checkpoint_error if missing, not uint64, of another shape, or a count exceeds ember::Index.
+  [[nodiscard]] Eigen::Matrix<Index, Eigen::Dynamic, 1> counts(const std::string& name, Index size = -1) const {
+    constexpr const char* fn = "ember::Checkpoint::counts";
+    const Entry& e = find(name, CheckpointType::uint64);
+    if (e.cols != 1 || (size >= 0 && e.rows != static_cast<std::uint64_t>(size)))
+      fail_entry(fn, name, "has shape " + shape(e) + ", expected " + (size < 0 ? std::string("any") : std::to_string(size)) + " x 1");
+    Eigen::Matrix<Index, Eigen::Dynamic, 1> out(static_cast<Index>(e.rows));
+    for (Index i = 0; i < out.size(); ++i) {
+      const std::uint64_t v = e.integers[static_cast<std::size_t>(i)];
+      if (v > static_cast<std::uint64_t>(std::numeric_limits<Index>::max()))
+        fail_entry(fn, name, "holds " + std::to_string(v) + " at " + std::to_string(i) + ", more than a count can be");
+      out(i) = static_cast<Index>(v);
+    }
+    return out;
   }
 
   /// @brief A float array entry as a rows × cols matrix; rows or cols = −1 accepts any extent.
@@ -356,21 +392,32 @@ Vector<T> optimizer_buffer(const Checkpoint& ck, const std::string& name, Index 
                            " (one per parameter)");
   return v;
 }
+
+/// The state SGD and the EMA share in shape: one per-parameter buffer and one count, as `key.<buffer>` and
+/// `key.<count>`.
+template <Scalar T>
+void store_buffer_and_count(Checkpoint& ck, const std::string& key, const char* buffer_name, const Vector<T>& buffer,
+                            const char* count_name, std::uint64_t count) {
+  ck.set(key + "." + buffer_name, buffer);
+  ck.set(key + "." + count_name, count);
+}
+/// Reads back what store_buffer_and_count wrote, as a {buffer, count} aggregate (SgdState, EmaState).
+template <class State, Scalar T>
+State restore_buffer_and_count(const Checkpoint& ck, const std::string& key, const char* buffer_name,
+                               const char* count_name, Index parameters) {
+  return State{optimizer_buffer<T>(ck, key + "." + buffer_name, parameters), ck.integer(key + "." + count_name)};
+}
 }  // namespace detail
 
 /// @brief Stores SGD's velocity and step count as `key.velocity`, `key.steps`.
 template <Scalar T>
 void store(Checkpoint& ck, const std::string& key, const Sgd<T>& sgd) {
-  ck.set(key + ".velocity", sgd.state().velocity);
-  ck.set(key + ".steps", sgd.state().steps);
+  detail::store_buffer_and_count(ck, key, "velocity", sgd.state().velocity, "steps", sgd.state().steps);
 }
 /// @brief Restores SGD's state. @param parameters the length of the parameter vector it optimizes
 template <Scalar T>
 void restore(const Checkpoint& ck, const std::string& key, Sgd<T>& sgd, Index parameters) {
-  SgdState<T> s;
-  s.velocity = detail::optimizer_buffer<T>(ck, key + ".velocity", parameters);
-  s.steps = ck.integer(key + ".steps");
-  sgd.set_state(std::move(s));
+  sgd.set_state(detail::restore_buffer_and_count<SgdState<T>, T>(ck, key, "velocity", "steps", parameters));
 }
 
 /// @brief Stores Adam's moments and step count as `key.first_moment`, `key.second_moment`, `key.steps`.
@@ -397,16 +444,12 @@ void restore(const Checkpoint& ck, const std::string& key, Adam<T>& adam, Index 
 /// @brief Stores the parameter average and update count as `key.average`, `key.updates`.
 template <Scalar T>
 void store(Checkpoint& ck, const std::string& key, const ParameterEma<T>& ema) {
-  ck.set(key + ".average", ema.state().average);
-  ck.set(key + ".updates", ema.state().updates);
+  detail::store_buffer_and_count(ck, key, "average", ema.state().average, "updates", ema.state().updates);
 }
 /// @brief Restores an EMA. @param parameters the length of the parameter vector it averages
 template <Scalar T>
 void restore(const Checkpoint& ck, const std::string& key, ParameterEma<T>& ema, Index parameters) {
-  EmaState<T> s;
-  s.average = detail::optimizer_buffer<T>(ck, key + ".average", parameters);
-  s.updates = ck.integer(key + ".updates");
-  ema.set_state(std::move(s));
+  ema.set_state(detail::restore_buffer_and_count<EmaState<T>, T>(ck, key, "average", "updates", parameters));
 }
 
 /// @brief Stores a replay buffer's samples, fill count, FIFO slot and push count under `key.*`.
@@ -434,6 +477,53 @@ void restore(const Checkpoint& ck, const std::string& key, ReplayBuffer<T, Init>
   s.next_slot = static_cast<Index>(slot);
   s.pushed = ck.integer(key + ".pushed");
   buffer.set_state(std::move(s));
+}
+
+/// @brief Stores the state of a Metropolis-adjusted kernel (ember::Mala, ember::Hmc) under `key.*`: the step
+/// size in use, the steps taken, the warm-up's dual-averaging state, the last mean acceptance and the
+/// per-chain statistics — what a resumed run needs to continue the kernel bit for bit.
+template <class T, class K>
+void store(Checkpoint& ck, const std::string& key, const detail::MetropolisKernel<T, K>& kernel) {
+  const MetropolisState<T> s = kernel.state();
+  const auto real = [](T v) { return Eigen::Matrix<T, 1, 1>::Constant(v); };
+  ck.set(key + ".step_size", real(s.step_size));
+  ck.set(key + ".steps_taken", static_cast<std::uint64_t>(s.steps_taken));
+  ck.set(key + ".last_mean_acceptance", real(s.last_mean_acceptance));
+  ck.set(key + ".adaptation_iteration", static_cast<std::uint64_t>(s.adaptation_iteration));
+  ck.set(key + ".adaptation_h_bar", real(s.adaptation_h_bar));
+  ck.set(key + ".adaptation_log_step_bar", real(s.adaptation_log_step_bar));
+  ck.set_counts(key + ".accepted", s.accepted);
+  ck.set_counts(key + ".divergent", s.divergent);
+  ck.set(key + ".proposed", static_cast<std::uint64_t>(s.proposed));
+}
+/// @brief Restores a Metropolis-adjusted kernel built with the same settings as the stored one.
+/// @throws ember::checkpoint_error if an entry is missing, of the wrong type, or the entries are inconsistent.
+template <class T, class K>
+void restore(const Checkpoint& ck, const std::string& key, detail::MetropolisKernel<T, K>& kernel) {
+  const auto real = [&](const char* name) { return ck.matrix<T>(key + "." + name, 1, 1)(0, 0); };
+  const auto count = [&](const char* name) {
+    const std::uint64_t v = ck.integer(key + "." + name);
+    if (v > static_cast<std::uint64_t>(std::numeric_limits<Index>::max()))
+      throw checkpoint_error("ember::restore: file \"" + ck.source() + "\": entry '" + key + "." + name + "' = " +
+                             std::to_string(v) + " is more than a count can be");
+    return static_cast<Index>(v);
+  };
+  MetropolisState<T> s;
+  s.step_size = real("step_size");
+  s.steps_taken = count("steps_taken");
+  s.last_mean_acceptance = real("last_mean_acceptance");
+  s.adaptation_iteration = static_cast<long>(count("adaptation_iteration"));
+  s.adaptation_h_bar = real("adaptation_h_bar");
+  s.adaptation_log_step_bar = real("adaptation_log_step_bar");
+  s.accepted = ck.counts(key + ".accepted");
+  s.divergent = ck.counts(key + ".divergent");
+  s.proposed = count("proposed");
+  try {
+    kernel.set_state(std::move(s));
+  } catch (const ember::invalid_argument& e) {
+    throw checkpoint_error("ember::restore: file \"" + ck.source() + "\": entries '" + key +
+                           ".*' are inconsistent (" + e.what() + ")");
+  }
 }
 
 }  // namespace ember

@@ -26,7 +26,6 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/mcmc/detail/acceptance.hpp"
-#include "ember/mcmc/detail/dual_averaging.hpp"
 
 namespace ember {
 
@@ -40,59 +39,32 @@ struct HmcSettings {
   Index adapt_steps = 0;          ///< ≥ 0: warm-up steps with dual-averaging adaptation of ε (0 = fixed)
 };
 
-/// @brief HMC kernel; models ember::Kernel.
+/// @brief HMC kernel; models ember::Kernel. The step size, statistics, `step`, `run`, and
+/// `state()`/`set_state()` (what a checkpoint saves) come from the shared Metropolis–Hastings part
+/// (mcmc/detail/acceptance.hpp).
 template <Scalar T>
-class Hmc {
+class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
+  using Base = detail::MetropolisKernel<T, Hmc<T>>;
+  friend Base;
+
  public:
   using scalar_type = T;
+  static constexpr const char* name = "ember::Hmc";
 
   /// @pre step_size > 0, leapfrog_steps ≥ 1, mass entries finite and > 0, target_acceptance ∈ (0, 1),
   /// adapt_steps ≥ 0. @throws ember::invalid_argument.
-  explicit Hmc(HmcSettings<T> settings = {}) : settings_(std::move(settings)), step_size_(settings_.step_size) {
-    constexpr const char* fn = "ember::Hmc";
-    detail::require_positive(settings_.step_size, fn, "step_size");
-    detail::require(settings_.leapfrog_steps >= 1, fn, "leapfrog_steps", settings_.leapfrog_steps, "must be >= 1");
+  explicit Hmc(HmcSettings<T> settings = {})
+      : Base(settings.step_size, settings.target_acceptance, settings.adapt_steps), settings_(std::move(settings)) {
+    detail::require(settings_.leapfrog_steps >= 1, name, "leapfrog_steps", settings_.leapfrog_steps, "must be >= 1");
     for (Index k = 0; k < settings_.mass.size(); ++k)
-      detail::require_positive(settings_.mass(k), fn, ("mass(" + std::to_string(k) + ")").c_str());
-    detail::require(settings_.target_acceptance > T(0) && settings_.target_acceptance < T(1), fn,
-                    "target_acceptance", settings_.target_acceptance, "must lie in (0, 1)");
-    detail::require(settings_.adapt_steps >= 0, fn, "adapt_steps", settings_.adapt_steps, "must be >= 0");
+      detail::require_positive(settings_.mass(k), name, ("mass(" + std::to_string(k) + ")").c_str());
     if (settings_.mass.size() > 0) {
       inverse_mass_ = settings_.mass.cwiseInverse();
       sqrt_mass_ = settings_.mass.cwiseSqrt();
     }
-    adaptation_.restart(step_size_, settings_.target_acceptance);
   }
 
-  [[nodiscard]] T step_size() const { return step_size_; }
   [[nodiscard]] Index leapfrog_steps() const { return settings_.leapfrog_steps; }
-  [[nodiscard]] Index steps_taken() const { return steps_taken_; }
-  [[nodiscard]] bool adapting() const { return steps_taken_ < settings_.adapt_steps; }
-  [[nodiscard]] const Eigen::Matrix<Index, Eigen::Dynamic, 1>& accepted() const { return counters_.accepted(); }
-  [[nodiscard]] Index proposed() const { return counters_.proposed(); }
-  [[nodiscard]] Vector<T> acceptance_rate() const { return counters_.rates(); }
-  /// Per-chain counts of rejected trajectories whose Hamiltonian reached +∞.
-  [[nodiscard]] const Eigen::Matrix<Index, Eigen::Dynamic, 1>& divergences() const { return counters_.divergent(); }
-  [[nodiscard]] T last_mean_acceptance() const { return last_mean_acceptance_; }
-  void reset_statistics() { counters_.reset(); }
-
-  /// @brief One HMC transition of every chain (row of x), in place.
-  template <class E, class G>
-  void step(const E& energy, BatchRef<T> x, G& rng) {
-    check_types<E, G>();
-    begin(energy, x, "ember::Hmc::step");
-    transition(energy, x, rng);
-  }
-
-  /// @brief `steps` transitions; the current energy and gradient are computed once.
-  template <class E, class G>
-  void run(const E& energy, BatchRef<T> x, G& rng, Index steps) {
-    check_types<E, G>();
-    detail::require(steps >= 0, "ember::Hmc::run", "steps", steps, "must be >= 0");
-    if (steps == 0) return;
-    begin(energy, x, "ember::Hmc::run");
-    for (Index s = 0; s < steps; ++s) transition(energy, x, rng);
-  }
 
   /// @brief Integrates `steps` leapfrog steps of size `step_size` from (x, p) in place (no MH, no randomness):
   /// the deterministic map the kernel proposes with. Exposed for tests (reversibility) and diagnostics.
@@ -103,8 +75,8 @@ class Hmc {
     detail::require_positive(step_size, fn, "step_size");
     detail::require(steps >= 1, fn, "steps", steps, "must be >= 1");
     detail::require_shape(p, x.rows(), x.cols(), fn, "p");
-    begin(energy, x, fn);
-    integrate(energy, x, p, proposal_energy_, gradient_, step_size, steps);
+    this->begin(energy, x, fn);
+    integrate(energy, x, p, this->work_.proposal_energy, this->work_.gradient, step_size, steps);
   }
 
  private:
@@ -122,33 +94,17 @@ class Hmc {
                                 "(for example ember::Philox).");
   }
 
-  template <class E>
-  void begin(const E& energy, BatchRef<T> x, const char* fn) {
-    const Index n = x.rows(), d = x.cols();
-    detail::require(n > 0, fn, "x", detail::shape_of(n, d), "the batch is empty");
-    detail::require(d == static_cast<Index>(energy.dim()), fn, "x", detail::shape_of(n, d),
-                    "expected ", energy.dim(), " columns (the energy's dimension)");
+  void check_dimension(Index d, const char* fn) const {
     detail::require(inverse_mass_.size() == 0 || inverse_mass_.size() == d, fn, "mass.size()", inverse_mass_.size(),
                     "must equal the dimension ", d, " (or be empty for the identity)");
-    if (energy_.size() != n || gradient_.cols() != d) {
-      energy_.resize(n);
-      gradient_.resize(n, d);
-      proposal_.resize(n, d);
-      proposal_energy_.resize(n);
-      proposal_gradient_.resize(n, d);
-      momentum_.resize(n, d);
-      uniform_.resize(n, 1);
-      log_ratio_.resize(n);
-      accept_.resize(n);
-      probability_.resize(n);
-    }
-    counters_.ensure(n);
-    energy.energy_and_gradient(x, energy_, gradient_);
-    detail::check_numerics(energy_, fn, "the energy at the current states");
-    detail::check_numerics(gradient_, fn, "the gradient of the energy at the current states");
   }
 
-  // ½ pᵀM⁻¹p per row, written into `out` (out = −kinetic when `negate`).
+  template <class E>
+  void evaluate(const E& energy, BatchView<T> points, Vector<T>& e, Batch<T>& g) const {
+    energy.energy_and_gradient(points, e, g);
+  }
+
+  // ½ pᵀM⁻¹p per row, times `sign`, added into `out`.
   template <class P>
   void add_kinetic(const P& p, Vector<T>& out, T sign) const {
     if (inverse_mass_.size() == 0) {
@@ -179,49 +135,27 @@ class Hmc {
     }
   }
 
+  // Momentum p ~ N(0, M), L leapfrog steps from (x, p), and the log acceptance ratio H(x, p) − H(x', p').
   template <class E, class G>
-  void transition(const E& energy, BatchRef<T> x, G& rng) {
-    rng.draw().template normal<T>(momentum_, 0);
+  void propose(const E& energy, BatchRef<T> x, G& rng) {
+    detail::MetropolisWorkspace<T>& w = this->work_;
+    Batch<T>& momentum = w.scratch;
+    rng.draw().template normal<T>(momentum, 0);
     if (sqrt_mass_.size() > 0)
-      for (Index j = 0; j < momentum_.cols(); ++j) momentum_.col(j) *= sqrt_mass_(j);
-    log_ratio_ = energy_;  // H(x, p) = E(x) + K(p), accumulated as log_ratio = H₀ − H₁
-    add_kinetic(momentum_, log_ratio_, T(1));
-    proposal_ = x;
-    proposal_gradient_ = gradient_;
-    integrate(energy, proposal_, momentum_, proposal_energy_, proposal_gradient_, step_size_, settings_.leapfrog_steps);
-    log_ratio_ -= proposal_energy_;
-    add_kinetic(momentum_, log_ratio_, T(-1));
-    rng.draw().template uniform<T>(uniform_, 0);
-    counters_.decide(log_ratio_, uniform_, accept_, probability_, "ember::Hmc::step");
-    detail::copy_accepted_rows(x, proposal_, accept_);
-    detail::copy_accepted_rows(gradient_, proposal_gradient_, accept_);
-    energy_ = (accept_.array() > T(0)).select(proposal_energy_, energy_);
-    last_mean_acceptance_ = probability_.mean();
-    if (adapting()) {
-      step_size_ = adaptation_.update(last_mean_acceptance_);
-      if (steps_taken_ + 1 == settings_.adapt_steps) step_size_ = adaptation_.averaged_step();
-    }
-    ++steps_taken_;
+      for (Index j = 0; j < momentum.cols(); ++j) momentum.col(j) *= sqrt_mass_(j);
+    w.log_ratio = w.energy;  // H(x, p) = E(x) + K(p), accumulated as log_ratio = H₀ − H₁
+    add_kinetic(momentum, w.log_ratio, T(1));
+    w.proposal = x;
+    w.proposal_gradient = w.gradient;
+    integrate(energy, w.proposal, momentum, w.proposal_energy, w.proposal_gradient, this->step_size(),
+              settings_.leapfrog_steps);
+    w.log_ratio -= w.proposal_energy;
+    add_kinetic(momentum, w.log_ratio, T(-1));
   }
 
   HmcSettings<T> settings_;
-  T step_size_;
   Vector<T> inverse_mass_;
   Vector<T> sqrt_mass_;
-  Index steps_taken_ = 0;
-  T last_mean_acceptance_ = T(0);
-  detail::DualAveraging<T> adaptation_;
-  detail::AcceptanceCounters<T> counters_;
-  Vector<T> energy_;
-  Batch<T> gradient_;
-  Batch<T> proposal_;
-  Vector<T> proposal_energy_;
-  Batch<T> proposal_gradient_;
-  Batch<T> momentum_;
-  Batch<T> uniform_;
-  Vector<T> log_ratio_;
-  Vector<T> accept_;
-  Vector<T> probability_;
 };
 
 }  // namespace ember

@@ -5,8 +5,12 @@
 /// Each iteration draws a minibatch (draw_minibatch), calls `estimator.estimate(energy, batch, rng)`, checks
 /// the loss, the mean energies and the gradient for NaN/Inf, optionally clips the gradient norm, applies
 /// `optimizer.step(energy.params(), gradient)`, checks the new parameters, and reports progress. A non-finite
-/// quantity stops training with ember::numerical_error "iteration 137: the parameter gradient is not finite"
-/// BEFORE the bad update is applied, so the energy keeps its last good parameters. One ember::Philox seeded
+/// quantity stops training with ember::numerical_error "ember::train: iteration 137: the parameter gradient is
+/// not finite" BEFORE the bad update is applied, so the energy keeps its last good parameters (and the last
+/// checkpoint a callback wrote stays the last good state). A sampler that diverges inside `estimate` (chains
+/// gone NaN/Inf) is reported as "ember::train: iteration 812: the negatives (sampler output) are not finite in
+/// 3 of 256 rows (…; first error: …)" whatever error it first caused; this check runs only after `estimate`
+/// has failed, never per kernel step. One ember::Philox seeded
 /// from the settings drives minibatches and estimators: a run is reproducible from its seed.
 ///
 /// Resume (io/checkpoint.hpp): a callback saves the energy, optimizer and estimator state with
@@ -23,6 +27,8 @@
 /// @endcode
 
 #include <chrono>
+#include <concepts>
+#include <exception>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -105,15 +111,35 @@ struct SilentProgress {
   void operator()(const TrainProgress&) const {}
 };
 
+namespace detail {
+
+/// After `estimate` threw: if the estimator keeps its negatives (`negatives()`, every contrastive estimator)
+/// and some are not finite, the sampler diverged — whatever the first error was (often an energy's input
+/// check on the next step, which would blame the user's input). Throws ember::numerical_error naming the
+/// iteration, the quantity and the count of bad rows; returns otherwise. Costs nothing on the success path.
+template <class Estimator, class Where>
+void blame_diverged_negatives(const Estimator& estimator, const Where& where, const std::exception& first) {
+  if constexpr (requires { { estimator.negatives().allFinite() } -> std::convertible_to<bool>; }) {
+    const auto& x = estimator.negatives();
+    if (x.allFinite()) return;
+    const Index bad = (!x.array().isFinite()).rowwise().any().count();
+    throw numerical_error(where() + "the negatives (sampler output) are not finite in " + std::to_string(bad) +
+                          " of " + std::to_string(x.rows()) +
+                          " rows (the sampler diverged: reduce its step size; first error: " + first.what() + ")");
+  }
+}
+
+}  // namespace detail
+
 /// @brief Trains `energy` in place.
 /// @param estimator any estimator with `estimate(energy, batch, rng)` returning a result with `loss`,
 ///        `gradient`, `positive_energy`, `negative_energy` (every ember::divergence estimator)
 /// @param energy    an ember::ParametricEnergy or ember::TimeConditionedEnergy; its params() are updated
 /// @param optimizer anything with `step(VectorRef<T> params, VectorView<T> gradient)` (ember::Sgd, ember::Adam)
 /// @param data      the N × d data set (checked once for NaN/Inf; not modified)
-/// @throws ember::invalid_argument on bad settings or data; ember::numerical_error naming the iteration and
-///         the quantity when the loss, an energy, the gradient or the updated parameters are not finite (the
-///         parameters are then those before the failed iteration).
+/// @throws ember::invalid_argument on bad settings or data; ember::numerical_error "ember::train: iteration k:
+///         …" naming the quantity when the sampler's negatives, the loss, an energy, the gradient or the updated
+///         parameters are not finite (the parameters are then those before the failed iteration).
 template <class Estimator, class E, class Optimizer, class Callback = TerminalProgress>
 TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
                    BatchView<typename E::scalar_type> data, TrainSettings settings, Callback&& callback = {}) {
@@ -140,14 +166,19 @@ TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
   const auto start = std::chrono::steady_clock::now();
   summary.iterations = settings.start_iteration;
   for (Index it = settings.start_iteration + 1; it <= settings.iterations; ++it) {
-    const std::string where = "iteration " + std::to_string(it) + ": ";
-    auto fail = [&](const std::string& what) { throw numerical_error(where + what); };
+    // Messages are built only on failure: "ember::train: iteration 812: <what>".
+    const auto where = [&] { return std::string(fn) + ": iteration " + std::to_string(it) + ": "; };
+    auto fail = [&](const std::string& what) { throw numerical_error(where() + what); };
     draw_minibatch<T>(data, batch, rng);
     auto result = [&] {
       try {
         return estimator.estimate(std::as_const(energy), BatchView<T>(batch), rng);
       } catch (const numerical_error& error) {
-        throw numerical_error(where + error.what());
+        detail::blame_diverged_negatives(estimator, where, error);
+        throw numerical_error(where() + error.what());
+      } catch (const ember::invalid_argument& error) {
+        detail::blame_diverged_negatives(estimator, where, error);
+        throw;
       }
     }();
     if (!std::isfinite(static_cast<double>(result.loss))) fail("the loss is not finite");

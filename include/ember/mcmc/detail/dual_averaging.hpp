@@ -16,6 +16,13 @@ namespace ember::detail {
 template <class T>
 class DualAveraging {
  public:
+  /// What evolves during warm-up (μ and δ follow from the settings): enough to continue bit for bit.
+  struct State {
+    long iteration = 0;      ///< warm-up steps recorded
+    T h_bar = T(0);          ///< H̄_m
+    T log_step_bar = T(0);   ///< log ε̄_m
+  };
+
   DualAveraging() = default;
   DualAveraging(T initial_step, T target) { restart(initial_step, target); }
 
@@ -42,6 +49,13 @@ class DualAveraging {
 
   /// The averaged step size ε̄ (used after warm-up).
   [[nodiscard]] T averaged_step() const { return std::exp(log_step_bar_); }
+
+  [[nodiscard]] State state() const { return {iteration_, h_bar_, log_step_bar_}; }
+  void set_state(const State& s) {
+    iteration_ = s.iteration;
+    h_bar_ = s.h_bar;
+    log_step_bar_ = s.log_step_bar;
+  }
 
  private:
   T mu_ = T(0);
