@@ -6,3 +6,9 @@ if(EMBER_NATIVE)
   target_compile_options(ember_dev_flags INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-march=native>)
 endif()
 # Eigen's and xsimd's headers are system headers, so the warnings above are ember's alone.
+# GCC 12 reports thousands of false -Wmaybe-uninitialized warnings at every inlined AVX-512 intrinsic
+# (`__m512 __Y = __Y;` in avx512fintrin.h's _mm512_undefined_*; GCC bug 105593, fixed in GCC 13). They drown
+# every real warning on AVX-512 machines, so that one flag is off there; clang and newer GCC keep it.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(ember_dev_flags INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Wno-maybe-uninitialized>)
+endif()
