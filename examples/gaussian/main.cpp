@@ -1,5 +1,8 @@
 // ember-gaussian: learns a quadratic energy E(x) = ½(x − μ)ᵀP(x − μ) from Gaussian data with CD, PCD, improved
-// CD, DCD, DSM or the exact maximum-likelihood gradient, and reports the exact KL(data ‖ model).
+// CD, DCD, diffusion recovery likelihood (DRL: one Gaussian per noise level), DSM or the exact
+// maximum-likelihood gradient, and reports the exact KL(data ‖ model).
+// With --method all a method that diverges (ember::numerical_error) is a row "diverged at iteration k" and the
+// others still run; the exit status is 0 unless every method failed.
 //
 //   ember-gaussian                                   # seed 002's setup: N(0, I), 1000 samples, batch 10, lr 0.01
 //   ember-gaussian --dim 16 --cov illcond --cond 100 --method all --out gauss16
@@ -7,7 +10,11 @@
 #include <Eigen/Eigenvalues>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -19,6 +26,7 @@
 #include <ember/divergence/dcd.hpp>
 #include <ember/divergence/improved_cd.hpp>
 #include <ember/divergence/pcd.hpp>
+#include <ember/divergence/recovery_likelihood.hpp>
 #include <ember/divergence/score_matching.hpp>
 #include <ember/energy/gaussian.hpp>
 #include <ember/mcmc/langevin.hpp>
@@ -39,7 +47,8 @@ using Model = ember::GaussianEnergy<T>;
 using Matrix = Eigen::MatrixXd;
 namespace ex = ember::examples;
 
-const std::vector<std::string> all_methods{"mle", "cd", "pcd", "icd", "dcd", "dsm"};
+// New methods are appended (the order of the tables and of --method all).
+const std::vector<std::string> all_methods{"mle", "cd", "pcd", "icd", "dcd", "dsm", "drl"};
 
 struct Config {
   Index dim = 2;
@@ -53,6 +62,7 @@ struct Config {
   Index iters = 2000;
   std::uint64_t seed = 0;
   Index steps = 10;
+  std::vector<Index> drl_levels{0, 100, 200, 300, 999};  // as ember-toy2d's (see there why not Gao et al.'s six)
   std::string out;
 };
 
@@ -76,14 +86,100 @@ struct ExactMle {
   }
 };
 
+/// DRL's time-conditioned energy for Gaussian data: one GaussianEnergy per sampling level t (time τ_t =
+/// (t + 1)/(L + 1)), parameters concatenated. The diffused data x_t = ā_t x + σ̄_t ε is exactly Gaussian,
+/// N(ā_t μ, ā_t² Σ + σ̄_t² I), so every level can be learned exactly and the level-0 model is measured.
+class LevelGaussians {
+ public:
+  using scalar_type = T;
+
+  LevelGaussians(const Model& start, Index levels)
+      : models_(static_cast<std::size_t>(levels), start), per_level_(start.num_params()) {
+    params_.resize(levels * per_level_);
+    for (Index l = 0; l < levels; ++l) params_.segment(l * per_level_, per_level_) = start.params();
+  }
+
+  [[nodiscard]] Index dim() const { return models_.front().dim(); }
+  ember::Vector<T>& params() { return params_; }
+  const ember::Vector<T>& params() const { return params_; }
+  /// The Gaussian of sampling level l, with the current parameters.
+  [[nodiscard]] const Model& level(Index l) const {
+    Model& m = models_[static_cast<std::size_t>(l)];
+    m.params() = params_.segment(l * per_level_, per_level_);
+    return m;
+  }
+
+  void energy(ember::BatchView<T> x, ember::VectorView<T> t, ember::VectorRef<T> e) const {
+    each_level(t, [&](Index l, const std::vector<Index>& rows) {
+      ember::Vector<T> el(static_cast<Index>(rows.size()));
+      level(l).energy(gather(x, rows), el);
+      for (std::size_t i = 0; i < rows.size(); ++i) e(rows[i]) = el(static_cast<Index>(i));
+    });
+  }
+  void energy_and_gradient(ember::BatchView<T> x, ember::VectorView<T> t, ember::VectorRef<T> e,
+                           ember::BatchRef<T> g) const {
+    each_level(t, [&](Index l, const std::vector<Index>& rows) {
+      const auto n = static_cast<Index>(rows.size());
+      ember::Vector<T> el(n);
+      Batch<T> gl(n, x.cols());
+      level(l).energy_and_gradient(gather(x, rows), el, gl);
+      for (Index i = 0; i < n; ++i) {
+        e(rows[static_cast<std::size_t>(i)]) = el(i);
+        g.row(rows[static_cast<std::size_t>(i)]) = gl.row(i);
+      }
+    });
+  }
+  void accumulate_param_gradient(ember::BatchView<T> x, ember::VectorView<T> t, ember::VectorView<T> w,
+                                 ember::VectorRef<T> g) const {
+    each_level(t, [&](Index l, const std::vector<Index>& rows) {
+      ember::Vector<T> wl(static_cast<Index>(rows.size()));
+      for (std::size_t i = 0; i < rows.size(); ++i) wl(static_cast<Index>(i)) = w(rows[i]);
+      level(l).accumulate_param_gradient(gather(x, rows), wl, g.segment(l * per_level_, per_level_));
+    });
+  }
+  void accumulate_mixed_gradient(ember::BatchView<T> x, ember::VectorView<T> t, ember::BatchView<T> v,
+                                 ember::VectorRef<T> g) const {
+    each_level(t, [&](Index l, const std::vector<Index>& rows) {
+      level(l).accumulate_mixed_gradient(gather(x, rows), gather(v, rows), g.segment(l * per_level_, per_level_));
+    });
+  }
+
+ private:
+  // Calls f(level, rows) for each level that has points; a time maps to the nearest level's grid time.
+  template <class F>
+  void each_level(ember::VectorView<T> t, F f) const {
+    const auto levels = static_cast<Index>(models_.size());
+    std::vector<std::vector<Index>> rows(models_.size());
+    for (Index i = 0; i < t.size(); ++i) {
+      const auto l = std::clamp<Index>(static_cast<Index>(std::lround(t(i) * static_cast<T>(levels + 1))) - 1, 0,
+                                       levels - 1);
+      rows[static_cast<std::size_t>(l)].push_back(i);
+    }
+    for (Index l = 0; l < levels; ++l)
+      if (!rows[static_cast<std::size_t>(l)].empty()) f(l, rows[static_cast<std::size_t>(l)]);
+  }
+  static Batch<T> gather(ember::BatchView<T> x, const std::vector<Index>& rows) {
+    Batch<T> out(static_cast<Index>(rows.size()), x.cols());
+    for (std::size_t i = 0; i < rows.size(); ++i) out.row(static_cast<Index>(i)) = x.row(rows[i]);
+    return out;
+  }
+
+  mutable std::vector<Model> models_;  // scratch copies, refreshed from params_ before each use
+  Index per_level_;
+  ember::Vector<T> params_;
+};
+
 struct Outcome {
   std::string method;
   double kl = 0, mean_error = 0, cov_error = 0, seconds = 0;
   std::vector<double> curve_iters, curve_kl;
   Model model = Model::standard(1);
+  std::string error;  // --method all: why the method failed
 };
 
-Outcome run(const std::string& method, const Config& c, const ember::GaussianData<T>& truth, const Batch<T>& train) {
+// `done` counts the finished updates, so that a divergence can name its iteration.
+Outcome run(const std::string& method, const Config& c, const ember::GaussianData<T>& truth, const Batch<T>& train,
+            Index& done) {
   const Index d = truth.dim();
   // The model starts away from the data: mean 0.5·1, covariance 2.25 I.
   Model model = Model::from_mean_covariance(ember::Vector<T>::Constant(d, 0.5), 2.25 * Matrix::Identity(d, d));
@@ -96,12 +192,28 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
   };
   ember::Sgd<T> sgd({.learning_rate = c.lr});
   const ember::TrainSettings settings{.iterations = c.iters, .batch_size = c.batch, .seed = c.seed + 7,
-                                      .gradient_clip = 0, .report_every = std::max<Index>(1, c.iters / 50)};
+                                      .gradient_clip = 0, .report_every = 1};
+  const Index curve_every = std::max<Index>(1, c.iters / 50);
+  std::optional<LevelGaussians> drl;  // DRL trains this; it is measured by its level-0 Gaussian
+  const auto measured = [&]() -> const Model& { return drl ? drl->level(0) : model; };
   Outcome o;
   o.method = method;
+  done = 0;
+  // A finite but exploded model can stop being a Gaussian (covariance not positive definite): that is a
+  // divergence of the run, not bad input.
+  const auto kl_now = [&] {
+    try {
+      return ember::gaussian_kl(truth, measured());
+    } catch (const ember::invalid_argument& e) {
+      throw ember::numerical_error(std::string("the model is no longer a Gaussian: ") + e.what());
+    }
+  };
   const auto record = [&](const ember::TrainProgress& p) {
-    o.curve_iters.push_back(static_cast<double>(p.iteration));
-    o.curve_kl.push_back(ember::gaussian_kl(truth, model));
+    if (p.iteration % curve_every == 0 || p.iteration == p.iterations) {
+      o.curve_iters.push_back(static_cast<double>(p.iteration));
+      o.curve_kl.push_back(kl_now());
+    }
+    done = p.iteration;
     return true;
   };
   o.curve_iters.push_back(0);
@@ -135,21 +247,42 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
     // σ = 0.3 √λ_min(Σ): DSM's optimum is N(μ, Σ + σ² I), a bias of at most 9% in each variance.
     ember::DenoisingScoreMatching<T> est({.noise_scale = 0.3 * std::sqrt(eig.eigenvalues().minCoeff())});
     s = ember::train(est, model, sgd, train, settings, record);
+  } else if (method == "drl") {
+    // Four sampling levels (a = .99995, .946, .856, .775, then .010 on top); level t's Gaussian learns
+    // x_t = ā_t x + σ̄_t ε, and the level-0 one (≈ N(μ, Σ + 1e-4 I)) is measured. Its posterior given
+    // y = a_{t+1} x_t + σ_{t+1} ε' has precision ≤ 1/(ā_t² λ_min + σ̄_t²) + a²_{t+1}/σ²_{t+1}; ULA with ε_t =
+    // 0.25 / that bound contracts each step by ≤ 0.88 along the stiffest direction (as DCD's sampler here).
+    const ember::RecoveryLevels<T> levels(ember::ddpm_linear_betas(), c.drl_levels);
+    const T lambda_min = eig.eigenvalues().minCoeff();
+    std::vector<ember::Langevin<T>> kernels;
+    for (Index t = 0; t < levels.top_level(); ++t) {
+      const T a = levels.a_cumulative(t), sb = levels.sigma_cumulative(t);
+      const T stiffness = 1 / (a * a * lambda_min + sb * sb) +
+                          std::pow(levels.a(t + 1) / levels.sigma(t + 1), 2);
+      kernels.push_back(ember::Langevin<T>({.step_size = 0.25 / stiffness}));
+    }
+    drl.emplace(model, levels.top_level());
+    ember::RecoveryLikelihood<T, ember::Langevin<T>> est(levels, std::move(kernels), {.steps = c.steps});
+    s = ember::train(est, *drl, sgd, train, settings, record);
   } else {
     ember::detail::require(false, "ember-gaussian", "--method", method,
-                           "must be cd, pcd, icd, dcd, dsm, mle or all");
+                           "must be cd, pcd, icd, dcd, drl, dsm, mle or all");
   }
+  const Model& m = measured();
   o.seconds = s.seconds;
-  o.kl = ember::gaussian_kl(truth, model);
-  o.mean_error = (model.mean() - truth.mean()).norm();
-  o.cov_error = (model.covariance() - truth.covariance()).norm() / truth.covariance().norm();
-  o.model = model;
+  o.kl = kl_now();
+  o.mean_error = (m.mean() - truth.mean()).norm();
+  o.cov_error = (m.covariance() - truth.covariance()).norm() / truth.covariance().norm();
+  o.model = m;
   return o;
 }
 
 nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
-  return {{"dim", dim}, {"method", o.method}, {"kl_data_to_model", ex::number_or_null(o.kl)},
-          {"mean_error", o.mean_error}, {"cov_error", o.cov_error}, {"seconds", o.seconds}, {"iters", c.iters}};
+  nlohmann::json j{{"dim", dim}, {"method", o.method}, {"kl_data_to_model", ex::number_or_null(o.kl)},
+                   {"mean_error", ex::number_or_null(o.mean_error)}, {"cov_error", ex::number_or_null(o.cov_error)},
+                   {"seconds", ex::number_or_null(o.seconds)}, {"iters", c.iters}};
+  if (!o.error.empty()) j["error"] = o.error;
+  return j;
 }
 
 }  // namespace
@@ -162,7 +295,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"identity", "random", "illcond"}));
   app.add_option("--cond", c.cond, "condition number for --cov illcond")->capture_default_str();
   app.add_option("--data-file", c.data_file, "a CSV of D-dimensional points: the truth is their sample Gaussian");
-  app.add_option("--method", c.method, "cd, pcd, icd, dcd, dsm, mle or all")->capture_default_str();
+  app.add_option("--method", c.method, "cd, pcd, icd, dcd, drl (diffusion recovery likelihood), dsm, mle or all")
+      ->capture_default_str();
   app.add_option("--samples", c.samples, "training samples drawn from the truth")->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--batch", c.batch, "minibatch size")->capture_default_str()->check(CLI::PositiveNumber);
@@ -171,6 +305,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str();
   app.add_option("--steps", c.steps, "sampler steps per update (MCMC methods)")->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")
+      ->capture_default_str()->delimiter(',');
   app.add_option("--out", c.out, "directory for model.json (and the comparison with --method all)");
   CLI11_PARSE(app, argc, argv);
   try {
@@ -184,24 +320,33 @@ int main(int argc, char** argv) {
     const Batch<T> train = truth.sample(c.samples, rng);
     const std::vector<std::string> methods = c.method == "all" ? all_methods : std::vector<std::string>{c.method};
     std::vector<Outcome> outcomes;
+    std::size_t failures = 0;
     for (const auto& m : methods) {
+      Index done = 0;
       try {
-        outcomes.push_back(run(m, c, truth, train));
+        outcomes.push_back(run(m, c, truth, train, done));
       } catch (const ember::numerical_error& e) {
         if (methods.size() == 1) throw;
-        // --method all: a diverged method is a result too (KL = ∞), and the others still run.
+        // --method all: a diverged method is a row too (no numbers, the message), and the others still run.
         Outcome failed;
         failed.method = m;
-        failed.kl = failed.mean_error = failed.cov_error = std::numeric_limits<double>::infinity();
-        std::fprintf(stderr, "ember-gaussian: %s diverged: %s\n", m.c_str(), e.what());
+        failed.kl = failed.mean_error = failed.cov_error = failed.seconds = std::numeric_limits<double>::quiet_NaN();
+        failed.error = done < c.iters ? "diverged at iteration " + std::to_string(done + 1) + ": " + e.what()
+                                      : std::string("diverged after training: ") + e.what();
+        failed.model = Model::from_mean_covariance(ember::Vector<T>::Constant(truth.dim(), 0.5),
+                                                   2.25 * Matrix::Identity(truth.dim(), truth.dim()));
+        std::fprintf(stderr, "ember-gaussian: %s %s\n", m.c_str(), failed.error.c_str());
         outcomes.push_back(failed);
+        ++failures;
       }
       std::printf("%s\n", line(c, outcomes.back(), truth.dim()).dump().c_str());
       std::fflush(stdout);
     }
-    if (!c.out.empty()) {
-      ex::make_directory(c.out);
-      const auto& model = outcomes.back().model;
+    // model.json: the last method that did not diverge.
+    const auto kept = std::find_if(outcomes.rbegin(), outcomes.rend(), [](const Outcome& o) { return o.error.empty(); });
+    if (!c.out.empty()) ex::make_directory(c.out);
+    if (!c.out.empty() && kept != outcomes.rend()) {
+      const auto& model = kept->model;
       nlohmann::json cov = nlohmann::json::array();
       const Matrix sigma = model.covariance();
       for (Index i = 0; i < sigma.rows(); ++i) {
@@ -210,7 +355,7 @@ int main(int argc, char** argv) {
         cov.push_back(row);
       }
       const ember::Vector<T> mean = model.mean();
-      ex::write_json(c.out + "/model.json", {{"method", outcomes.back().method},
+      ex::write_json(c.out + "/model.json", {{"method", kept->method},
                                              {"mean", std::vector<double>(mean.data(), mean.data() + mean.size())},
                                              {"covariance", cov}});
     }
@@ -219,7 +364,12 @@ int main(int argc, char** argv) {
       std::vector<std::vector<double>> xs, ys;
       nlohmann::json all = nlohmann::json::array();
       for (const auto& o : outcomes) {
-        std::vector<std::string> row{o.method, std::isfinite(o.kl) ? ex::format("%.4g", o.kl) : "diverged"};
+        if (!o.error.empty()) {  // a diverged method: the iteration in the table, the message in summary.json
+          rows.push_back({o.method, o.error.substr(0, o.error.find(':')), "–", "–", "–", "–", "–"});
+          all.push_back(line(c, o, truth.dim()));
+          continue;
+        }
+        std::vector<std::string> row{o.method, std::isfinite(o.kl) ? ex::format("%.4g", o.kl) : "∞"};
         for (double f : {0.1, 0.5}) {
           const auto k = static_cast<std::size_t>(f * static_cast<double>(std::max<std::size_t>(1, o.curve_kl.size()) - 1));
           row.push_back(o.curve_kl.empty() ? "–" : ex::format("%.4g", o.curve_kl[k]));
@@ -238,15 +388,17 @@ int main(int argc, char** argv) {
       }
       const std::string table = ex::markdown_table(
           {"method", "KL final", "KL at 10%", "KL at 50%", "mean error", "cov error (rel.)", "seconds"}, rows);
-      std::printf("\nD = %lld, %s covariance, %lld samples, batch %lld, lr %g, %lld iterations\n\n%s",
-                  static_cast<long long>(truth.dim()), c.data_file.empty() ? c.cov.c_str() : "file",
-                  static_cast<long long>(c.samples), static_cast<long long>(c.batch), c.lr,
-                  static_cast<long long>(c.iters), table.c_str());
+      const std::string heading = ex::format("D = %g", static_cast<double>(truth.dim())) + ", " +
+                                  (c.data_file.empty() ? c.cov : std::string("file")) + " covariance, " +
+                                  std::to_string(c.samples) + " samples, batch " + std::to_string(c.batch) +
+                                  ex::format(", lr %g, ", c.lr) + std::to_string(c.iters) + " iterations, seed " +
+                                  std::to_string(c.seed) + "\n\n";
+      std::printf("\n%s%s", heading.c_str(), table.c_str());
       if (!c.out.empty()) {
         ex::write_json(c.out + "/summary.json", all);
         std::FILE* md = std::fopen((c.out + "/summary.md").c_str(), "w");
         if (md) {
-          std::fprintf(md, "%s", table.c_str());
+          std::fprintf(md, "%s%s", heading.c_str(), table.c_str());
           std::fclose(md);
         }
         std::vector<std::string> labels;
@@ -256,6 +408,10 @@ int main(int argc, char** argv) {
                       "iteration", "KL")
             .save_png(c.out + "/kl.png");
       }
+    }
+    if (failures == methods.size() && methods.size() > 1) {
+      std::fprintf(stderr, "ember-gaussian: every method diverged\n");
+      return 1;
     }
     return 0;
   } catch (const std::exception& e) {

@@ -1,6 +1,10 @@
-# Runs a short ember-toy2d job and checks its outputs (invoked by ctest with -DPROGRAM and -DOUT).
+# Runs a short ember-toy2d job and checks its outputs (invoked by ctest with -DPROGRAM, -DOUT and optionally
+# -DMETHOD, default dcd).
+if(NOT METHOD)
+  set(METHOD dcd)
+endif()
 file(REMOVE_RECURSE ${OUT})
-execute_process(COMMAND ${PROGRAM} --dataset rings --method dcd --iters 40 --seed 3 --grid-cells 160 --out ${OUT} --quiet
+execute_process(COMMAND ${PROGRAM} --dataset rings --method ${METHOD} --iters 40 --seed 3 --grid-cells 160 --out ${OUT} --quiet
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "ember-toy2d failed (${rc}):\n${stdout}\n${stderr}")

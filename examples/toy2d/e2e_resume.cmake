@@ -2,7 +2,11 @@
 # ITERS iterations and a run stopped at ITERS/2 then resumed with --resume must write byte-identical samples.csv.
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
-set(common --dataset 8gaussians --method pcd --seed 5 --batch 64 --steps 3 --grid-cells 80 --quiet)
+# -DMETHOD picks the method (default pcd: model, Adam, replay buffer and generator are all restored).
+if(NOT METHOD)
+  set(METHOD pcd)
+endif()
+set(common --dataset 8gaussians --method ${METHOD} --seed 5 --batch 64 --steps 3 --grid-cells 80 --quiet)
 function(run name)
   execute_process(COMMAND ${PROGRAM} ${common} ${ARGN} --out ${OUT}/${name}
                   RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
