@@ -46,6 +46,19 @@ concept ParametricEnergy =
       energy.accumulate_mixed_gradient(x, x, g);
     };
 
+/// @brief Optional fast path of a ParametricEnergy: e(i) = E_θ(xᵢ) and g += ∇θ Σᵢ (a + b·e(i)) E_θ(xᵢ) in one
+/// call, so that an energy can share its forward pass between E and ∇θE (an RBM's V W product).
+///
+/// `energy_and_accumulate_param_gradient(x, e, a, b, g)`: the weights a + b·eᵢ cover every contrastive
+/// estimator (a = ±1/N; b = 2α/N for the energy² regulariser). ember::Contrastive uses it when present and
+/// falls back to `energy` + `accumulate_param_gradient` otherwise; both paths must agree to rounding.
+template <class E>
+concept FusedParametricEnergy =
+    ParametricEnergy<E> && requires(const E& energy, BatchView<typename E::scalar_type> x,
+                                    VectorRef<typename E::scalar_type> e, typename E::scalar_type a) {
+      energy.energy_and_accumulate_param_gradient(x, e, a, a, e);
+    };
+
 /// @brief A time-conditioned energy E_θ(x, t) with one time tᵢ ∈ [0, 1] per point (recovery likelihood).
 ///
 /// The same operations as ParametricEnergy with a per-point time vector t (length N) after x.

@@ -5,8 +5,10 @@
 /// `ember::Contrastive` evaluates E on the positives (data) and on the negatives, writes the surrogate loss
 /// mean E(x⁺) − mean E(x⁻) and the diagnostics into an `EstimatorResult`, and adds
 ///   ∇θ [ mean E(x⁺) − mean E(x⁻) + α · mean (E(x⁺)² + E(x⁻)²) ]
-/// to its gradient with exactly one `accumulate_param_gradient` call per side (weights (1 + 2αE)/N on the data,
-/// (−1 + 2αE)/M on the negatives; α = 0 gives the plain ±1/N weights). The estimators (cd.hpp, pcd.hpp,
+/// to its gradient with exactly one `accumulate_param_gradient` call per side (weights 1/N + (2α/N)E on the data,
+/// −1/M + (2α/M)E on the negatives; α = 0 gives the plain ±1/N weights). An energy modelling
+/// ember::FusedParametricEnergy (the RBMs) gets one `energy_and_accumulate_param_gradient` call per side
+/// instead, which evaluates E and its weighted gradient from one forward pass. The estimators (cd.hpp, pcd.hpp,
 /// improved_cd.hpp, dcd.hpp, recovery_likelihood.hpp) are small policies on top: how the negatives are made and
 /// which extra terms are added. Negatives are treated as constants (no gradient flows through the sampler).
 ///
@@ -53,12 +55,19 @@ class Contrastive {
                                        "(params(), accumulate_param_gradient, accumulate_mixed_gradient).");
     static_assert(std::is_same_v<typename E::scalar_type, T>,
                   "ember::Contrastive::accumulate: the energy's scalar_type must match the estimator's scalar type.");
-    run(
-        [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
-        [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
-        [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
-        [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
-        energy.params().size(), positives, negatives, result, energy_regularization);
+    if constexpr (FusedParametricEnergy<E>) {
+      const auto fused = [&](BatchView<T> x, VectorRef<T> e, T a, T b, VectorRef<T> g) {
+        energy.energy_and_accumulate_param_gradient(x, e, a, b, g);
+      };
+      run_fused(fused, energy.params().size(), positives, negatives, result, energy_regularization);
+    } else {
+      run(
+          [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
+          [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
+          [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
+          [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
+          energy.params().size(), positives, negatives, result, energy_regularization);
+    }
   }
 
   /// @brief For an ember::TimeConditionedEnergy: the same with per-point times (t⁺ for the positives, t⁻ for
@@ -90,9 +99,9 @@ class Contrastive {
   [[nodiscard]] const Vector<T>& negative_energies() const { return negative_energy_; }
 
  private:
-  template <class EnergyPos, class EnergyNeg, class GradPos, class GradNeg>
-  void run(EnergyPos&& energy_pos, EnergyNeg&& energy_neg, GradPos&& grad_pos, GradNeg&& grad_neg, Index num_params,
-           BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result, T alpha) {
+  // Checks the batches and α, sizes the gradient and the energy vectors.
+  void prepare(Index num_params, BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result,
+               T alpha) {
     constexpr const char* fn = "ember::Contrastive::accumulate";
     detail::require(positives.rows() > 0, fn, "positives", detail::shape_of(positives.rows(), positives.cols()),
                     "the batch is empty");
@@ -102,26 +111,58 @@ class Contrastive {
     detail::require(std::isfinite(alpha) && alpha >= T(0), fn, "energy_regularization", alpha,
                     "must be finite and >= 0 (0 disables the regulariser)");
     if (result.gradient.size() != num_params) result.gradient = Vector<T>::Zero(num_params);
+    positive_energy_.resize(positives.rows());
+    negative_energy_.resize(negatives.rows());
+  }
+
+  // The weight of point i on a side of `count` points is a + b·eᵢ: a = ±1/count, b = 2α/count.
+  static T weight_offset(Index count, T sign) { return sign / static_cast<T>(count); }
+  static T weight_slope(Index count, T alpha) { return T(2) * alpha / static_cast<T>(count); }
+
+  template <class EnergyPos, class EnergyNeg, class GradPos, class GradNeg>
+  void run(EnergyPos&& energy_pos, EnergyNeg&& energy_neg, GradPos&& grad_pos, GradNeg&& grad_neg, Index num_params,
+           BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result, T alpha) {
+    prepare(num_params, positives, negatives, result, alpha);
     const Index n = positives.rows(), m = negatives.rows();
-    positive_energy_.resize(n);
-    negative_energy_.resize(m);
     energy_pos(positives, positive_energy_);
     energy_neg(negatives, negative_energy_);
-    detail::check_numerics(positive_energy_, fn, "the energy of the data");
-    detail::check_numerics(negative_energy_, fn, "the energy of the negatives");
-    const T mean_pos = positive_energy_.mean(), mean_neg = negative_energy_.mean();
+    check_energies();
     weight_.resize(n);
-    weight_ = (T(1) + T(2) * alpha * positive_energy_.array()) / static_cast<T>(n);
+    weight_ = (weight_offset(n, T(1)) + weight_slope(n, alpha) * positive_energy_.array()).matrix();
     grad_pos(positives, weight_, result.gradient);
     weight_.resize(m);
-    weight_ = (T(-1) + T(2) * alpha * negative_energy_.array()) / static_cast<T>(m);
+    weight_ = (weight_offset(m, T(-1)) + weight_slope(m, alpha) * negative_energy_.array()).matrix();
     grad_neg(negatives, weight_, result.gradient);
+    finish(result, alpha);
+  }
+
+  // One fused call per side. The energies are checked after the calls: a non-finite energy throws (and the
+  // gradient it touched is not to be used).
+  template <class Fused>
+  void run_fused(Fused&& fused, Index num_params, BatchView<T> positives, BatchView<T> negatives,
+                 EstimatorResult<T>& result, T alpha) {
+    prepare(num_params, positives, negatives, result, alpha);
+    const Index n = positives.rows(), m = negatives.rows();
+    fused(positives, positive_energy_, weight_offset(n, T(1)), weight_slope(n, alpha), result.gradient);
+    fused(negatives, negative_energy_, weight_offset(m, T(-1)), weight_slope(m, alpha), result.gradient);
+    check_energies();
+    finish(result, alpha);
+  }
+
+  void check_energies() const {
+    constexpr const char* fn = "ember::Contrastive::accumulate";
+    detail::check_numerics(positive_energy_, fn, "the energy of the data");
+    detail::check_numerics(negative_energy_, fn, "the energy of the negatives");
+  }
+
+  // Mean energies, loss (+ the energy² term).
+  void finish(EstimatorResult<T>& result, T alpha) const {
+    const auto n = static_cast<T>(positive_energy_.size()), m = static_cast<T>(negative_energy_.size());
+    const T mean_pos = positive_energy_.mean(), mean_neg = negative_energy_.mean();
     result.positive_energy = mean_pos;
     result.negative_energy = mean_neg;
     result.loss += mean_pos - mean_neg;
-    if (alpha > T(0))
-      result.loss += alpha * (positive_energy_.squaredNorm() / static_cast<T>(n) +
-                              negative_energy_.squaredNorm() / static_cast<T>(m));
+    if (alpha > T(0)) result.loss += alpha * (positive_energy_.squaredNorm() / n + negative_energy_.squaredNorm() / m);
   }
 
   Vector<T> positive_energy_;

@@ -14,6 +14,11 @@
 /// are the plain GEMM A = V W + 1cᵀ (N × h), the visible inputs H Wᵀ + 1bᵀ, and the weight gradient is
 /// Vᵀ S (d × h): every product runs on contiguous memory and writes straight into θ's W block.
 ///
+/// Threads: every product is cut into blocks of `column_block` output columns (hidden units, or visible
+/// units for H Wᵀ); the cut depends on the shape only, and `set_workers(n)` merely spreads the blocks over a
+/// ember::ThreadPool, so every result is bit-identical for any worker count. Training (CD/PCD through
+/// ember::Contrastive) uses `energy_and_accumulate_param_gradient`: one V W product feeds both F(V) and ∇θF.
+///
 /// @code
 /// auto rbm = ember::BernoulliRbm<float>::random(16, 8, rng);   // 16 visible, 8 hidden, W ~ N(0, 0.01²)
 /// rbm.energy(v, f);                                             // f(i) = F(v_i)
@@ -27,12 +32,14 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
 
 namespace ember {
 
@@ -86,7 +93,7 @@ template <class T>
 struct RbmWorkspace {
   Batch<T> input;      // N × h hidden inputs A
   Batch<T> other;      // N × h second buffer (σ(A), or U W)
-  Vector<T> weighted;  // length-N or length-d scratch
+  Vector<T> weighted;  // length-N per-point weights
 };
 
 template <class T>
@@ -108,6 +115,8 @@ class Rbm {
   using scalar_type = T;
   using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
   static constexpr VisibleUnits visible_units = Visible;
+  /// Output columns per block of every product (the unit of work a thread takes; fixed, see the file comment).
+  static constexpr Index column_block = 128;
 
   /// @brief All parameters zero. @pre n_visible ≥ 1, n_hidden ≥ 1.
   Rbm(Index n_visible, Index n_hidden) : d_(n_visible), h_(n_hidden) {
@@ -138,6 +147,14 @@ class Rbm {
   const Vector<T>& params() const { return params_; }
 
   /// W, d × h (column j = hidden unit j's weights), a view into params().
+  /// @brief Threads for the products from the next call on (1: serial). Results do not depend on it.
+  /// Copies of the RBM share the pool. @pre workers ≥ 1.
+  void set_workers(int workers) {
+    detail::require(workers >= 1, "ember::Rbm::set_workers", "workers", workers, "must be >= 1");
+    pool_ = workers > 1 ? std::make_shared<ThreadPool>(workers) : nullptr;
+  }
+  [[nodiscard]] int workers() const { return pool_ ? pool_->workers() : 1; }
+
   Eigen::Map<Matrix> weights() { return Eigen::Map<Matrix>(params_.data(), d_, h_); }
   Eigen::Map<const Matrix> weights() const { return Eigen::Map<const Matrix>(params_.data(), d_, h_); }
   /// b, the d visible biases (a view into params()).
@@ -152,14 +169,18 @@ class Rbm {
     constexpr const char* fn = "ember::Rbm::hidden_input";
     check(v, v.rows(), fn);
     detail::require_shape(a, v.rows(), h_, fn, "a");
-    a.noalias() = v * weights();
-    a.rowwise() += hidden_bias().transpose();
+    for_column_blocks(h_, [&](Index first, Index count) { hidden_input_block(v, a, first, count); });
   }
 
   /// @brief p(h = 1 | v) = σ(V W + 1cᵀ), N × h.
   void hidden_probabilities(BatchView<T> v, BatchRef<T> p) const {
-    hidden_input(v, p);
-    for (Index j = 0; j < h_; ++j) detail::sigmoid_inplace(p.col(j).data(), static_cast<std::size_t>(p.rows()));
+    constexpr const char* fn = "ember::Rbm::hidden_probabilities";
+    check(v, v.rows(), fn);
+    detail::require_shape(p, v.rows(), h_, fn, "p");
+    for_column_blocks(h_, [&](Index first, Index count) {
+      hidden_input_block(v, p, first, count);
+      for (Index j = first; j < first + count; ++j) sigmoid_column(p, j);
+    });
   }
 
   /// @brief H Wᵀ + 1bᵀ: the N × d visible inputs (logits for Bernoulli visible units, means for Gaussian).
@@ -168,8 +189,11 @@ class Rbm {
     detail::require(h.rows() > 0, fn, "h", detail::shape_of(h.rows(), h.cols()), "the batch is empty");
     detail::require_shape(h, h.rows(), h_, fn, "h");
     detail::require_shape(a, h.rows(), d_, fn, "a");
-    a.noalias() = h * weights().transpose();
-    a.rowwise() += visible_bias().transpose();
+    for_column_blocks(d_, [&](Index first, Index count) {
+      auto block = a.middleCols(first, count);
+      block.noalias() = h * weights().middleRows(first, count).transpose();
+      block.rowwise() += visible_bias().segment(first, count).transpose();
+    });
   }
 
   /// @brief E[v | h]: σ(H Wᵀ + 1bᵀ) for Bernoulli visible units, H Wᵀ + 1bᵀ for Gaussian ones (N × d).
@@ -198,11 +222,11 @@ class Rbm {
     check(x, e.size(), "ember::Rbm::energy");
     auto& ws = detail::rbm_workspace<T>();
     ws.input.resize(x.rows(), h_);
-    ws.input.noalias() = x * weights();
-    ws.input.rowwise() += hidden_bias().transpose();
-    detail::softplus_inplace(ws.input.data(), static_cast<std::size_t>(ws.input.size()));
-    visible_term(x, e);
-    e.noalias() -= ws.input.rowwise().sum();
+    for_column_blocks(h_, [&](Index first, Index count) {
+      hidden_input_block(x, ws.input, first, count);
+      for (Index j = first; j < first + count; ++j) softplus_column(ws.input, j);
+    });
+    free_energy_from_softplus(x, ws.input, e);
   }
 
   /// @brief Also g(i, :) = ∇ᵥF(vᵢ) = −b − W σ(aᵢ) (Bernoulli) or vᵢ − b − W σ(aᵢ) (Gaussian).
@@ -211,21 +235,17 @@ class Rbm {
     check(x, e.size(), fn);
     detail::require_shape(g, x.rows(), d_, fn, "g");
     auto& ws = detail::rbm_workspace<T>();
-    const auto size = static_cast<std::size_t>(x.rows() * h_);
-    ws.input.resize(x.rows(), h_);
-    ws.input.noalias() = x * weights();
-    ws.input.rowwise() += hidden_bias().transpose();
-    ws.other = ws.input;
-    detail::softplus_inplace(ws.input.data(), size);
-    detail::sigmoid_inplace(ws.other.data(), size);
-    visible_term(x, e);
-    e.noalias() -= ws.input.rowwise().sum();
-    if constexpr (Visible == VisibleUnits::bernoulli) {
-      g.rowwise() = -visible_bias().transpose();
-    } else {
-      g = x.rowwise() - visible_bias().transpose();
-    }
-    g.noalias() -= ws.other * weights().transpose();
+    hidden_softplus_and_sigmoid(x, ws);
+    free_energy_from_softplus(x, ws.input, e);
+    for_column_blocks(d_, [&](Index first, Index count) {
+      auto block = g.middleCols(first, count);
+      if constexpr (Visible == VisibleUnits::bernoulli) {
+        block.rowwise() = -visible_bias().segment(first, count).transpose();
+      } else {
+        block = x.middleCols(first, count).rowwise() - visible_bias().segment(first, count).transpose();
+      }
+      block.noalias() -= ws.other * weights().middleRows(first, count).transpose();
+    });
   }
 
   /// @brief g += ∇θ Σᵢ wᵢ F(vᵢ): W part −Vᵀ diag(w) S, b part −Vᵀw (Bernoulli) or −(V − 1bᵀ)ᵀw
@@ -235,19 +255,31 @@ class Rbm {
     check(x, w.size(), fn);
     detail::require_shape(g, num_params(), 1, fn, "g");
     auto& ws = detail::rbm_workspace<T>();
-    ws.input.resize(x.rows(), h_);
-    ws.input.noalias() = x * weights();
-    ws.input.rowwise() += hidden_bias().transpose();
-    for (Index j = 0; j < h_; ++j) {  // fused σ and the per-point weight, column by column
-      T* column = ws.input.col(j).data();
-      detail::sigmoid_inplace(column, static_cast<std::size_t>(x.rows()));
-      ws.input.col(j).array() *= w.array();
-    }
-    Eigen::Map<Matrix> gw(g.data(), d_, h_);
-    gw.noalias() -= x.transpose() * ws.input;
-    g.segment(d_ * h_, d_).noalias() -= x.transpose() * w;
-    if constexpr (Visible == VisibleUnits::gaussian) g.segment(d_ * h_, d_) += w.sum() * visible_bias();
-    g.segment(d_ * h_ + d_, h_).noalias() -= ws.input.colwise().sum().transpose();
+    ws.other.resize(x.rows(), h_);
+    for_column_blocks(h_, [&](Index first, Index count) {
+      hidden_input_block(x, ws.other, first, count);
+      for (Index j = first; j < first + count; ++j) sigmoid_column(ws.other, j);
+      weighted_gradient_block(x, w, ws.other, g, first, count);
+    });
+    visible_bias_gradient(x, w, g);
+  }
+
+  /// @brief The fused training hook (ember::FusedParametricEnergy): e(i) = F(vᵢ) and g += ∇θ Σᵢ wᵢ F(vᵢ)
+  /// with wᵢ = a + b·e(i), from one product A = V W + 1cᵀ shared by F and ∇θF (the separate
+  /// energy + accumulate_param_gradient calls make it twice). Same arithmetic as those calls, in the same
+  /// order: the results agree bit for bit.
+  void energy_and_accumulate_param_gradient(BatchView<T> x, VectorRef<T> e, T a, T b, VectorRef<T> g) const {
+    constexpr const char* fn = "ember::Rbm::energy_and_accumulate_param_gradient";
+    check(x, e.size(), fn);
+    detail::require_shape(g, num_params(), 1, fn, "g");
+    auto& ws = detail::rbm_workspace<T>();
+    hidden_softplus_and_sigmoid(x, ws);
+    free_energy_from_softplus(x, ws.input, e);
+    ws.weighted.resize(x.rows());
+    ws.weighted = (a + b * e.array()).matrix();
+    const VectorView<T> w(ws.weighted);
+    for_column_blocks(h_, [&](Index first, Index count) { weighted_gradient_block(x, w, ws.other, g, first, count); });
+    visible_bias_gradient(x, w, g);
   }
 
   /// @brief g += ∇θ Σᵢ ⟨∇ᵥF(vᵢ), uᵢ⟩. With S = σ(A), S' = S ∘ (1 − S), R = U W and Q = R ∘ S':
@@ -300,6 +332,63 @@ class Rbm {
   }
 
  private:
+  // task(first, count) for every block of `column_block` columns out of `columns`, on the pool if there is
+  // one. The blocks depend on `columns` only, never on the worker count (bit-identical results).
+  template <class Task>
+  void for_column_blocks(Index columns, Task&& task) const {
+    const Index blocks = (columns + column_block - 1) / column_block;
+    parallel_for(pool_.get(), blocks, [&](Index block) {
+      const Index first = block * column_block;
+      task(first, std::min(column_block, columns - first));
+    });
+  }
+  // Columns [first, first + count) of A = X W + 1cᵀ.
+  template <class Out>
+  void hidden_input_block(BatchView<T> x, Out& a, Index first, Index count) const {
+    auto block = a.middleCols(first, count);
+    block.noalias() = x * weights().middleCols(first, count);
+    block.rowwise() += hidden_bias().segment(first, count).transpose();
+  }
+  template <class M>
+  static void sigmoid_column(M& m, Index j) {
+    detail::sigmoid_inplace(m.col(j).data(), static_cast<std::size_t>(m.rows()));
+  }
+  template <class M>
+  static void softplus_column(M& m, Index j) {
+    detail::softplus_inplace(m.col(j).data(), static_cast<std::size_t>(m.rows()));
+  }
+  // ws.input = softplus(A), ws.other = σ(A) for A = X W + 1cᵀ (N × h).
+  void hidden_softplus_and_sigmoid(BatchView<T> x, detail::RbmWorkspace<T>& ws) const {
+    ws.input.resize(x.rows(), h_);
+    ws.other.resize(x.rows(), h_);
+    for_column_blocks(h_, [&](Index first, Index count) {
+      hidden_input_block(x, ws.other, first, count);
+      ws.input.middleCols(first, count) = ws.other.middleCols(first, count);
+      for (Index j = first; j < first + count; ++j) {
+        sigmoid_column(ws.other, j);
+        softplus_column(ws.input, j);
+      }
+    });
+  }
+  // e = visible term − Σⱼ softplus(aⱼ), the row sums in one fixed order.
+  void free_energy_from_softplus(BatchView<T> x, const Batch<T>& softplus, VectorRef<T> e) const {
+    visible_term(x, e);
+    e.noalias() -= softplus.rowwise().sum();
+  }
+  // Hidden units [first, first + count): S ← S ∘ w (per point), g_W −= Xᵀ S, g_c −= Sᵀ1.
+  void weighted_gradient_block(BatchView<T> x, VectorView<T> w, Batch<T>& s, VectorRef<T> g, Index first,
+                               Index count) const {
+    auto block = s.middleCols(first, count);
+    for (Index j = 0; j < count; ++j) block.col(j).array() *= w.array();
+    Eigen::Map<Matrix> gw(g.data(), d_, h_);
+    gw.middleCols(first, count).noalias() -= x.transpose() * block;
+    g.segment(d_ * h_ + d_ + first, count).noalias() -= block.colwise().sum().transpose();
+  }
+  // g_b −= Xᵀw (Bernoulli) or −(X − 1bᵀ)ᵀw (Gaussian).
+  void visible_bias_gradient(BatchView<T> x, VectorView<T> w, VectorRef<T> g) const {
+    g.segment(d_ * h_, d_).noalias() -= x.transpose() * w;
+    if constexpr (Visible == VisibleUnits::gaussian) g.segment(d_ * h_, d_) += w.sum() * visible_bias();
+  }
   // e = −V b (Bernoulli) or ½‖V − 1bᵀ‖² row by row (Gaussian).
   void visible_term(BatchView<T> x, VectorRef<T> e) const {
     if constexpr (Visible == VisibleUnits::bernoulli) {
@@ -318,6 +407,7 @@ class Rbm {
   Index d_;
   Index h_;
   Vector<T> params_;
+  std::shared_ptr<ThreadPool> pool_;  // null: serial
 };
 
 /// Bernoulli–Bernoulli RBM: F(v) = −bᵀv − Σⱼ softplus(cⱼ + Wⱼᵀv).
