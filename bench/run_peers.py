@@ -5,7 +5,8 @@ workload, ember rate, peer rate, ratio, ember GFLOP/s, fraction of the measured 
     /usr/bin/python3 bench/run_peers.py --bench build/bench/ember_bench [--min-time 1.0] [--json out.json]
 
 Peers: bench/peers/torch_langevin.py (PyTorch, autograd) and, when present, bench/peers/sklearn_rbm.py
-(scikit-learn's BernoulliRBM). A peer prints JSON lines {"name": <ember benchmark name>, "chain_steps_per_s" or
+(scikit-learn's BernoulliRBM, float32 rows beside ember's rbm_cd1, float64 rows beside rbm_cd1_f64; a footer
+gives issue #5's ratio ember float32 / sklearn float64 and the arithmetic ceiling at fma_peak). A peer prints JSON lines {"name": <ember benchmark name>, "chain_steps_per_s" or
 "samples_per_s", ...}; rows are matched by name. The header states the CPU, the core count, the load
 average (uptime) and which BLAS numpy and torch use.
 """
@@ -20,9 +21,11 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 RATE_KEYS = ("chain_steps_per_s", "samples_per_s")
-# Peer names that differ from ember's: the scikit-learn RBM (float64 by default) stands beside both of
-# ember's CD-1 benchmarks.
-ALIASES = {"sklearn_rbm/": ("rbm_cd1/", "rbm_cd1_f64/")}
+# Peer names that differ from ember's: scikit-learn's RBM in float32 stands beside ember's float32 CD-1
+# benchmark, in float64 beside the float64 one.
+ALIASES = {"sklearn_rbm_f32/": ("rbm_cd1/",), "sklearn_rbm/": ("rbm_cd1_f64/",)}
+RBM_SHAPE = "visible:784/hidden:500/batch:100"
+RBM_FLOP_PER_SAMPLE = 5 * 2 * 784 * 500  # the fewest GEMMs a CD-1 step can do (5), per sample
 
 
 def cpu_model():
@@ -80,6 +83,23 @@ def run_peer(script, extra_args):
     return records
 
 
+def rbm_footer(ember, peers, peak):
+    """Issue #5 compares ember float32 with scikit-learn's default float64 and asks for 4x."""
+    for workers in (1, 2):
+        mine = ember.get(f"rbm_cd1/{RBM_SHAPE}/workers:{workers}")
+        theirs = peers.get(f"rbm_cd1_f64/{RBM_SHAPE}/workers:{workers}")
+        if not mine or not theirs:
+            continue
+        rate, peer_rate = rate_of(mine)[1], rate_of(theirs)[1]
+        line = (f"# issue #5, workers:{workers}: ember float32 {rate:.4g}/s vs sklearn float64 {peer_rate:.4g}/s = "
+                f"{rate / peer_rate:.2f}x (target 4x)")
+        if peak:
+            ceiling = workers * peak * 1e9 / RBM_FLOP_PER_SAMPLE
+            line += (f"; ceiling at {workers} x fma_peak with 5 GEMMs/step: {ceiling:.4g}/s = "
+                     f"{ceiling / peer_rate:.2f}x")
+        print(line)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bench", default="build/bench/ember_bench")
@@ -132,6 +152,7 @@ def main():
                  f"{gflops:>8.2f}" if gflops else f"{'-':>8}",
                  f"{gflops / peak:>8.0%}" if gflops and peak else f"{'-':>8}"]
         print(" ".join(cells))
+    rbm_footer(ember, peers, peak)
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"ember": ember, "peers": peers, "load": [load_before, load_after]}, out, indent=1)
