@@ -146,7 +146,6 @@ class Rbm {
   Vector<T>& params() { return params_; }
   const Vector<T>& params() const { return params_; }
 
-  /// W, d × h (column j = hidden unit j's weights), a view into params().
   /// @brief Threads for the products from the next call on (1: serial). Results do not depend on it.
   /// Copies of the RBM share the pool. @pre workers ≥ 1.
   void set_workers(int workers) {
@@ -155,6 +154,7 @@ class Rbm {
   }
   [[nodiscard]] int workers() const { return pool_ ? pool_->workers() : 1; }
 
+  /// W, d × h (column j = hidden unit j's weights), a view into params().
   Eigen::Map<Matrix> weights() { return Eigen::Map<Matrix>(params_.data(), d_, h_); }
   Eigen::Map<const Matrix> weights() const { return Eigen::Map<const Matrix>(params_.data(), d_, h_); }
   /// b, the d visible biases (a view into params()).
