@@ -162,7 +162,11 @@ class MlpEnergy {
       g.rowwise() = weight(1).row(0);
     }
     add_base_energy(x, e);
-    if (settings_.base_scale > T(0)) g.noalias() += inverse_base_variance() * x;
+    if (settings_.base_scale > T(0)) {  // g += x/s², entry by entry (the same rounding for every row)
+      const T inverse_variance = inverse_base_variance();
+      for (Index j = 0; j < x.cols(); ++j)
+        for (Index i = 0; i < x.rows(); ++i) g(i, j) = fused_multiply_add(inverse_variance, x(i, j), g(i, j));
+    }
   }
 
   /// @brief g += ∇θ Σᵢ wᵢ E(xᵢ). @pre w has length N, g has length num_params().
@@ -294,8 +298,26 @@ class MlpEnergy {
     e.noalias() = hk * weight(layers_).row(0).transpose();
     e.array() += bias(layers_)(0);
   }
+  // e(i) += ‖xᵢ‖²/(2s²), row by row with explicit fused multiply-adds: Eigen's vectorised
+  // rowwise().squaredNorm() rounds its aligned body and its unaligned head differently (the compiler
+  // contracts one, not the other), which made a chain's energy depend on its row in the batch.
   void add_base_energy(BatchView<T> x, VectorRef<T> e) const {
-    if (settings_.base_scale > T(0)) e.noalias() += (T(0.5) * inverse_base_variance()) * x.rowwise().squaredNorm();
+    if (settings_.base_scale <= T(0)) return;
+    const T half_inverse_variance = T(0.5) * inverse_base_variance();
+    for (Index i = 0; i < x.rows(); ++i) {
+      T sum = x(i, 0) * x(i, 0);
+      for (Index j = 1; j < x.cols(); ++j) sum = fused_multiply_add(x(i, j), x(i, j), sum);
+      e(i) = fused_multiply_add(half_inverse_variance, sum, e(i));
+    }
+  }
+  // a·b + c, rounded once where the target has FMA (std::fma is then one instruction), else twice (no
+  // FMA hardware: the compiler cannot contract it either); the same for every row either way.
+  static T fused_multiply_add(T a, T b, T c) {
+#if defined(FP_FAST_FMA) && defined(FP_FAST_FMAF)
+    return std::fma(a, b, c);
+#else
+    return a * b + c;
+#endif
   }
   // All hidden layers: h ← H_l, d1 ← σ′(Z_l), and *d2 ← σ″(Z_l) when given (column blocks per layer).
   void forward_store(BatchView<T> x, Batch<T>& h, Batch<T>& d1, Batch<T>* d2) const {
