@@ -24,6 +24,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "ember/simd/detail/fused.hpp"
+
 namespace ember {
 
 namespace detail {
@@ -33,7 +35,7 @@ template <class V>
 V reciprocal_1_2(const V& d) {
   if constexpr (std::is_same_v<V, xsimd::batch<float>>) {
     const V y = xsimd::reciprocal(d);
-    return xsimd::fma(y, xsimd::fnma(d, y, V(1.0f)), y);
+    return simd::detail::fma(y, simd::detail::fnma(d, y, V(1.0f)), y);
   } else {
     return V(1) / d;
   }
@@ -76,13 +78,13 @@ B exp_neg_clamped(const B& x) {
   const B minus_log2e(-1.44269504088896341f);
   const B xc = xsimd::min(xsimd::max(x, B(-88.0f)), B(86.0f));
   const B n = xsimd::nearbyint(xc * minus_log2e);
-  const B f = xsimd::fms(xc, minus_log2e, n);
+  const B f = simd::detail::fms(xc, minus_log2e, n);
   B q(1.3264719164e-3f);
-  q = xsimd::fma(q, f, B(9.6715129912e-3f));
-  q = xsimd::fma(q, f, B(5.5507339537e-2f));
-  q = xsimd::fma(q, f, B(2.4022242427e-1f));
-  q = xsimd::fma(q, f, B(6.9314700365e-1f));
-  q = xsimd::fma(q, f, B(1.0f));
+  q = simd::detail::fma(q, f, B(9.6715129912e-3f));
+  q = simd::detail::fma(q, f, B(5.5507339537e-2f));
+  q = simd::detail::fma(q, f, B(2.4022242427e-1f));
+  q = simd::detail::fma(q, f, B(6.9314700365e-1f));
+  q = simd::detail::fma(q, f, B(1.0f));
   return xsimd::bitwise_cast<B>(xsimd::bitwise_cast<decltype(xsimd::to_int(n))>(q) + (xsimd::to_int(n) << 23));
 }
 
@@ -123,8 +125,8 @@ struct Silu {
       detail::logistic_pair(x, detail::exp_nonpositive(-xsimd::abs(x)), s, c, detail::batch_select);
     }
     value = x * s;
-    first = s * xsimd::fma(x, c, B(1));
-    second = s * c * xsimd::fma(x, c - s, B(2));
+    first = s * simd::detail::fma(x, c, B(1));
+    second = s * c * simd::detail::fma(x, c - s, B(2));
   }
 };
 

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "ember/core/batch.hpp"
+#include "ember/simd/detail/fused.hpp"
 
 namespace ember::simd {
 
@@ -99,7 +100,7 @@ inline void tile(const T* a, Index lda, const T* m, Index sk, Index so, Index de
     for (int r = 0; r < R; ++r) av[r] = B::load_aligned(a + k * lda + r * L);
     for (int j = 0; j < J; ++j) {
       const B w(column[j][k * sk]);
-      for (int r = 0; r < R; ++r) acc[r][j] = xsimd::fma(av[r], w, acc[r][j]);
+      for (int r = 0; r < R; ++r) acc[r][j] = detail::fma(av[r], w, acc[r][j]);
     }
   }
   epilogue(acc);
@@ -191,7 +192,7 @@ void mlp_block(const MlpView<T>& net, const T* x, Index ldx, Index rows, T* e, T
           for (int r = 0; r < R; ++r) {
             B v, d1, d2;
             Activation::evaluate(acc[r][j], v, d1, d2);
-            energy[r] = xsimd::fma(v, wj, energy[r]);
+            energy[r] = detail::fma(v, wj, energy[r]);
             if constexpr (Gradient) (wj * d1).store_aligned(s + (unit + j) * S + c + r * L);
           }
         }

@@ -1,0 +1,79 @@
+#pragma once
+/// @file
+/// @brief ember::simd::detail::fma / fnma / fms: a·b + c, c − a·b, a·b − c in one rounding on any
+/// xsimd::batch.
+///
+/// xsimd 8 has no AVX-512 kernels for these: there xsimd::fma computes `a * b + c` and relies on the
+/// compiler contracting it into one instruction, which GCC does under -std=gnu++20 but never under an ISO
+/// mode (-std=c++20, e.g. CMAKE_CXX_EXTENSIONS OFF). Then every FMA of the fused MLP kernels became a
+/// multiply and an add (twice the µops on cores with two 512-bit FMA ports) and the results changed with the
+/// language mode. These wrappers call the AVX-512 intrinsics directly and xsimd everywhere else.
+
+#include <xsimd/xsimd.hpp>
+
+#include <type_traits>
+
+namespace ember::simd::detail {
+
+template <class B>
+inline constexpr bool is_avx512_batch = [] {
+#if defined(__AVX512F__)
+  return std::is_base_of_v<xsimd::avx512f, typename B::arch_type> &&
+         (std::is_same_v<typename B::value_type, float> || std::is_same_v<typename B::value_type, double>);
+#else
+  return false;
+#endif
+}();
+
+/// a·b + c, rounded once.
+template <class B>
+inline B fma(const B& a, const B& b, const B& c) {
+#if defined(__AVX512F__)
+  if constexpr (is_avx512_batch<B>) {
+    if constexpr (std::is_same_v<typename B::value_type, float>) {
+      return B(_mm512_fmadd_ps(a, b, c));
+    } else {
+      return B(_mm512_fmadd_pd(a, b, c));
+    }
+  } else
+#endif
+  {
+    return xsimd::fma(a, b, c);
+  }
+}
+
+/// c − a·b, rounded once.
+template <class B>
+inline B fnma(const B& a, const B& b, const B& c) {
+#if defined(__AVX512F__)
+  if constexpr (is_avx512_batch<B>) {
+    if constexpr (std::is_same_v<typename B::value_type, float>) {
+      return B(_mm512_fnmadd_ps(a, b, c));
+    } else {
+      return B(_mm512_fnmadd_pd(a, b, c));
+    }
+  } else
+#endif
+  {
+    return xsimd::fnma(a, b, c);
+  }
+}
+
+/// a·b − c, rounded once.
+template <class B>
+inline B fms(const B& a, const B& b, const B& c) {
+#if defined(__AVX512F__)
+  if constexpr (is_avx512_batch<B>) {
+    if constexpr (std::is_same_v<typename B::value_type, float>) {
+      return B(_mm512_fmsub_ps(a, b, c));
+    } else {
+      return B(_mm512_fmsub_pd(a, b, c));
+    }
+  } else
+#endif
+  {
+    return xsimd::fms(a, b, c);
+  }
+}
+
+}  // namespace ember::simd::detail
