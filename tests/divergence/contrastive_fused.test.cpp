@@ -6,6 +6,7 @@
 #include "ember/divergence/contrastive.hpp"
 #include "ember/energy/rbm.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_rbm.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -17,11 +18,7 @@ template <class R>
 void check_fused_contrastive(std::uint64_t seed) {
   static_assert(ember::FusedParametricEnergy<R>);
   ember::Philox rng(seed);
-  R rbm = R::random(5, 3, rng, 0.5);
-  Batch<double> biases(8, 1);
-  rng.normal(biases);
-  rbm.visible_bias() = biases.col(0).head(5);
-  rbm.hidden_bias() = biases.col(0).tail(3);
+  R rbm = ember_test::random_rbm<R>(5, 3, rng, 0.5);
   Batch<double> pos(9, 5), neg(6, 5);
   rng.normal(pos);
   rng.normal(neg);

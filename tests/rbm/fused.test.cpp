@@ -14,6 +14,7 @@
 #include "ember/mcmc/gibbs.hpp"
 #include "ember/train/sgd.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_rbm.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -26,13 +27,7 @@ constexpr Index visible = 140, hidden = 300, points = 37;
 
 template <class R>
 R random_rbm(std::uint64_t seed, double scale = 0.2) {
-  ember::Philox rng(seed);
-  R rbm = R::random(visible, hidden, rng, static_cast<typename R::scalar_type>(scale));
-  Batch<typename R::scalar_type> biases(visible + hidden, 1);
-  rng.normal(biases);
-  rbm.visible_bias() = biases.col(0).head(visible);
-  rbm.hidden_bias() = biases.col(0).tail(hidden);
-  return rbm;
+  return ember_test::random_rbm<R>(visible, hidden, seed, scale);
 }
 
 template <class R>

@@ -9,6 +9,7 @@
 #include "ember/core/random.hpp"
 #include "ember/energy/rbm.hpp"
 #include "support/statistics.hpp"
+#include "support/random_rbm.hpp"
 
 using ember::Batch;
 using ember::BlockGibbs;
@@ -23,13 +24,7 @@ namespace {
 
 template <class R>
 R test_rbm(Index d, Index h, std::uint64_t seed) {
-  ember::Philox rng(seed);
-  R rbm = R::random(d, h, rng, typename R::scalar_type(0.8));
-  Batch<typename R::scalar_type> biases(d + h, 1);
-  rng.normal(biases);
-  rbm.visible_bias() = typename R::scalar_type(0.5) * biases.col(0).head(d);
-  rbm.hidden_bias() = typename R::scalar_type(0.5) * biases.col(0).tail(h);
-  return rbm;
+  return ember_test::random_rbm<R>(d, h, seed, 0.8, 0.5);
 }
 
 // Upper α quantile of χ² with k degrees of freedom (Wilson–Hilferty; accurate to < 1% for k ≥ 5).

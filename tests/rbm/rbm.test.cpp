@@ -8,6 +8,7 @@
 
 #include "ember/core/random.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_rbm.hpp"
 
 using ember::Batch;
 using ember::BernoulliRbm;
@@ -19,13 +20,7 @@ namespace {
 
 template <class R>
 R random_rbm(Index d, Index h, std::uint64_t seed, double scale = 0.7) {
-  ember::Philox rng(seed);
-  R rbm = R::random(d, h, rng, typename R::scalar_type(scale));
-  Batch<typename R::scalar_type> biases(d + h, 1);
-  rng.normal(biases);
-  rbm.visible_bias() = biases.col(0).head(d);
-  rbm.hidden_bias() = biases.col(0).tail(h);
-  return rbm;
+  return ember_test::random_rbm<R>(d, h, seed, scale);
 }
 
 // −log Σ_h exp(−E(v, h)) by brute force over the hidden layer, with the model's own joint energy.

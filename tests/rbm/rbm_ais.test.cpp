@@ -8,6 +8,7 @@
 #include "ember/core/random.hpp"
 #include "ember/energy/rbm.hpp"
 #include "ember/metrics/rbm_log_partition.hpp"
+#include "support/random_rbm.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -16,13 +17,7 @@ namespace {
 
 template <class R>
 R test_rbm(Index d, Index h, std::uint64_t seed, double scale) {
-  ember::Philox rng(seed);
-  R rbm = R::random(d, h, rng, typename R::scalar_type(scale));
-  Batch<typename R::scalar_type> biases(d + h, 1);
-  rng.normal(biases);
-  rbm.visible_bias() = typename R::scalar_type(0.5) * biases.col(0).head(d);
-  rbm.hidden_bias() = typename R::scalar_type(0.5) * biases.col(0).tail(h);
-  return rbm;
+  return ember_test::random_rbm<R>(d, h, seed, scale, 0.5);
 }
 
 }  // namespace

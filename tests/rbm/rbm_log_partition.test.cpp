@@ -8,6 +8,7 @@
 
 #include "ember/core/random.hpp"
 #include "ember/energy/rbm.hpp"
+#include "support/random_rbm.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -17,13 +18,7 @@ namespace {
 
 template <class R>
 R test_rbm(Index d, Index h, std::uint64_t seed, double scale = 1.0) {
-  ember::Philox rng(seed);
-  R rbm = R::random(d, h, rng, typename R::scalar_type(scale));
-  Batch<typename R::scalar_type> biases(d + h, 1);
-  rng.normal(biases);
-  rbm.visible_bias() = biases.col(0).head(d);
-  rbm.hidden_bias() = biases.col(0).tail(h);
-  return rbm;
+  return ember_test::random_rbm<R>(d, h, seed, scale);
 }
 
 // log Σ_{v, h} exp(−E(v, h)) over both layers, term by term.
