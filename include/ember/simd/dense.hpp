@@ -174,29 +174,36 @@ void mlp_block(const MlpView<T>& net, const T* x, Index ldx, Index rows, T* e, T
     if (l < k) {
       product(input, S, padded, w, out, 1, in, out, init, [&](auto& acc, Index c, Index unit) {
         constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
+        // Local pointers: the stores (may_alias vector types) would otherwise force the captured ones to
+        // be reloaded after every store.
+        T* const hp = h + unit * S + c;
+        T* const sp = s + unit * S + c;
         for (int j = 0; j < J; ++j)
           for (int r = 0; r < R; ++r) {
             B v, d1, d2;
             Activation::evaluate(acc[r][j], v, d1, d2);
-            v.store_aligned(h + (unit + j) * S + c + r * L);
-            if constexpr (Gradient) d1.store_aligned(s + (unit + j) * S + c + r * L);
+            v.store_aligned(hp + j * S + r * L);
+            if constexpr (Gradient) d1.store_aligned(sp + j * S + r * L);
           }
       });
     } else {  // last hidden layer: e += σ(Z_k) w, Δ_k = w ⊙ σ′(Z_k)
       product(input, S, padded, w, out, 1, in, out, init, [&](auto& acc, Index c, Index unit) {
         constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
+        T* const ep = eb + c;
+        T* const sp = s + unit * S + c;
+        const T* const wp = w_out + unit;
         B energy[R];
-        for (int r = 0; r < R; ++r) energy[r] = B::load_aligned(eb + c + r * L);
+        for (int r = 0; r < R; ++r) energy[r] = B::load_aligned(ep + r * L);
         for (int j = 0; j < J; ++j) {
-          const B wj(w_out[unit + j]);
+          const B wj(wp[j]);
           for (int r = 0; r < R; ++r) {
             B v, d1, d2;
             Activation::evaluate(acc[r][j], v, d1, d2);
             energy[r] = detail::fma(v, wj, energy[r]);
-            if constexpr (Gradient) (wj * d1).store_aligned(s + (unit + j) * S + c + r * L);
+            if constexpr (Gradient) (wj * d1).store_aligned(sp + j * S + r * L);
           }
         }
-        for (int r = 0; r < R; ++r) energy[r].store_aligned(eb + c + r * L);
+        for (int r = 0; r < R; ++r) energy[r].store_aligned(ep + r * L);
       });
     }
     input = h;
@@ -216,17 +223,19 @@ void mlp_block(const MlpView<T>& net, const T* x, Index ldx, Index rows, T* e, T
         T* s = sb + S * (offset - in);
         product(delta, S, padded, w, 1, out, out, in, zero, [&](auto& acc, Index c, Index unit) {
           constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
+          T* const sp = s + unit * S + c;
           for (int j = 0; j < J; ++j)
             for (int r = 0; r < R; ++r) {
-              T* p = s + (unit + j) * S + c + r * L;
+              T* p = sp + j * S + r * L;
               (acc[r][j] * B::load_aligned(p)).store_aligned(p);
             }
         });
       } else {
         product(delta, S, padded, w, 1, out, out, in, zero, [&](auto& acc, Index c, Index unit) {
           constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
+          T* const gp = gb + unit * S + c;
           for (int j = 0; j < J; ++j)
-            for (int r = 0; r < R; ++r) acc[r][j].store_aligned(gb + (unit + j) * S + c + r * L);
+            for (int r = 0; r < R; ++r) acc[r][j].store_aligned(gp + j * S + r * L);
         });
       }
     }
