@@ -65,19 +65,25 @@ B exp_nonpositive(const B& x) {
 }
 
 /// e^{−x} on a float batch for x clamped to [−88, 86] (e^{−x} ∈ [e^{−86}, e^{88}], every intermediate a
-/// normal number); 13 vector operations, 7 of them multiplies or FMAs, no select.
-/// e^{−x} = 2ⁿ·2ᶠ with n = round(t), t = −x·log₂e, and f = −x·log₂e − n formed by one FMA (so f is exact
-/// up to one rounding whatever the compiler contracts); n goes straight into the exponent bits of 2ᶠ by an
-/// integer addition. 2ᶠ, |f| ≤ ½, is a degree-5 near-minimax polynomial (relative error 9·10⁻⁸;
+/// normal number); 12 vector operations, 7 of them FMAs, no select.
+/// e^{−x} = 2ⁿ·2ᶠ with n = round(−x·log₂e) and f = −x·log₂e − n formed by one FMA (so f is exact up to one
+/// rounding whatever the compiler contracts). n comes from the FMA t = −x·log₂e + 1.5·2²³, which rounds
+/// to an integer and leaves n in t's low mantissa bits; t − 1.5·2²³ is n as a float, and t's bits shifted
+/// left by 23 are n in the exponent field, added to 2ᶠ's bits as integers (cheaper on Zen 4 than
+/// vrndscaleps + vcvtps2dq, or vscalefps). The clamp is two vrangeps on AVX-512DQ (simd::detail::clamp).
+/// 2ᶠ, |f| ≤ ½, is a degree-5 near-minimax polynomial (relative error 9·10⁻⁸;
 /// coefficients fitted for this kernel by iteratively reweighted least squares). Relative error (measured
-/// against double): 1.5 ulp for |x| ≤ 1, 1.8 for |x| ≤ 4, 3.5 for |x| ≤ 20, 11 up to |x| = 86 (log₂e is
-/// rounded to float). SiLU's σ, σ′, σ″ move by at most e^{−|x|} times that relative error, so they stay
-/// within 1.4 ulp of 1 + |value| (tests/simd/activations.test.cpp bounds 16).
+/// against double): 1.4 ulp for |x| ≤ 1, 3.5 for |x| ≤ 20, 11 up to |x| = 86 (log₂e is rounded to float;
+/// tests/simd/activations.test.cpp bounds 2, 4, 12). SiLU's σ, σ′, σ″ move by at most e^{−|x|} times that
+/// relative error, so they stay within 1.1 ulp of 1 + |value| (the same tests bound 2, and 16 elsewhere).
 template <class B>
 B exp_neg_clamped(const B& x) {
+  using I = decltype(xsimd::to_int(x));
   const B minus_log2e(-1.44269504088896341f);
-  const B xc = xsimd::min(xsimd::max(x, B(-88.0f)), B(86.0f));
-  const B n = xsimd::nearbyint(xc * minus_log2e);
+  const B shifter(12582912.0f);  // 1.5·2²³: adding it rounds to an integer n in the low mantissa bits
+  const B xc = simd::detail::clamp(x, B(-88.0f), B(86.0f));
+  const B t = simd::detail::fma(xc, minus_log2e, shifter);  // 1.5·2²³ + n, n = round(−x·log₂e)
+  const B n = t - shifter;
   const B f = simd::detail::fms(xc, minus_log2e, n);
   B q(1.3264719164e-3f);
   q = simd::detail::fma(q, f, B(9.6715129912e-3f));
@@ -85,7 +91,8 @@ B exp_neg_clamped(const B& x) {
   q = simd::detail::fma(q, f, B(2.4022242427e-1f));
   q = simd::detail::fma(q, f, B(6.9314700365e-1f));
   q = simd::detail::fma(q, f, B(1.0f));
-  return xsimd::bitwise_cast<B>(xsimd::bitwise_cast<decltype(xsimd::to_int(n))>(q) + (xsimd::to_int(n) << 23));
+  // t's bits are 0x4B400000 + n, so shifting them left by 23 leaves exactly n << 23 (|n| ≤ 127).
+  return xsimd::bitwise_cast<B>(xsimd::bitwise_cast<I>(q) + (xsimd::bitwise_cast<I>(t) << 23));
 }
 
 inline constexpr auto scalar_select = [](bool c, auto a, auto b) { return c ? a : b; };
@@ -125,7 +132,7 @@ struct Silu {
       detail::logistic_pair(x, detail::exp_nonpositive(-xsimd::abs(x)), s, c, detail::batch_select);
     }
     value = x * s;
-    first = s * simd::detail::fma(x, c, B(1));
+    first = simd::detail::fma(value, c, s);  // s + (x·s)(1 − s) = s(1 + x(1 − s)), one op fewer
     second = s * c * simd::detail::fma(x, c - s, B(2));
   }
 };
