@@ -84,7 +84,9 @@ long allocations_during_steps(const E& energy, ember::Batch<T>& x, int workers, 
   ember::Langevin<T> kernel({.step_size = T(0.01), .workers = workers});
   ember::Philox rng(3);
   // Warm-up steps: the workspace, the pool, and the thread-local scratch of every thread that runs a block.
-  kernel.run(energy, x, rng, 5);
+  // Blocks go to whichever thread asks first, so a thread can sit out a few steps (or run only the short last
+  // block) on a busy machine: 50 steps make sure every thread has run a full block (5 failed 1 run in 15).
+  kernel.run(energy, x, rng, 50);
   allocations.store(0);
   counting.store(true);
   for (int s = 0; s < steps; ++s) kernel.step(energy, x, rng);
@@ -123,7 +125,7 @@ TEST_CASE("Langevin on a deeper MLP with a clip allocates nothing after a warm-u
   for (int workers : {1, 3}) {
     ember::Langevin<float> kernel({.step_size = 0.01f, .gradient_clip = 0.5f, .workers = workers});
     ember::Philox rng(4);
-    kernel.run(energy, x, rng, 5);
+    kernel.run(energy, x, rng, 50);  // warm-up: see allocations_during_steps
     allocations.store(0);
     counting.store(true);
     kernel.run(energy, x, rng, 5);
