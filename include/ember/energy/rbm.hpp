@@ -228,7 +228,7 @@ class Rbm {
     auto* binary = binary_rows_for_hidden(v, detail::rbm_workspace<T>());
     for_column_blocks(h_, [&](Index first, Index count) {
       hidden_input_block(v, binary, p, first, count);
-      for (Index j = first; j < first + count; ++j) sigmoid_column(p, j);
+      sigmoid_columns(p, first, count);
     });
   }
 
@@ -284,7 +284,7 @@ class Rbm {
     auto* binary = binary_rows_for_hidden(x, ws);
     for_column_blocks(h_, [&](Index first, Index count) {
       hidden_input_block(x, binary, ws.input, first, count);
-      for (Index j = first; j < first + count; ++j) softplus_column(ws.input, j);
+      softplus_columns(ws.input, first, count);
     });
     free_energy_from_softplus(x, ws.input, e);
   }
@@ -320,7 +320,7 @@ class Rbm {
     const simd::BinaryCodes* columns = binary ? binary_columns(x, ws.columns) : nullptr;
     for_column_blocks(h_, [&](Index first, Index count) {
       hidden_input_block(x, binary, ws.other, first, count);
-      for (Index j = first; j < first + count; ++j) sigmoid_column(ws.other, j);
+      sigmoid_columns(ws.other, first, count);
       weighted_gradient_block(x, columns, w, ws.other, g, first, count);
     });
     visible_bias_gradient(x, w, g);
@@ -435,13 +435,23 @@ class Rbm {
       block.rowwise() += hidden_bias().segment(first, count).transpose();
     }
   }
-  template <class M>
-  static void sigmoid_column(M& m, Index j) {
-    detail::sigmoid_inplace(m.col(j).data(), static_cast<std::size_t>(m.rows()));
+  // f in place over columns [first, first + count) of m: one run over contiguous columns (SIMD throughout; per
+  // column, the last N mod lanes entries would take the scalar tail), else column by column.
+  template <class M, class F>
+  static void columns_inplace(M& m, Index first, Index count, F f) {
+    if (m.outerStride() == m.rows()) {
+      f(m.col(first).data(), static_cast<std::size_t>(m.rows() * count));
+    } else {
+      for (Index j = first; j < first + count; ++j) f(m.col(j).data(), static_cast<std::size_t>(m.rows()));
+    }
   }
   template <class M>
-  static void softplus_column(M& m, Index j) {
-    detail::softplus_inplace(m.col(j).data(), static_cast<std::size_t>(m.rows()));
+  static void sigmoid_columns(M& m, Index first, Index count) {
+    columns_inplace(m, first, count, [](T* data, std::size_t n) { detail::sigmoid_inplace(data, n); });
+  }
+  template <class M>
+  static void softplus_columns(M& m, Index first, Index count) {
+    columns_inplace(m, first, count, [](T* data, std::size_t n) { detail::softplus_inplace(data, n); });
   }
   // X W(:, first..first+count), row-major, for the binary X whose codes are in the calling thread's `ws.rows`;
   // from the block's cache when neither W's block nor X changed since it was computed (detail::RbmBlockCache).
@@ -480,10 +490,8 @@ class Rbm {
     for_column_blocks(h_, [&](Index first, Index count) {
       hidden_input_block(x, binary, ws.other, first, count);
       ws.input.middleCols(first, count) = ws.other.middleCols(first, count);
-      for (Index j = first; j < first + count; ++j) {
-        sigmoid_column(ws.other, j);
-        softplus_column(ws.input, j);
-      }
+      sigmoid_columns(ws.other, first, count);
+      softplus_columns(ws.input, first, count);
     });
     return binary != nullptr;
   }

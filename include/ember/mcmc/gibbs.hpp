@@ -72,9 +72,7 @@ class BlockGibbs {
     rbm.hidden_input(v, h);
     uniform_.resize(v.rows(), rbm.n_hidden());
     rng.draw().template uniform<T>(uniform_, 0);
-    for (Index j = 0; j < h.cols(); ++j)
-      detail::bernoulli_from_logits(h.col(j).data(), uniform_.col(j).data(), h.col(j).data(),
-                                    static_cast<std::size_t>(h.rows()));
+    bernoulli_in_place(h, uniform_);
   }
 
   /// @brief v ~ p(v | h) for every chain into v (N × n_visible); one draw of `rng`.
@@ -85,9 +83,7 @@ class BlockGibbs {
     noise_.resize(v.rows(), v.cols());
     if constexpr (E::visible_units == VisibleUnits::bernoulli) {
       rng.draw().template uniform<T>(noise_, 0);
-      for (Index k = 0; k < v.cols(); ++k)
-        detail::bernoulli_from_logits(v.col(k).data(), noise_.col(k).data(), v.col(k).data(),
-                                      static_cast<std::size_t>(v.rows()));
+      bernoulli_in_place(v, noise_);
     } else {
       rng.draw().template normal<T>(noise_, 0);
       v += noise_;
@@ -115,6 +111,18 @@ class BlockGibbs {
   [[nodiscard]] const Batch<T>& hidden() const { return hidden_; }
 
  private:
+  // units(i, j) ← 1 if u(i, j) < σ(units(i, j)) else 0: one run over the whole batch when it is contiguous (SIMD
+  // throughout), else column by column.
+  static void bernoulli_in_place(BatchRef<T> units, const Batch<T>& u) {
+    if (units.outerStride() == units.rows()) {
+      detail::bernoulli_from_logits(units.data(), u.data(), units.data(), static_cast<std::size_t>(units.size()));
+    } else {
+      for (Index j = 0; j < units.cols(); ++j)
+        detail::bernoulli_from_logits(units.col(j).data(), u.col(j).data(), units.col(j).data(),
+                                      static_cast<std::size_t>(units.rows()));
+    }
+  }
+
   template <class E, class G>
   static constexpr void check_types() {
     static_assert(RbmEnergy<E>, "ember::BlockGibbs: block Gibbs sampling needs an RBM energy "

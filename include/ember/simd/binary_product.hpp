@@ -173,9 +173,14 @@ void binary_product(const BinaryCodes& codes, const T* dense, Index ld_dense, In
         batch acc[registers];
         for (Index r = 0; r < registers; ++r)
           acc[r] = first_chunk == 0 ? batch(T(0)) : batch::load_aligned(sum + r * lanes);
-        for (Index c = 0; c < group_chunks; ++c) {
+        const auto add_entry = [&](Index c) {
           const T* entry = ws.tables.data() + (c * entries + code[c]) * strip;
           for (Index r = 0; r < registers; ++r) acc[r] += batch::load_aligned(entry + r * lanes);
+        };
+        if (group_chunks == group) {  // a whole group: a constant trip count, unrolled without branches
+          for (Index c = 0; c < group; ++c) add_entry(c);
+        } else {
+          for (Index c = 0; c < group_chunks; ++c) add_entry(c);
         }
         if (last_group && whole) {
           T* target = out + s * ld_out + first_column;
