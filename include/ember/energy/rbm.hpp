@@ -23,7 +23,9 @@
 /// states) and has at least 16 rows, the product is computed by table lookup (simd/binary_product.hpp: sums of
 /// the same terms, about 2.5× faster than the GEMM for an MNIST-sized RBM); any other batch gets the GEMM. The
 /// check is exact and per call, so both paths are used by the same functions alike and results never depend
-/// on threads; they differ from a GEMM's by rounding only.
+/// on threads; they differ from a GEMM's by rounding only. Memory: a thread that evaluates an RBM on binary
+/// batches keeps two copies of W in its workspace (W as last seen and row-major, 2·d·h scalars; see
+/// detail::RbmBlockCache) plus the last N × h product.
 ///
 /// @code
 /// auto rbm = ember::BernoulliRbm<float>::random(16, 8, rng);   // 16 visible, 8 hidden, W ~ N(0, 0.01²)
