@@ -115,6 +115,18 @@ struct RbmBlockCache {
   bool has_weights = false, has_product = false;
 };
 
+/// f(j, n) over columns [first, first + count) of a column-major matrix with `rows` rows and leading dimension
+/// `stride`: one call f(first, rows·count) when the columns are contiguous (a SIMD loop then runs throughout;
+/// per column, the last rows mod lanes entries would take its scalar tail), else f(j, rows) per column.
+template <class F>
+void for_column_runs(Index rows, Index stride, Index first, Index count, F&& f) {
+  if (stride == rows) {
+    f(first, rows * count);
+  } else {
+    for (Index j = first; j < first + count; ++j) f(j, rows);
+  }
+}
+
 /// Reusable per-thread buffers for the RBM's const evaluations: no allocation once warm, and safe when
 /// several threads evaluate the same RBM on different row blocks.
 template <class T>
@@ -247,9 +259,9 @@ class Rbm {
         // Row j of Wᵀ, restricted to the block's visible units, is W(first.., j): contiguous, stride d.
         auto& bw = detail::rbm_block_workspace<T>();
         bw.result.resize(static_cast<std::size_t>(h.rows() * count));
-        simd::binary_product(*codes, params_.data() + first, d_, count, bw.result.data(), count, bw.lut);
+        simd::binary_product(*codes, weights().data() + first, d_, count, bw.result.data(), count, bw.lut);
         simd::row_to_column_major(bw.result.data(), count, h.rows(), count, a.data() + first * a.outerStride(),
-                                  a.outerStride(), params_.data() + d_ * h_ + first);
+                                  a.outerStride(), visible_bias().data() + first);
       } else {
         block.noalias() = h * weights().middleRows(first, count).transpose();
         block.rowwise() += visible_bias().segment(first, count).transpose();
@@ -431,36 +443,30 @@ class Rbm {
     auto block = a.middleCols(first, count);
     if (binary) {
       simd::row_to_column_major(cached_hidden_product(*binary, first, count), count, x.rows(), count,
-                                a.data() + first * a.outerStride(), a.outerStride(), params_.data() + d_ * h_ + d_ + first);
+                                a.data() + first * a.outerStride(), a.outerStride(), hidden_bias().data() + first);
     } else {
       block.noalias() = x * weights().middleCols(first, count);
       block.rowwise() += hidden_bias().segment(first, count).transpose();
     }
   }
-  // f in place over columns [first, first + count) of m: one run over contiguous columns (SIMD throughout; per
-  // column, the last N mod lanes entries would take the scalar tail), else column by column.
-  template <class M, class F>
-  static void columns_inplace(M& m, Index first, Index count, F f) {
-    if (m.outerStride() == m.rows()) {
-      f(m.col(first).data(), static_cast<std::size_t>(m.rows() * count));
-    } else {
-      for (Index j = first; j < first + count; ++j) f(m.col(j).data(), static_cast<std::size_t>(m.rows()));
-    }
-  }
   template <class M>
   static void sigmoid_columns(M& m, Index first, Index count) {
-    columns_inplace(m, first, count, [](T* data, std::size_t n) { detail::sigmoid_inplace(data, n); });
+    detail::for_column_runs(m.rows(), m.outerStride(), first, count, [&](Index j, Index n) {
+      detail::sigmoid_inplace(m.col(j).data(), static_cast<std::size_t>(n));
+    });
   }
   template <class M>
   static void softplus_columns(M& m, Index first, Index count) {
-    columns_inplace(m, first, count, [](T* data, std::size_t n) { detail::softplus_inplace(data, n); });
+    detail::for_column_runs(m.rows(), m.outerStride(), first, count, [&](Index j, Index n) {
+      detail::softplus_inplace(m.col(j).data(), static_cast<std::size_t>(n));
+    });
   }
   // X W(:, first..first+count), row-major, for the binary X whose codes are in the calling thread's `ws.rows`;
   // from the block's cache when neither W's block nor X changed since it was computed (detail::RbmBlockCache).
   const T* cached_hidden_product(detail::RbmWorkspace<T>& ws, Index first, Index count) const {
     const simd::BinaryCodes& codes = ws.rows;
     auto& cache = ws.blocks[static_cast<std::size_t>(first / column_block)];
-    const T* w = params_.data() + first * d_;
+    const T* w = weights().col(first).data();
     const auto size = static_cast<std::size_t>(d_ * count);
     if (!(cache.has_weights && cache.d == d_ && cache.count == count &&
           std::memcmp(cache.weights.data(), w, size * sizeof(T)) == 0)) {

@@ -111,16 +111,13 @@ class BlockGibbs {
   [[nodiscard]] const Batch<T>& hidden() const { return hidden_; }
 
  private:
-  // units(i, j) ← 1 if u(i, j) < σ(units(i, j)) else 0: one run over the whole batch when it is contiguous (SIMD
-  // throughout), else column by column.
+  // units(i, j) ← 1 if u(i, j) < σ(units(i, j)) else 0 (u is contiguous, of units' shape): one run over the
+  // whole batch when it is contiguous too, else column by column (detail::for_column_runs).
   static void bernoulli_in_place(BatchRef<T> units, const Batch<T>& u) {
-    if (units.outerStride() == units.rows()) {
-      detail::bernoulli_from_logits(units.data(), u.data(), units.data(), static_cast<std::size_t>(units.size()));
-    } else {
-      for (Index j = 0; j < units.cols(); ++j)
-        detail::bernoulli_from_logits(units.col(j).data(), u.col(j).data(), units.col(j).data(),
-                                      static_cast<std::size_t>(units.rows()));
-    }
+    detail::for_column_runs(units.rows(), units.outerStride(), 0, units.cols(), [&](Index j, Index n) {
+      detail::bernoulli_from_logits(units.col(j).data(), u.col(j).data(), units.col(j).data(),
+                                    static_cast<std::size_t>(n));
+    });
   }
 
   template <class E, class G>
