@@ -33,7 +33,7 @@ namespace ember::simd {
 /// Bits per code: each table holds the 2⁴ = 16 subset sums of 4 rows of the dense factor. With n = 100 rows of
 /// C, k = 4 and k = 5 do about the same number of adds; k = 4's tables are half as large, so more of them stay in
 /// the L1 cache (measured on Zen 4: 20 % faster).
-inline constexpr Index binary_chunk_bits = 4;  // encode_columns assumes 4
+inline constexpr Index binary_chunk_bits = 4;
 
 /// @brief The codes of a binary matrix, one byte per (row, chunk) in row-major order: code(r, c) has bit b set
 /// iff entry (r, c·k + b) of the encoded matrix is 1 (rows of X for `encode_rows`, columns for `encode_columns`).
@@ -45,6 +45,19 @@ struct BinaryCodes {
   std::vector<std::uint32_t> scratch;  // while encoding
   [[nodiscard]] const std::uint8_t* row(Index r) const { return code.data() + r * chunks; }
 };
+
+namespace detail {
+
+/// 1 if value is 1, 0 if it is 0; anything else (NaN included) sets `not_binary`. Branch-free on 32-bit lanes,
+/// so that the encoders' loops over a column vectorise.
+template <class T>
+inline unsigned binary_bit(T value, unsigned& not_binary) {
+  const unsigned one = value == T(1), zero = value == T(0);
+  not_binary |= (one | zero) ^ 1u;
+  return one;
+}
+
+}  // namespace detail
 
 /// @brief Codes of the rows of the column-major n × K matrix x (leading dimension ld), for C = X D.
 /// @return false, leaving `codes` unspecified, if an entry is neither 0 nor 1 (NaN included): use a GEMM then.
@@ -61,12 +74,7 @@ bool encode_rows(const T* x, Index n, Index depth, Index ld, BinaryCodes& codes)
     const T* column = x + i * ld;
     std::uint32_t* out = codes.scratch.data() + (i / binary_chunk_bits) * n;
     const unsigned shift = static_cast<unsigned>(i % binary_chunk_bits);
-    for (Index s = 0; s < n; ++s) {
-      const T value = column[s];
-      const unsigned one = value == T(1), zero = value == T(0);
-      not_binary |= (one | zero) ^ 1u;
-      out[s] |= one << shift;
-    }
+    for (Index s = 0; s < n; ++s) out[s] |= detail::binary_bit(column[s], not_binary) << shift;
   }
   if (not_binary != 0) return false;
   codes.code.resize(codes.scratch.size());
@@ -91,16 +99,12 @@ bool encode_columns(const T* x, Index n, Index columns, Index ld, BinaryCodes& c
   for (Index i = 0; i < columns; ++i) {
     const T* column = x + i * ld;
     std::uint32_t* ones = codes.scratch.data();  // ones[s] = 1 if x(s, i) = 1; zero-padded to whole chunks
-    for (Index s = 0; s < n; ++s) {
-      const T value = column[s];
-      const unsigned one = value == T(1), zero = value == T(0);
-      not_binary |= (one | zero) ^ 1u;
-      ones[s] = one;
-    }
+    for (Index s = 0; s < n; ++s) ones[s] = detail::binary_bit(column[s], not_binary);
     std::fill(ones + n, ones + codes.chunks * binary_chunk_bits, 0u);
     std::uint8_t* out = codes.code.data() + i * codes.chunks;
     for (Index c = 0; c < codes.chunks; ++c) {
       const std::uint32_t* bits = ones + c * binary_chunk_bits;
+      static_assert(binary_chunk_bits == 4, "four bits per code, assembled here");
       out[c] = static_cast<std::uint8_t>(bits[0] | bits[1] << 1 | bits[2] << 2 | bits[3] << 3);
     }
   }
