@@ -12,21 +12,16 @@
 #include "ember/energy/gaussian.hpp"
 #include "ember/energy/tether.hpp"
 #include "ember/mcmc/langevin.hpp"
+#include "support/random_batch.hpp"
 #include "support/statistics.hpp"
 
 using ember::Batch;
 using ember::Index;
 using ember::Vector;
 
-namespace {
+using ember_test::normal_batch;
 
-template <class T>
-Batch<T> normal_batch(Index n, Index d, std::uint64_t seed, T scale = T(1)) {
-  ember::Philox rng(seed);
-  Batch<T> x(n, d);
-  rng.normal(x);
-  return scale * x;
-}
+namespace {
 
 // A per-chain analytic energy: E = ½ c ‖x‖² (dimension 3), gradient c x.
 template <class T>

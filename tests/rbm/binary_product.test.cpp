@@ -14,29 +14,16 @@
 #include "ember/mcmc/gibbs.hpp"
 #include "ember/simd/binary_product.hpp"
 #include "ember/simd/transpose.hpp"
+#include "support/random_batch.hpp"
 #include "support/random_rbm.hpp"
 
 using ember::Batch;
 using ember::Index;
 using ember::Vector;
+using ember_test::binary_batch;
+using ember_test::normal_batch;
 
 namespace {
-
-template <class T>
-Batch<T> binary_batch(Index rows, Index cols, std::uint64_t seed, T probability = T(0.5)) {
-  ember::Philox rng(seed);
-  Batch<T> x(rows, cols);
-  ember::BernoulliInit<T>{probability}(x, rng);
-  return x;
-}
-
-template <class T>
-Batch<T> normal_batch(Index rows, Index cols, std::uint64_t seed) {
-  ember::Philox rng(seed);
-  Batch<T> x(rows, cols);
-  rng.normal(x);
-  return x;
-}
 
 // Relative error bound of a length-K float or double sum, with room for the different summation order.
 template <class T>
