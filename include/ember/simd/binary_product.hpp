@@ -119,84 +119,106 @@ struct BinaryProductWorkspace {
   std::vector<T, xsimd::aligned_allocator<T>> sums;    // n × strip width partial sums over the groups
 };
 
-/// @brief C = X D, X binary given by its codes (codes.rows × codes.depth), D the row-major codes.depth × m
-/// tile at `dense` (row stride ld_dense), C the row-major codes.rows × m tile at `out` (row stride ld_out).
-///
-/// Columns go in strips of 4 SIMD registers (64 floats with AVX-512), each strip's chunks in groups whose
-/// tables (16 entries of one strip each) fit the L1 cache; within a group a row of C is summed in registers.
-template <class T>
-void binary_product(const BinaryCodes& codes, const T* dense, Index ld_dense, Index m, T* out, Index ld_out,
-                    BinaryProductWorkspace<T>& ws) {
+namespace detail {
+
+/// Rows of C for one strip and one group of chunks: row s gets the sum of the table entries its codes select,
+/// in `registers` accumulators. The row loop is kept free of everything else (GCC otherwise hoisted the
+/// group's entry addresses into spare vector registers, +5 % time). `sums` carries the partial sums between
+/// groups; `target` (the strip's first column in C) is given on the last group of a whole strip.
+template <class T, Index registers>
+void sum_selected_entries(const T* tables, const std::uint8_t* code, Index code_stride, Index group_chunks, Index n,
+                          bool first_group, T* sums, T* target, Index ld_out) {
   using batch = xsimd::batch<T>;
   constexpr Index lanes = static_cast<Index>(batch::size);
-  constexpr Index registers = 4;
+  constexpr Index strip = registers * lanes;
+  constexpr Index table_size = (Index(1) << binary_chunk_bits) * strip;
+  for (Index s = 0; s < n; ++s, code += code_stride, sums += strip) {
+    batch acc[registers];
+    for (Index r = 0; r < registers; ++r) acc[r] = first_group ? batch(T(0)) : batch::load_aligned(sums + r * lanes);
+    const T* table = tables;
+    for (Index c = 0; c < group_chunks; ++c, table += table_size) {
+      const T* entry = table + Index(code[c]) * strip;
+      for (Index r = 0; r < registers; ++r) acc[r] += batch::load_aligned(entry + r * lanes);
+    }
+    T* store = target ? target + s * ld_out : sums;
+    for (Index r = 0; r < registers; ++r) acc[r].store_unaligned(store + r * lanes);
+  }
+}
+
+/// C(:, first_column .. first_column + width) for one strip of `registers` SIMD registers (width ≤ strip).
+template <class T, Index registers>
+void binary_product_strip(const BinaryCodes& codes, const T* dense, Index ld_dense, Index first_column, Index width,
+                          T* out, Index ld_out, BinaryProductWorkspace<T>& ws) {
+  using batch = xsimd::batch<T>;
+  constexpr Index lanes = static_cast<Index>(batch::size);
   constexpr Index strip = registers * lanes;
   constexpr Index entries = Index(1) << binary_chunk_bits;
   // Tables of one group: at most 24 KiB, so that they stay in a 32 KiB L1 cache with the codes and sums.
   constexpr Index group = std::max<Index>(1, (Index(24) << 10) / (entries * strip * Index(sizeof(T))));
   const Index n = codes.rows, depth = codes.depth, chunks = codes.chunks;
+  const bool whole = width == strip;  // a whole strip is read and written in place; a partial one via padding
   ws.tables.resize(static_cast<std::size_t>(std::min(group, chunks) * entries * strip));
   ws.rows.resize(static_cast<std::size_t>(binary_chunk_bits * strip));
   ws.sums.resize(static_cast<std::size_t>(n * strip));
-
-  for (Index first_column = 0; first_column < m; first_column += strip) {
-    const Index width = std::min(strip, m - first_column);
-    const bool whole = width == strip;  // a whole strip is read and written in place; a partial one via padding
-    for (Index first_chunk = 0; first_chunk < chunks; first_chunk += group) {
-      const Index group_chunks = std::min(group, chunks - first_chunk);
-      const bool last_group = first_chunk + group_chunks == chunks;
-      // Tables: entry p of chunk c is the sum of the rows b of the chunk whose bit b is set in p, built one
-      // register column at a time with all 2ᵏ entries in registers (entry p + 2ᵇ = entry p + row b).
-      for (Index c = 0; c < group_chunks; ++c) {
-        const Index first_row = (first_chunk + c) * binary_chunk_bits;
-        const Index bits = std::min(binary_chunk_bits, depth - first_row);
-        const T* source[binary_chunk_bits];
-        for (Index b = 0; b < bits; ++b) {
-          source[b] = dense + (first_row + b) * ld_dense + first_column;
-          if (!whole) {  // a partial strip: its rows zero-padded to the strip's width first
-            T* padded = ws.rows.data() + b * strip;
-            for (Index r = 0; r < strip; ++r) padded[r] = r < width ? source[b][r] : T(0);
-            source[b] = padded;
-          }
-        }
-        T* table = ws.tables.data() + c * entries * strip;
-        for (Index r = 0; r < strip; r += lanes) {
-          batch entry[entries];
-          entry[0] = batch(T(0));
-          for (Index b = 0; b < binary_chunk_bits; ++b) {
-            const batch row = b < bits ? batch::load_unaligned(source[b] + r) : batch(T(0));
-            for (Index p = 0; p < (Index(1) << b); ++p) entry[p + (Index(1) << b)] = entry[p] + row;
-          }
-          for (Index p = 0; p < entries; ++p) entry[p].store_aligned(table + p * strip + r);
+  for (Index first_chunk = 0; first_chunk < chunks; first_chunk += group) {
+    const Index group_chunks = std::min(group, chunks - first_chunk);
+    const bool last_group = first_chunk + group_chunks == chunks;
+    // Tables: entry p of chunk c is the sum of the rows b of the chunk whose bit b is set in p, built one
+    // register column at a time with all 2ᵏ entries in registers (entry p + 2ᵇ = entry p + row b).
+    for (Index c = 0; c < group_chunks; ++c) {
+      const Index first_row = (first_chunk + c) * binary_chunk_bits;
+      const Index bits = std::min(binary_chunk_bits, depth - first_row);
+      const T* source[binary_chunk_bits];
+      for (Index b = 0; b < bits; ++b) {
+        source[b] = dense + (first_row + b) * ld_dense + first_column;
+        if (!whole) {  // a partial strip: its rows zero-padded to the strip's width first
+          T* padded = ws.rows.data() + b * strip;
+          for (Index r = 0; r < strip; ++r) padded[r] = r < width ? source[b][r] : T(0);
+          source[b] = padded;
         }
       }
-      // Rows of C: the sum of the selected entries, one register per `lanes` columns.
-      for (Index s = 0; s < n; ++s) {
-        const std::uint8_t* code = codes.row(s) + first_chunk;
-        T* sum = ws.sums.data() + s * strip;
-        batch acc[registers];
-        for (Index r = 0; r < registers; ++r)
-          acc[r] = first_chunk == 0 ? batch(T(0)) : batch::load_aligned(sum + r * lanes);
-        const auto add_entry = [&](Index c) {
-          const T* entry = ws.tables.data() + (c * entries + code[c]) * strip;
-          for (Index r = 0; r < registers; ++r) acc[r] += batch::load_aligned(entry + r * lanes);
-        };
-        if (group_chunks == group) {  // a whole group: a constant trip count, unrolled without branches
-          for (Index c = 0; c < group; ++c) add_entry(c);
-        } else {
-          for (Index c = 0; c < group_chunks; ++c) add_entry(c);
+      T* table = ws.tables.data() + c * entries * strip;
+      for (Index r = 0; r < strip; r += lanes) {
+        batch entry[entries];
+        entry[0] = batch(T(0));
+        for (Index b = 0; b < binary_chunk_bits; ++b) {
+          const batch row = b < bits ? batch::load_unaligned(source[b] + r) : batch(T(0));
+          for (Index p = 0; p < (Index(1) << b); ++p) entry[p + (Index(1) << b)] = entry[p] + row;
         }
-        if (last_group && whole) {
-          T* target = out + s * ld_out + first_column;
-          for (Index r = 0; r < registers; ++r) acc[r].store_unaligned(target + r * lanes);
-        } else {
-          for (Index r = 0; r < registers; ++r) acc[r].store_aligned(sum + r * lanes);
-        }
+        for (Index p = 0; p < entries; ++p) entry[p].store_aligned(table + p * strip + r);
       }
     }
-    if (!whole)
-      for (Index s = 0; s < n; ++s)
-        for (Index r = 0; r < width; ++r) out[s * ld_out + first_column + r] = ws.sums[static_cast<std::size_t>(s * strip + r)];
+    sum_selected_entries<T, registers>(ws.tables.data(), codes.row(0) + first_chunk, chunks, group_chunks, n,
+                                       first_chunk == 0, ws.sums.data(),
+                                       last_group && whole ? out + first_column : nullptr, ld_out);
+  }
+  if (!whole)
+    for (Index s = 0; s < n; ++s)
+      for (Index r = 0; r < width; ++r) out[s * ld_out + first_column + r] = ws.sums[static_cast<std::size_t>(s * strip + r)];
+}
+
+}  // namespace detail
+
+/// @brief C = X D, X binary given by its codes (codes.rows × codes.depth), D the row-major codes.depth × m
+/// tile at `dense` (row stride ld_dense), C the row-major codes.rows × m tile at `out` (row stride ld_out).
+///
+/// Columns go in strips of 4 SIMD registers (64 floats with AVX-512; a last, narrower strip in 1 or 2 when
+/// that covers it), each strip's chunks in groups whose tables (16 entries of one strip each) fit the L1
+/// cache; within a group a row of C is summed in registers.
+template <class T>
+void binary_product(const BinaryCodes& codes, const T* dense, Index ld_dense, Index m, T* out, Index ld_out,
+                    BinaryProductWorkspace<T>& ws) {
+  constexpr Index lanes = static_cast<Index>(xsimd::batch<T>::size);
+  Index first_column = 0;
+  for (; first_column + 4 * lanes <= m; first_column += 4 * lanes)
+    detail::binary_product_strip<T, 4>(codes, dense, ld_dense, first_column, 4 * lanes, out, ld_out, ws);
+  const Index rest = m - first_column;  // a ragged last strip: as few registers as cover it
+  if (rest > 2 * lanes) {
+    detail::binary_product_strip<T, 4>(codes, dense, ld_dense, first_column, rest, out, ld_out, ws);
+  } else if (rest > lanes) {
+    detail::binary_product_strip<T, 2>(codes, dense, ld_dense, first_column, rest, out, ld_out, ws);
+  } else if (rest > 0) {
+    detail::binary_product_strip<T, 1>(codes, dense, ld_dense, first_column, rest, out, ld_out, ws);
   }
 }
 
