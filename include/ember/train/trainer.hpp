@@ -121,7 +121,7 @@ template <class Estimator, class Where>
 void blame_diverged_negatives(const Estimator& estimator, const Where& where, const std::exception& first) {
   if constexpr (requires { { estimator.negatives().allFinite() } -> std::convertible_to<bool>; }) {
     const auto& x = estimator.negatives();
-    if (x.allFinite()) return;
+    if (all_finite(x)) return;
     const Index bad = (!x.array().isFinite()).rowwise().any().count();
     throw numerical_error(where() + "the negatives (sampler output) are not finite in " + std::to_string(bad) +
                           " of " + std::to_string(x.rows()) +
@@ -184,7 +184,7 @@ TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
     if (!std::isfinite(static_cast<double>(result.loss))) fail("the loss is not finite");
     if (!std::isfinite(static_cast<double>(result.positive_energy))) fail("the energy of the data is not finite");
     if (!std::isfinite(static_cast<double>(result.negative_energy))) fail("the energy of the negatives is not finite");
-    if (!result.gradient.allFinite()) fail("the parameter gradient is not finite");
+    if (!detail::all_finite(result.gradient)) fail("the parameter gradient is not finite");
     const double norm = static_cast<double>(result.gradient.norm());
     if (const double limit = settings.divergence_threshold; limit > 0) {
       const auto check = [&](double value, const char* what) {
@@ -200,7 +200,7 @@ TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
     if (settings.gradient_clip > 0) clip_gradient_norm<T>(result.gradient, static_cast<T>(settings.gradient_clip));
     saved = energy.params();
     optimizer.step(energy.params(), result.gradient);
-    if (!energy.params().allFinite()) {
+    if (!detail::all_finite(energy.params())) {
       energy.params() = saved;
       fail("the parameters after the update are not finite");
     }
