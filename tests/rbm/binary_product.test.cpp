@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <tuple>
 
@@ -43,13 +44,15 @@ TEMPLATE_TEST_CASE("binary_product: X D for binary X equals the dense product", 
                    double) {
   using T = TestType;
   using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  // n, K (ragged last chunk when K % 4 != 0), m (ragged last strip, several strips, several table groups)
+  // n, K (ragged last chunk when K % 4 != 0), m (ragged last strip, several strips, several table groups; the
+  // ragged strip takes 1, 2 or 4 registers depending on m and the lane count)
   const auto [n, depth, m] = GENERATE(table<Index, Index, Index>({{1, 1, 1},
                                                                    {3, 7, 17},
                                                                    {100, 784, 128},
                                                                    {37, 201, 300},
                                                                    {16, 64, 65},
-                                                                   {5, 130, 3}}));
+                                                                   {5, 130, 3},
+                                                                   {20, 50, 88}}));
   CAPTURE(n, depth, m);
   const Batch<T> x = binary_batch<T>(n, depth, 11 + static_cast<std::uint64_t>(depth));
   const RowMajor dense = normal_batch<T>(depth, m, 12);
@@ -124,6 +127,24 @@ TEMPLATE_TEST_CASE("row_to_column_major and subtract_row_major: exact layout cha
   ember::simd::subtract_row_major(src.data(), cols, rows, cols, dst.data(), rows + 3);
   CHECK(dst.topRows(rows) == Batch<T>(before.topRows(rows) - Batch<T>(src)));
   CHECK((dst.bottomRows(3).array() == T(9)).all());
+
+  // refresh_column_major: a copy already equal bit for bit is reported unchanged; any entry differing in any bit
+  // (−0 for +0 and a NaN among them, which == comparisons would miss or always report) is rewritten and reported.
+  RowMajor changed = src;
+  Batch<T> copy(rows + 3, cols);
+  ember::simd::row_to_column_major(src.data(), cols, rows, cols, copy.data(), rows + 3);
+  CHECK_FALSE(ember::simd::refresh_column_major(src.data(), cols, rows, cols, copy.data(), rows + 3));
+  for (const T value : {T(-0.0), std::numeric_limits<T>::quiet_NaN(), T(1.5)}) {
+    changed(rows - 1, cols - 1) = T(0);
+    ember::simd::row_to_column_major(changed.data(), cols, rows, cols, copy.data(), rows + 3);
+    changed(rows - 1, cols - 1) = value;  // the last entry: in the scalar tail or the last SIMD block
+    CHECK(ember::simd::refresh_column_major(changed.data(), cols, rows, cols, copy.data(), rows + 3));
+    CHECK(std::memcmp(&copy(rows - 1, cols - 1), &changed(rows - 1, cols - 1), sizeof(T)) == 0);
+    CHECK_FALSE(ember::simd::refresh_column_major(changed.data(), cols, rows, cols, copy.data(), rows + 3));
+  }
+  changed(0, 0) += T(1);  // the first entry
+  CHECK(ember::simd::refresh_column_major(changed.data(), cols, rows, cols, copy.data(), rows + 3));
+  CHECK(copy(0, 0) == changed(0, 0));
 }
 
 TEMPLATE_TEST_CASE("Rbm: binary batches (table lookup) agree with the dense formulas", "[rbm][binary_product]",

@@ -24,7 +24,7 @@
 /// the same terms, about 2.5× faster than the GEMM for an MNIST-sized RBM); any other batch gets the GEMM. The
 /// check is exact and per call, so both paths are used by the same functions alike and results never depend
 /// on threads; they differ from a GEMM's by rounding only. Memory: a thread that evaluates an RBM on binary
-/// batches keeps two copies of W in its workspace (W as last seen and row-major, 2·d·h scalars; see
+/// batches keeps one copy of W in its workspace (W as last seen, row-major: d·h scalars; see
 /// detail::RbmBlockCache) plus the last N × h product.
 ///
 /// @code
@@ -41,7 +41,6 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -100,15 +99,14 @@ void softplus_inplace(T* data, std::size_t count) {
   for (; i < count; ++i) data[i] = softplus(data[i]);
 }
 
-/// One column block of a table-lookup product X W, remembered between calls: W's block as last seen (compared
-/// bit for bit on every call), the same block row-major (the rows the tables sum), and the last product with
-/// its X (X's codes). CD's positive phase multiplies the same data by the same W as Gibbs' first half-step
-/// did: the second product is then free, and the transposition of W is done once per parameter update.
+/// One column block of a table-lookup product X W, remembered between calls: W's block as last seen, row-major
+/// (the rows the tables sum; compared bit for bit with W on every call, in the same pass that transposes it),
+/// and the last product with its X (X's codes). CD's positive phase multiplies the same data by the same W as
+/// Gibbs' first half-step did: the second product is then free, and W is rewritten once per parameter update.
 template <class T>
 struct RbmBlockCache {
   Index d = 0, count = 0;
-  std::vector<T> weights;                               // W(:, block), column-major d × count
-  std::vector<T, xsimd::aligned_allocator<T>> rows;     // the same, row-major
+  std::vector<T, xsimd::aligned_allocator<T>> rows;     // W(:, block) as last seen, row-major d × count
   std::vector<std::uint8_t> codes;                      // X's row codes (rows × chunks) of `product`
   Index rows_of_x = 0, chunks = 0;
   std::vector<T, xsimd::aligned_allocator<T>> product;  // X W(:, block), row-major N × count
@@ -467,15 +465,15 @@ class Rbm {
     const simd::BinaryCodes& codes = ws.rows;
     auto& cache = ws.blocks[static_cast<std::size_t>(first / column_block)];
     const T* w = weights().col(first).data();
-    const auto size = static_cast<std::size_t>(d_ * count);
-    if (!(cache.has_weights && cache.d == d_ && cache.count == count &&
-          std::memcmp(cache.weights.data(), w, size * sizeof(T)) == 0)) {
+    // W's block, column- to row-major; compared with the copy on the way, bit for bit, and rewritten where it differs.
+    if (!(cache.has_weights && cache.d == d_ && cache.count == count)) {
       cache.d = d_;
       cache.count = count;
-      cache.weights.assign(w, w + size);
-      cache.rows.resize(size);
-      simd::row_to_column_major(w, d_, count, d_, cache.rows.data(), count);  // W's block, column- to row-major
+      cache.rows.resize(static_cast<std::size_t>(d_ * count));
+      simd::row_to_column_major(w, d_, count, d_, cache.rows.data(), count);
       cache.has_weights = true;
+      cache.has_product = false;
+    } else if (simd::refresh_column_major(w, d_, count, d_, cache.rows.data(), count)) {
       cache.has_product = false;
     }
     if (!(cache.has_product && cache.rows_of_x == codes.rows && cache.chunks == codes.chunks &&

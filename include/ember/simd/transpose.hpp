@@ -13,6 +13,9 @@
 
 #include <Eigen/Core>
 
+#include <array>
+#include <cstring>
+
 #include "ember/core/batch.hpp"
 
 namespace ember::simd {
@@ -26,21 +29,37 @@ namespace detail {
 #pragma GCC diagnostic ignored "-Wignored-attributes"
 #endif
 
-enum class LayoutOp { assign, subtract };
+template <class T, Index lanes>
+const std::array<T, lanes>& zero_bits() {
+  alignas(64) static const std::array<T, lanes> zeros{};
+  return zeros;
+}
 
-// dst(i, j) = src(i, j) + bias(j) (assign; no bias if null) or dst(i, j) −= src(i, j) (subtract), where src is the
-// row-major rows × cols tile at `src` (src[i * ld_src + j]) and dst the column-major one at `dst`
-// (dst[i + j * ld_dst]).
+enum class LayoutOp { assign, subtract, refresh };
+
+// dst(i, j) = src(i, j) + bias(j) (assign; no bias if null), dst(i, j) −= src(i, j) (subtract) or dst(i, j) = src(i, j)
+// where it differs bit for bit (refresh), where src is the row-major rows × cols tile at `src`
+// (src[i * ld_src + j]) and dst the column-major one at `dst` (dst[i + j * ld_dst]). Returns whether any entry
+// of dst changed (refresh; the other operations return true).
 template <LayoutOp Op, class T>
-void row_to_column_major(const T* src, Index ld_src, Index rows, Index cols, const T* bias, T* dst, Index ld_dst) {
+bool row_to_column_major(const T* src, Index ld_src, Index rows, Index cols, const T* bias, T* dst, Index ld_dst) {
   namespace ei = Eigen::internal;
   using Packet = typename ei::packet_traits<T>::type;
   constexpr Index lanes = ei::unpacket_traits<Packet>::size;
+  bool changed = Op != LayoutOp::refresh;
   const auto scalar = [&](Index i, Index j) {
     T& d = dst[i + j * ld_dst];
     const T s = src[i * ld_src + j];
-    if constexpr (Op == LayoutOp::subtract) d -= s;
-    else d = bias ? s + bias[j] : s;
+    if constexpr (Op == LayoutOp::subtract) {
+      d -= s;
+    } else if constexpr (Op == LayoutOp::refresh) {
+      if (std::memcmp(&d, &s, sizeof(T)) != 0) {
+        d = s;
+        changed = true;
+      }
+    } else {
+      d = bias ? s + bias[j] : s;
+    }
   };
   Index i0 = 0;
   if constexpr (lanes > 1) {
@@ -50,6 +69,16 @@ void row_to_column_major(const T* src, Index ld_src, Index rows, Index cols, con
         ei::PacketBlock<Packet, lanes> block;
         for (Index r = 0; r < lanes; ++r) block.packet[r] = ei::ploadu<Packet>(src + (i0 + r) * ld_src + j0);
         ei::ptranspose(block);  // block.packet[c] is now column j0 + c over rows i0 .. i0 + lanes
+        if constexpr (Op == LayoutOp::refresh) {
+          // The bits that differ, over the whole block (xor is exact on any bit pattern, NaN and −0 included).
+          Packet differ = ei::pzero(block.packet[0]);
+          for (Index c = 0; c < lanes; ++c)
+            differ = ei::por(differ, ei::pxor(ei::ploadu<Packet>(dst + i0 + (j0 + c) * ld_dst), block.packet[c]));
+          alignas(64) std::array<T, lanes> bits;
+          ei::pstore(bits.data(), differ);
+          if (std::memcmp(bits.data(), zero_bits<T, lanes>().data(), sizeof bits) == 0) continue;
+          changed = true;
+        }
         for (Index c = 0; c < lanes; ++c) {
           T* d = dst + i0 + (j0 + c) * ld_dst;
           if constexpr (Op == LayoutOp::subtract) {
@@ -65,6 +94,7 @@ void row_to_column_major(const T* src, Index ld_src, Index rows, Index cols, con
   }
   for (; i0 < rows; ++i0)
     for (Index j = 0; j < cols; ++j) scalar(i0, j);
+  return changed;
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -80,6 +110,14 @@ template <class T>
 void row_to_column_major(const T* src, Index ld_src, Index rows, Index cols, T* dst, Index ld_dst,
                          const T* bias = nullptr) {
   detail::row_to_column_major<detail::LayoutOp::assign>(src, ld_src, rows, cols, bias, dst, ld_dst);
+}
+
+/// @brief dst = src as row_to_column_major does, writing only the blocks that differ bit for bit.
+/// @return whether any entry of `dst` changed: a cache of a transposed copy validates itself with this in one pass.
+template <class T>
+bool refresh_column_major(const T* src, Index ld_src, Index rows, Index cols, T* dst, Index ld_dst) {
+  return detail::row_to_column_major<detail::LayoutOp::refresh>(src, ld_src, rows, cols, static_cast<const T*>(nullptr),
+                                                                dst, ld_dst);
 }
 
 /// @brief dst −= src, for `src` row-major and `dst` column-major (as row_to_column_major).
