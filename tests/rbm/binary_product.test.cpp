@@ -233,6 +233,45 @@ TEST_CASE("Rbm: a product remembered for the block cache never outlives a change
   CHECK(max_relative_error(a, exact(v2)) <= tolerance<float>(visible));
 }
 
+TEST_CASE("Rbm::hold_parameters: W is validated once per hold, for the held RBM only, and again after the hold",
+          "[rbm][binary_product]") {
+  using R = ember::BernoulliRbm<float>;
+  const Index visible = 40, hidden = 150, n = 24;
+  R rbm = ember_test::random_rbm<R>(visible, hidden, 41, 0.3);
+  const R other = ember_test::random_rbm<R>(visible, hidden, 42, 0.3);  // same shape: the same cache entries
+  const Batch<float> v = binary_batch<float>(n, visible, 43), v2 = binary_batch<float>(n, visible, 44);
+  const auto exact = [](const R& r, const Batch<float>& x) {
+    return Eigen::MatrixXd((x.cast<double>() * r.weights().cast<double>()).rowwise() +
+                           r.hidden_bias().cast<double>().transpose());
+  };
+  Batch<float> a(n, hidden);
+  {
+    const auto hold = ember::hold_parameters(rbm);
+    rbm.hidden_input(v, a);
+    CHECK(max_relative_error(a, exact(rbm, v)) <= tolerance<float>(visible));
+    other.hidden_input(v2, a);  // not held: validated, and its W replaces rbm's in the shared cache entries
+    CHECK(max_relative_error(a, exact(other, v2)) <= tolerance<float>(visible));
+    rbm.hidden_input(v2, a);  // held, but the entries now hold other's W: validated again
+    CHECK(max_relative_error(a, exact(rbm, v2)) <= tolerance<float>(visible));
+
+    // Breaking the promise shows that the hold does skip the validation: a new batch is multiplied by the W
+    // seen at the hold's first use.
+    const Eigen::MatrixXd before = exact(rbm, v);
+    rbm.weights()(0, 0) += 100.0f;
+    rbm.hidden_input(v, a);
+    CHECK(max_relative_error(a, before) <= tolerance<float>(visible));
+  }
+  rbm.hidden_input(v, a);  // the hold has ended: the change is seen
+  CHECK(max_relative_error(a, exact(rbm, v)) <= tolerance<float>(visible));
+  {
+    const auto outer = ember::hold_parameters(other);
+    { const auto inner = ember::hold_parameters(rbm); }
+    rbm.weights()(1, 1) -= 50.0f;  // rbm is no longer held once the inner hold has ended
+    rbm.hidden_input(v2, a);
+    CHECK(max_relative_error(a, exact(rbm, v2)) <= tolerance<float>(visible));
+  }
+}
+
 TEST_CASE("Rbm: non-binary batches and short ones take the GEMM, with the same results as before",
           "[rbm][binary_product]") {
   using R = ember::BernoulliRbm<float>;

@@ -59,6 +59,28 @@ concept FusedParametricEnergy =
       energy.energy_and_accumulate_param_gradient(x, e, a, a, e);
     };
 
+namespace detail {
+struct NoParameterHold {};
+}  // namespace detail
+
+/// @brief A promise, for as long as the returned guard lives, that nothing changes `energy`'s parameters.
+///
+/// An energy that caches work derived from its parameters between calls (ember::Rbm keeps W transposed and
+/// its last product) otherwise re-validates the cache on every call, bit for bit; under a hold it does so on the
+/// first call only. The estimators hold their energy for one `estimate` (sampling and gradient), during which
+/// they only read it. Energies without `hold_parameters()` get a guard that does nothing.
+/// @code
+/// { const auto hold = ember::hold_parameters(rbm);  /* only const calls on rbm here */ }
+/// @endcode
+template <class E>
+[[nodiscard]] auto hold_parameters(const E& energy) {
+  if constexpr (requires { energy.hold_parameters(); }) {
+    return energy.hold_parameters();
+  } else {
+    return detail::NoParameterHold{};
+  }
+}
+
 /// @brief A time-conditioned energy E_θ(x, t) with one time tᵢ ∈ [0, 1] per point (recovery likelihood).
 ///
 /// The same operations as ParametricEnergy with a per-point time vector t (length N) after x.

@@ -37,6 +37,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -107,6 +108,8 @@ template <class T>
 struct RbmBlockCache {
   Index d = 0, count = 0;
   std::vector<T, xsimd::aligned_allocator<T>> rows;     // W(:, block) as last seen, row-major d × count
+  const T* source = nullptr;                            // the W block `rows` was last validated against ...
+  std::uint64_t validated_in = 0;                       // ... under this parameter hold (0: none)
   std::vector<std::uint8_t> codes;                      // X's row codes (rows × chunks) of `product`
   Index rows_of_x = 0, chunks = 0;
   std::vector<T, xsimd::aligned_allocator<T>> product;  // X W(:, block), row-major N × count
@@ -135,6 +138,8 @@ struct RbmWorkspace {
   simd::BinaryCodes rows;     // codes of a binary batch's rows (for V W or H Wᵀ by table lookup)
   simd::BinaryCodes columns;  // codes of its columns (for Vᵀ S)
   std::vector<RbmBlockCache<T>> blocks;  // per column block of V W (each touched by one thread per call)
+  std::uint64_t hold = 0;                // the innermost Rbm::hold_parameters() on this thread (0: none) ...
+  const void* held = nullptr;            // ... and the parameters it holds
 };
 
 template <class T>
@@ -142,6 +147,30 @@ RbmWorkspace<T>& rbm_workspace() {
   thread_local RbmWorkspace<T> workspace;
   return workspace;
 }
+
+/// Rbm::hold_parameters()'s guard: marks the calling thread's workspace with a fresh hold number and the held
+/// parameters, and restores the enclosing hold when it ends (holds nest).
+template <class T>
+class RbmParameterHold {
+ public:
+  explicit RbmParameterHold(const void* params)
+      : workspace_(rbm_workspace<T>()), outer_hold_(workspace_.hold), outer_held_(workspace_.held) {
+    static std::atomic<std::uint64_t> holds{0};
+    workspace_.hold = holds.fetch_add(1, std::memory_order_relaxed) + 1;
+    workspace_.held = params;
+  }
+  RbmParameterHold(const RbmParameterHold&) = delete;
+  RbmParameterHold& operator=(const RbmParameterHold&) = delete;
+  ~RbmParameterHold() {
+    workspace_.hold = outer_hold_;
+    workspace_.held = outer_held_;
+  }
+
+ private:
+  RbmWorkspace<T>& workspace_;
+  std::uint64_t outer_hold_;
+  const void* outer_held_;
+};
 
 /// Buffers of one column block's table-lookup product, per worker thread.
 template <class T>
@@ -212,6 +241,14 @@ class Rbm {
     pool_ = workers > 1 ? std::make_shared<ThreadPool>(workers) : nullptr;
   }
   [[nodiscard]] int workers() const { return pool_ ? pool_->workers() : 1; }
+
+  /// @brief ember::hold_parameters: while the guard lives, the caller promises that the parameters do not change,
+  /// and W's transposed copy in the calling thread's cache is validated on its first use only (else on every
+  /// call: a full pass over W). The estimators take one per estimate. Holds nest; one thread's hold does not
+  /// affect other threads' calls (their caches are their own), nor other RBMs'.
+  [[nodiscard]] detail::RbmParameterHold<T> hold_parameters() const {
+    return detail::RbmParameterHold<T>(params_.data());
+  }
 
   /// W, d × h (column j = hidden unit j's weights), a view into params().
   Eigen::Map<Matrix> weights() { return Eigen::Map<Matrix>(params_.data(), d_, h_); }
@@ -465,7 +502,9 @@ class Rbm {
     const simd::BinaryCodes& codes = ws.rows;
     auto& cache = ws.blocks[static_cast<std::size_t>(first / column_block)];
     const T* w = weights().col(first).data();
-    // W's block, column- to row-major; compared with the copy on the way, bit for bit, and rewritten where it differs.
+    // W's block, column- to row-major; compared with the copy on the way, bit for bit, and rewritten where it
+    // differs. Under a hold of this RBM (hold_parameters) once per hold.
+    const bool held = ws.hold != 0 && ws.held == static_cast<const void*>(params_.data());
     if (!(cache.has_weights && cache.d == d_ && cache.count == count)) {
       cache.d = d_;
       cache.count = count;
@@ -473,9 +512,12 @@ class Rbm {
       simd::row_to_column_major(w, d_, count, d_, cache.rows.data(), count);
       cache.has_weights = true;
       cache.has_product = false;
-    } else if (simd::refresh_column_major(w, d_, count, d_, cache.rows.data(), count)) {
+    } else if (!(held && cache.validated_in == ws.hold && cache.source == w) &&
+               simd::refresh_column_major(w, d_, count, d_, cache.rows.data(), count)) {
       cache.has_product = false;
     }
+    cache.source = w;
+    cache.validated_in = held ? ws.hold : 0;
     if (!(cache.has_product && cache.rows_of_x == codes.rows && cache.chunks == codes.chunks &&
           std::equal(codes.code.begin(), codes.code.end(), cache.codes.begin(), cache.codes.end()))) {
       cache.product.resize(static_cast<std::size_t>(codes.rows * count));
