@@ -53,7 +53,7 @@ bool row_to_column_major(const T* src, Index ld_src, Index rows, Index cols, con
     if constexpr (Op == LayoutOp::subtract) {
       d -= s;
     } else if constexpr (Op == LayoutOp::refresh) {
-      if (std::memcmp(&d, &s, sizeof(T)) != 0) {
+      if (changed || std::memcmp(&d, &s, sizeof(T)) != 0) {
         d = s;
         changed = true;
       }
@@ -63,6 +63,16 @@ bool row_to_column_major(const T* src, Index ld_src, Index rows, Index cols, con
   };
   Index i0 = 0;
   if constexpr (lanes > 1) {
+    // Whether the transposed block differs from dst's, bit for bit (xor is exact on any bit pattern, NaN and −0
+    // included).
+    const auto block_differs = [&](const ei::PacketBlock<Packet, lanes>& block, const T* d) {
+      Packet differ = ei::pzero(block.packet[0]);
+      for (Index c = 0; c < lanes; ++c)
+        differ = ei::por(differ, ei::pxor(ei::ploadu<Packet>(d + c * ld_dst), block.packet[c]));
+      alignas(64) std::array<T, lanes> bits;
+      ei::pstore(bits.data(), differ);
+      return std::memcmp(bits.data(), zero_bits<T, lanes>().data(), sizeof bits) != 0;
+    };
     for (; i0 + lanes <= rows; i0 += lanes) {
       Index j0 = 0;
       for (; j0 + lanes <= cols; j0 += lanes) {
@@ -70,13 +80,8 @@ bool row_to_column_major(const T* src, Index ld_src, Index rows, Index cols, con
         for (Index r = 0; r < lanes; ++r) block.packet[r] = ei::ploadu<Packet>(src + (i0 + r) * ld_src + j0);
         ei::ptranspose(block);  // block.packet[c] is now column j0 + c over rows i0 .. i0 + lanes
         if constexpr (Op == LayoutOp::refresh) {
-          // The bits that differ, over the whole block (xor is exact on any bit pattern, NaN and −0 included).
-          Packet differ = ei::pzero(block.packet[0]);
-          for (Index c = 0; c < lanes; ++c)
-            differ = ei::por(differ, ei::pxor(ei::ploadu<Packet>(dst + i0 + (j0 + c) * ld_dst), block.packet[c]));
-          alignas(64) std::array<T, lanes> bits;
-          ei::pstore(bits.data(), differ);
-          if (std::memcmp(bits.data(), zero_bits<T, lanes>().data(), sizeof bits) == 0) continue;
+          // Once a block has differed the answer is known, and the rest is copied without reading dst.
+          if (!changed && !block_differs(block, dst + i0 + j0 * ld_dst)) continue;
           changed = true;
         }
         for (Index c = 0; c < lanes; ++c) {
