@@ -48,6 +48,23 @@ TEMPLATE_TEST_CASE("a chain's numbers do not depend on the batch it is drawn in"
   CHECK(whole == parts);  // bit-identical
 }
 
+TEMPLATE_TEST_CASE("uniforms are exactly uniform_from_bits of the scalar Philox block, for every chain and word",
+                   "[random]", float, double) {
+  // 300 chains (16-chain SIMD groups and a remainder), 7 coordinates (a ragged last block of 4 words), and chain
+  // ids that wrap around 2³² within the batch, as the scalar counter's 32-bit chain word does.
+  const auto draw = ember::Philox(0x1234567890abcdefULL, 41).draw();
+  const Index first_chain = (Index(1) << 32) - 150;
+  Batch<TestType> u(300, 7);
+  draw.template uniform<TestType>(u, first_chain);
+  Index mismatches = 0;
+  for (Index i = 0; i < u.rows(); ++i)
+    for (Index k = 0; k < u.cols(); ++k) {
+      const auto bits = draw.bits(static_cast<std::uint32_t>(first_chain + i), static_cast<std::uint32_t>(k / 4));
+      mismatches += u(i, k) != ember::simd::uniform_from_bits<TestType>(bits[static_cast<std::size_t>(k % 4)]);
+    }
+  CHECK(mismatches == 0);
+}
+
 TEMPLATE_TEST_CASE("SIMD Box-Muller agrees with the scalar reference", "[random]", float, double) {
   const auto draw = ember::Philox(5).draw();
   Batch<TestType> z(33, 4);

@@ -26,6 +26,7 @@
 
 #include "ember/core/batch.hpp"
 #include "ember/core/philox.hpp"
+#include "ember/simd/philox_x16.hpp"
 #include "ember/simd/box_muller.hpp"
 
 namespace ember {
@@ -67,15 +68,26 @@ class PhiloxDraw {
   void fill(BatchRef<T> out, Index first_chain) const {
     constexpr Index lanes = static_cast<Index>(xsimd::batch<T>::size);
     constexpr Index chunk = 16 * lanes;  // chains converted per pass; a multiple of the SIMD width
-    alignas(64) std::array<std::array<T, chunk>, 4> word{};
-    alignas(64) std::array<std::array<T, chunk>, 4> value{};
+    alignas(64) std::array<std::array<T, chunk>, 4> word;   // entries [0, padded) written before use
+    alignas(64) std::array<std::array<T, chunk>, 4> value;
     const Index n = out.rows();
     const Index dim = out.cols();
     for (Index block = 0; 4 * block < dim; ++block) {
       for (Index start = 0; start < n; start += chunk) {
         const Index count = std::min(chunk, n - start);
         const Index padded = (count + lanes - 1) / lanes * lanes;
-        for (Index i = 0; i < padded; ++i) {  // padded lanes get chain ids past the end, then are dropped
+        // Padded lanes get chain ids past the end, then are dropped.
+        Index i = 0;
+#if defined(__AVX512F__)
+        for (; i + 16 <= padded; i += 16) {
+          __m512i words[4];
+          simd::philox4x32_10_x16(static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(first_chain + start + i),
+                                  static_cast<std::uint32_t>(draw_), static_cast<std::uint32_t>(draw_ >> 32), key_,
+                                  words);
+          for (int w = 0; w < 4; ++w) uniforms_from_bits(words[w], word[w].data() + i);
+        }
+#endif
+        for (; i < padded; ++i) {
           const auto b = bits(static_cast<std::uint32_t>(first_chain + start + i), static_cast<std::uint32_t>(block));
           for (int w = 0; w < 4; ++w) word[w][i] = simd::uniform_from_bits<T>(b[w]);
         }
@@ -91,6 +103,20 @@ class PhiloxDraw {
       }
     }
   }
+
+#if defined(__AVX512F__)
+  // simd::uniform_from_bits for 16 words (the same exact operations).
+  static void uniforms_from_bits(__m512i bits, float* out) {
+    const __m512 top = _mm512_cvtepi32_ps(_mm512_srli_epi32(bits, 9));  // 23 bits: exact
+    _mm512_store_ps(out, _mm512_mul_ps(_mm512_add_ps(top, _mm512_set1_ps(0.5f)), _mm512_set1_ps(0x1p-23f)));
+  }
+  static void uniforms_from_bits(__m512i bits, double* out) {
+    const __m512d half = _mm512_set1_pd(0.5), scale = _mm512_set1_pd(0x1p-32);
+    _mm512_store_pd(out, _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu32_pd(_mm512_castsi512_si256(bits)), half), scale));
+    _mm512_store_pd(out + 8,
+                    _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu32_pd(_mm512_extracti64x4_epi64(bits, 1)), half), scale));
+  }
+#endif
 
   philox::Key key_;
   std::uint64_t draw_;
