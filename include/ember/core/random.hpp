@@ -26,7 +26,7 @@
 
 #include "ember/core/batch.hpp"
 #include "ember/core/philox.hpp"
-#include "ember/simd/philox_x16.hpp"
+#include "ember/simd/detail/philox_x16.hpp"
 #include "ember/simd/box_muller.hpp"
 
 namespace ember {
@@ -81,9 +81,10 @@ class PhiloxDraw {
 #if defined(__AVX512F__)
         for (; i + 16 <= padded; i += 16) {
           __m512i words[4];
-          simd::philox4x32_10_x16(static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(first_chain + start + i),
-                                  static_cast<std::uint32_t>(draw_), static_cast<std::uint32_t>(draw_ >> 32), key_,
-                                  words);
+          simd::detail::philox4x32_10_x16(static_cast<std::uint32_t>(block),
+                                          static_cast<std::uint32_t>(first_chain + start + i),
+                                          static_cast<std::uint32_t>(draw_), static_cast<std::uint32_t>(draw_ >> 32),
+                                          key_, words);
           for (int w = 0; w < 4; ++w) uniforms_from_bits(words[w], word[w].data() + i);
         }
 #endif

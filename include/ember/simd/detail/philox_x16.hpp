@@ -6,7 +6,7 @@
 /// with 64-bit lanes (8 per register, vpmullq); here `_mm512_mul_epu32` multiplies the even and the odd 32-bit
 /// lanes and two blends reassemble the high and low halves, 16 chains per register: 1.8× faster on Zen 4
 /// (28 against 50 µs for 100 × 500 uniforms, 5 % of an RBM CD-1 step before). The same bits as the scalar
-/// function, checked against it in tests/core/philox.test.cpp. Only compiled where __AVX512F__ is defined;
+/// function, checked against it in tests/core/random.test.cpp. Only compiled where __AVX512F__ is defined;
 /// other targets use the scalar function (auto-vectorised).
 
 #include "ember/core/philox.hpp"
@@ -16,7 +16,7 @@
 
 #include <cstdint>
 
-namespace ember::simd {
+namespace ember::simd::detail {
 
 /// The four output words of 16 Philox4x32-10 blocks whose counters are {c0, first_c1 + lane, c2, c3} for
 /// lanes 0..15 (one register per word, lane l = block l).
@@ -49,5 +49,5 @@ inline void philox4x32_10_x16(std::uint32_t c0, std::uint32_t first_c1, std::uin
   for (int w = 0; w < 4; ++w) out[w] = c[w];
 }
 
-}  // namespace ember::simd
+}  // namespace ember::simd::detail
 #endif
