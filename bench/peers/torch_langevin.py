@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """PyTorch (CPU) peer of bench/mlp.bench.cpp: unadjusted Langevin x <- x - (eps/2) grad E(x) + sqrt(eps) xi on
 the MLP energy d -> h -> h -> 1 (SiLU, float32), grad E by autograd, torch.set_num_threads(workers), the same
-workloads and names as ember_bench's langevin_mlp/dim:D/hidden:H/batch:N/workers:W. Each workload runs a
-warm-up, then timed loops until --min-time seconds have passed. Prints one JSON object per line:
+workloads and names as ember_bench's langevin_mlp/dim:D/hidden:H/batch:N/workers:W. torch.set_num_threads does
+not reach the OpenBLAS thread pool that torch's matrix products run on (Debian's torch uses the system OpenBLAS,
+pthread build, sized to the core count): without a limit a "one worker" run multiplied on two cores (730-765 k
+instead of 566-600 k chain-steps/s at batch 1024 on the 2-core reference machine). So each workload also limits
+the BLAS pool to W threads (threadpoolctl, as the scikit-learn peer does) and reports the BLAS thread count.
+Each workload runs a warm-up, then timed loops until --min-time seconds have passed. Prints one JSON object per line:
 {"name", "chain_steps_per_s" (wall clock), "chain_steps_per_cpu_s" (the calling thread's CPU time: the fair
-figure for one thread on a loaded machine), "gflops", "steps", "seconds"} with the FLOP count of bench/mlp.bench.cpp.
+figure for one thread on a loaded machine), "gflops", "steps", "seconds", "blas_threads"} with the FLOP count of
+bench/mlp.bench.cpp.
 
     /usr/bin/python3 bench/peers/torch_langevin.py [--min-time 1.0] [--only NAME_SUBSTRING]
 """
@@ -14,6 +19,7 @@ import math
 import time
 
 import torch
+from threadpoolctl import threadpool_info, threadpool_limits
 
 WORKLOADS = [(2, 128, 64, 1), (2, 128, 64, 2), (2, 128, 1024, 1), (2, 128, 1024, 2), (2, 128, 8192, 1),
              (2, 128, 8192, 2), (32, 256, 1024, 1)]
@@ -47,6 +53,13 @@ def make_step(model, step_size):
 
 def run(d, h, n, workers, min_time):
     torch.set_num_threads(workers)
+    with threadpool_limits(limits=workers, user_api="blas"):
+        blas_threads = max((pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"),
+                           default=None)
+        return dict(timed_run(d, h, n, workers, min_time), blas_threads=blas_threads)
+
+
+def timed_run(d, h, n, workers, min_time):
     model = make_model(d, h)
     step = make_step(model, 0.01)
     x = torch.randn(n, d)
