@@ -171,9 +171,10 @@ bool encode_columns(const T* x, Index n, Index columns, Index ld, BinaryCodes& c
         std::memcpy(out, &bytes, per_register);
       }
       if (s0 < n) {  // the last rows: chunks up to ⌈n / 4⌉
-        std::uint64_t bytes =
-            _pdep_u64(detail::one_lanes(column + s0, detail::first_lanes<T>(n - s0), not_binary), 0x0F0F0F0F0F0F0F0Full);
-        for (Index c = s0 / binary_chunk_bits; c < chunks; ++c, bytes >>= 8) code[i * chunks + c] = static_cast<std::uint8_t>(bytes);
+        const std::uint32_t ones = detail::one_lanes(column + s0, detail::first_lanes<T>(n - s0), not_binary);
+        std::uint64_t bytes = _pdep_u64(ones, 0x0F0F0F0F0F0F0F0Full);
+        for (Index c = s0 / binary_chunk_bits; c < chunks; ++c, bytes >>= 8)
+          code[i * chunks + c] = static_cast<std::uint8_t>(bytes);
       }
     }
     return not_binary == 0;
