@@ -50,9 +50,10 @@ TEMPLATE_TEST_CASE("a chain's numbers do not depend on the batch it is drawn in"
 
 TEMPLATE_TEST_CASE("uniforms are exactly uniform_from_bits of the scalar Philox block, for every chain and word",
                    "[random]", float, double) {
-  // 300 chains (16-chain SIMD groups and a remainder), 7 coordinates (a ragged last block of 4 words), and chain
-  // ids that wrap around 2³² within the batch, as the scalar counter's 32-bit chain word does.
-  const auto draw = ember::Philox(0x1234567890abcdefULL, 41).draw();
+  // 300 chains (16-chain SIMD groups and a remainder), 7 coordinates (a ragged last block of 4 words), chain
+  // ids that wrap around 2³² within the batch, as the scalar counter's 32-bit chain word does, and a draw number
+  // above 2³² (both 32-bit words of the draw in the counter are nonzero).
+  const auto draw = ember::Philox(0x1234567890abcdefULL, (std::uint64_t{1} << 32) + 41).draw();
   const Index first_chain = (Index(1) << 32) - 150;
   Batch<TestType> u(300, 7);
   draw.template uniform<TestType>(u, first_chain);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <tuple>
 
 #include "ember/core/random.hpp"
@@ -45,14 +46,19 @@ TEMPLATE_TEST_CASE("binary_product: X D for binary X equals the dense product", 
   using T = TestType;
   using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   // n, K (ragged last chunk when K % 4 != 0), m (ragged last strip, several strips, several table groups; the
-  // ragged strip takes 1, 2 or 4 registers depending on m and the lane count)
+  // last strip takes 1, 2 or 4 registers, ragged or whole, depending on m and the lane count: 80 and 96 floats,
+  // 40 and 48 doubles end in a whole 1- and 2-register strip with AVX-512)
   const auto [n, depth, m] = GENERATE(table<Index, Index, Index>({{1, 1, 1},
                                                                    {3, 7, 17},
                                                                    {100, 784, 128},
                                                                    {37, 201, 300},
                                                                    {16, 64, 65},
                                                                    {5, 130, 3},
-                                                                   {20, 50, 88}}));
+                                                                   {20, 50, 88},
+                                                                   {20, 50, 80},
+                                                                   {20, 50, 96},
+                                                                   {9, 33, 40},
+                                                                   {9, 33, 48}}));
   CAPTURE(n, depth, m);
   const Batch<T> x = binary_batch<T>(n, depth, 11 + static_cast<std::uint64_t>(depth));
   const RowMajor dense = normal_batch<T>(depth, m, 12);
@@ -106,6 +112,20 @@ TEMPLATE_TEST_CASE("encode_rows/encode_columns: anything but 0 and 1 is refused"
   CHECK_FALSE(ember::simd::encode_columns(x.data(), 24, 10, 24, codes));
   x(23, 9) = T(-0.0);  // −0 == 0: a binary entry
   CHECK(ember::simd::encode_rows(x.data(), 24, 10, 24, codes));
+
+  // A block of a taller batch (leading dimension > rows) whose rows below the block are not binary: the encoders
+  // read only the block's rows, and give the codes of the same block stored compactly.
+  const Index n = 21, depth = 9, ld = 40;
+  Batch<T> tall = Batch<T>::Constant(ld, depth, bad);
+  const Batch<T> block = binary_batch<T>(n, depth, 6);
+  tall.topRows(n) = block;
+  ember::simd::BinaryCodes expected, got;
+  REQUIRE(ember::simd::encode_rows(block.data(), n, depth, n, expected));
+  REQUIRE(ember::simd::encode_rows(tall.data(), n, depth, ld, got));
+  CHECK(got.code == expected.code);
+  REQUIRE(ember::simd::encode_columns(block.data(), n, depth, n, expected));
+  REQUIRE(ember::simd::encode_columns(tall.data(), n, depth, ld, got));
+  CHECK(got.code == expected.code);
 }
 
 TEMPLATE_TEST_CASE("row_to_column_major and subtract_row_major: exact layout changes", "[rbm][binary_product]", float,
@@ -265,10 +285,31 @@ TEST_CASE("Rbm::hold_parameters: W is validated once per hold, for the held RBM 
   CHECK(max_relative_error(a, exact(rbm, v)) <= tolerance<float>(visible));
   {
     const auto outer = ember::hold_parameters(other);
-    { const auto inner = ember::hold_parameters(rbm); }
+    {
+      const auto inner = ember::hold_parameters(rbm);
+      rbm.hidden_input(v2, a);  // validated under the inner hold
+      CHECK(max_relative_error(a, exact(rbm, v2)) <= tolerance<float>(visible));
+    }
     rbm.weights()(1, 1) -= 50.0f;  // rbm is no longer held once the inner hold has ended
+    rbm.hidden_input(v, a);
+    CHECK(max_relative_error(a, exact(rbm, v)) <= tolerance<float>(visible));
+  }
+  {
+    // Holds ending out of order leave no hold: here the outer one ends first, and a change of W made while the
+    // inner one still lives (a broken promise, to make the state visible) is seen.
+    using Hold = decltype(rbm.hold_parameters());
+    auto outer = std::unique_ptr<Hold>(new auto(rbm.hold_parameters()));
+    auto inner = std::unique_ptr<Hold>(new auto(rbm.hold_parameters()));
     rbm.hidden_input(v2, a);
-    CHECK(max_relative_error(a, exact(rbm, v2)) <= tolerance<float>(visible));
+    outer.reset();
+    rbm.weights()(2, 2) += 7.0f;
+    rbm.hidden_input(v, a);
+    CHECK(max_relative_error(a, exact(rbm, v)) <= tolerance<float>(visible));
+    inner.reset();  // must not bring back the ended outer hold
+    rbm.hidden_input(v2, a);
+    rbm.weights()(3, 3) -= 4.0f;
+    rbm.hidden_input(v, a);
+    CHECK(max_relative_error(a, exact(rbm, v)) <= tolerance<float>(visible));
   }
 }
 

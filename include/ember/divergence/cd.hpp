@@ -54,7 +54,7 @@ class ContrastiveDivergence {
   ///         ember::numerical_error when an energy or the kernel blows up.
   template <class E, class G>
   EstimatorResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
-    [[maybe_unused]] const auto hold = hold_parameters(energy);  // read-only until we return
+    [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(ParametricEnergy<E>, "ember::ContrastiveDivergence::estimate: the energy must model "
                                        "ember::ParametricEnergy.");
     static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::ContrastiveDivergence::estimate: the energy's "

@@ -93,7 +93,7 @@ class DiffusionContrastiveDivergence {
   /// @pre a, s of length N, finite and > 0.
   template <class E, class G>
   EstimatorResult<T> estimate(const E& energy, BatchView<T> data, VectorView<T> a, VectorView<T> s, G& rng) {
-    [[maybe_unused]] const auto hold = hold_parameters(energy);  // read-only until we return
+    [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(ParametricEnergy<E>, "ember::DiffusionContrastiveDivergence::estimate: the energy must model "
                                        "ember::ParametricEnergy.");
     static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::DiffusionContrastiveDivergence::estimate: "

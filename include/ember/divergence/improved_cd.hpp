@@ -130,7 +130,7 @@ class ImprovedContrastiveDivergence {
   /// samples are pushed into the buffer. `data` is not modified.
   template <class E, class G>
   ImprovedCdResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
-    [[maybe_unused]] const auto hold = hold_parameters(energy);  // read-only until we return
+    [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(ParametricEnergy<E>, "ember::ImprovedContrastiveDivergence::estimate: the energy must model "
                                        "ember::ParametricEnergy.");
     static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::ImprovedContrastiveDivergence::estimate: "

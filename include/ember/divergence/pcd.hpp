@@ -51,7 +51,7 @@ class PersistentContrastiveDivergence {
   /// @brief One estimate: N chains from the buffer, k steps, written back. `data` is not modified.
   template <class E, class G>
   EstimatorResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
-    [[maybe_unused]] const auto hold = hold_parameters(energy);  // read-only until we return
+    [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(ParametricEnergy<E>, "ember::PersistentContrastiveDivergence::estimate: the energy must model "
                                        "ember::ParametricEnergy.");
     static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::PersistentContrastiveDivergence::estimate: "

@@ -82,7 +82,7 @@ class RecoveryLikelihood {
   /// @brief One estimate: a level per example (one draw), two noise draws, then each level's kernel.
   template <class E, class G>
   EstimatorResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
-    [[maybe_unused]] const auto hold = hold_parameters(energy);  // read-only until we return
+    [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(TimeConditionedEnergy<E>, "ember::RecoveryLikelihood::estimate: the energy must model "
                                             "ember::TimeConditionedEnergy (wrap a plain one in ember::TimeIndependent).");
     static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::RecoveryLikelihood::estimate: the energy's "

@@ -43,7 +43,7 @@ class DenoisingScoreMatching {
   /// @brief One estimate (one draw for the noise). `data` is not modified.
   template <class E, class G>
   EstimatorResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
-    [[maybe_unused]] const auto hold = hold_parameters(energy);  // read-only until we return
+    [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(ParametricEnergy<E>, "ember::DenoisingScoreMatching::estimate: the energy must model "
                                        "ember::ParametricEnergy.");
     static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::DenoisingScoreMatching::estimate: the "

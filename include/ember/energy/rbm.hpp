@@ -101,7 +101,8 @@ void softplus_inplace(T* data, std::size_t count) {
 }
 
 /// One column block of a table-lookup product X W, remembered between calls: W's block as last seen, row-major
-/// (the rows the tables sum; compared bit for bit with W on every call, in the same pass that transposes it),
+/// (the rows the tables sum; compared bit for bit with W, in the same pass that transposes it, on every call or,
+/// under a hold of the RBM's parameters, on the hold's first call),
 /// and the last product with its X (X's codes). CD's positive phase multiplies the same data by the same W as
 /// Gibbs' first half-step did: the second product is then free, and W is rewritten once per parameter update.
 template <class T>
@@ -149,25 +150,30 @@ RbmWorkspace<T>& rbm_workspace() {
 }
 
 /// Rbm::hold_parameters()'s guard: marks the calling thread's workspace with a fresh hold number and the held
-/// parameters, and restores the enclosing hold when it ends (holds nest).
+/// parameters, and restores the enclosing hold when it ends (holds nest). Like a lock guard it is to end on the
+/// thread that took it; holds that end out of order leave no hold at all (the caches are then validated on every
+/// call again: slower, never stale).
 template <class T>
 class RbmParameterHold {
  public:
   explicit RbmParameterHold(const void* params)
       : workspace_(rbm_workspace<T>()), outer_hold_(workspace_.hold), outer_held_(workspace_.held) {
     static std::atomic<std::uint64_t> holds{0};
-    workspace_.hold = holds.fetch_add(1, std::memory_order_relaxed) + 1;
+    hold_ = holds.fetch_add(1, std::memory_order_relaxed) + 1;
+    workspace_.hold = hold_;
     workspace_.held = params;
   }
   RbmParameterHold(const RbmParameterHold&) = delete;
   RbmParameterHold& operator=(const RbmParameterHold&) = delete;
   ~RbmParameterHold() {
-    workspace_.hold = outer_hold_;
-    workspace_.held = outer_held_;
+    const bool innermost = workspace_.hold == hold_;
+    workspace_.hold = innermost ? outer_hold_ : 0;
+    workspace_.held = innermost ? outer_held_ : nullptr;
   }
 
  private:
   RbmWorkspace<T>& workspace_;
+  std::uint64_t hold_ = 0;
   std::uint64_t outer_hold_;
   const void* outer_held_;
 };
@@ -506,12 +512,12 @@ class Rbm {
     // differs. Under a hold of this RBM (hold_parameters) once per hold.
     const bool held = ws.hold != 0 && ws.held == static_cast<const void*>(params_.data());
     if (!(cache.has_weights && cache.d == d_ && cache.count == count)) {
-      cache.d = d_;
-      cache.count = count;
+      cache.has_weights = cache.has_product = false;  // until `rows` is whole (resize may throw)
       cache.rows.resize(static_cast<std::size_t>(d_ * count));
       simd::row_to_column_major(w, d_, count, d_, cache.rows.data(), count);
+      cache.d = d_;
+      cache.count = count;
       cache.has_weights = true;
-      cache.has_product = false;
     } else if (!(held && cache.validated_in == ws.hold && cache.source == w) &&
                simd::refresh_column_major(w, d_, count, d_, cache.rows.data(), count)) {
       cache.has_product = false;
