@@ -64,10 +64,18 @@ inline unsigned binary_bit(T value, unsigned& not_binary) {
 }
 
 #if defined(__AVX512F__) && defined(__BMI2__)
+/// The AVX-512 encoders below serve float and double: one compare mask per register of `mask_lanes<T>` entries,
+/// spread by pdep into 4-bit codes (nibbles).
+template <class T>
+inline constexpr bool has_mask_encoders = std::is_same_v<T, float> || std::is_same_v<T, double>;
+template <class T>
+inline constexpr Index mask_lanes = 64 / Index(sizeof(T));
+static_assert(binary_chunk_bits == 4, "the mask encoders' pdep masks spread compare masks into nibbles");
+
 /// Mask of the first `count` of a register's lanes of T (all of them when count ≥ the lane count).
 template <class T>
 inline std::uint32_t first_lanes(Index count) {
-  constexpr Index lanes = 64 / Index(sizeof(T));
+  constexpr Index lanes = mask_lanes<T>;
   return count >= lanes ? (std::uint32_t(1) << lanes) - 1 : (std::uint32_t(1) << count) - 1;
 }
 
@@ -100,10 +108,10 @@ bool encode_rows(const T* x, Index n, Index depth, Index ld, BinaryCodes& codes)
   codes.depth = depth;
   codes.chunks = (depth + binary_chunk_bits - 1) / binary_chunk_bits;
 #if defined(__AVX512F__) && defined(__BMI2__)
-  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+  if constexpr (detail::has_mask_encoders<T>) {
     // Per chunk and register of rows: one compare mask per column, whose bits are spread to bit b of every
     // row's nibble by pdep (nibble r of `nibbles` is then row s0 + r's code).
-    constexpr Index lanes = 64 / Index(sizeof(T));
+    constexpr Index lanes = detail::mask_lanes<T>;
     const Index chunks = codes.chunks;
     codes.code.resize(static_cast<std::size_t>(n * chunks));
     std::uint8_t* const code = codes.code.data();
@@ -152,10 +160,10 @@ bool encode_columns(const T* x, Index n, Index columns, Index ld, BinaryCodes& c
   codes.depth = n;
   codes.chunks = (n + binary_chunk_bits - 1) / binary_chunk_bits;
 #if defined(__AVX512F__) && defined(__BMI2__)
-  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+  if constexpr (detail::has_mask_encoders<T>) {
     // A register of a column covers lanes / 4 whole chunks: its compare mask's nibbles are their codes,
     // spread to one byte each by pdep.
-    constexpr Index lanes = 64 / Index(sizeof(T));
+    constexpr Index lanes = detail::mask_lanes<T>;
     constexpr Index per_register = lanes / binary_chunk_bits;
     constexpr std::uint32_t all = (std::uint32_t(1) << lanes) - 1;
     const Index chunks = codes.chunks, whole = n / lanes * lanes;
