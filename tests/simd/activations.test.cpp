@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -197,4 +198,43 @@ TEST_CASE("Activations: SiLU float SIMD against double on a dense grid, large |x
   CHECK(worst_v <= 2.0);
   CHECK(worst_1 <= 2.0);
   CHECK(worst_2 <= 2.0);
+}
+
+namespace {
+// Silu::evaluate_interleaved<G> against evaluate, register by register, on the probe points (bitwise).
+template <int G, class T>
+void check_interleaved_silu() {
+  using B = xsimd::batch<T>;
+  constexpr std::size_t lanes = B::size;
+  std::vector<T> x = probe_points<T>();
+  while (x.size() % (G * lanes) != 0) x.push_back(T(0.25));
+  int differing = 0;
+  for (std::size_t i = 0; i < x.size(); i += G * lanes) {
+    B in[G], value[G], first[G];
+    for (int g = 0; g < G; ++g) in[g] = B::load_unaligned(x.data() + i + static_cast<std::size_t>(g) * lanes);
+    ember::Silu::evaluate_interleaved<G>(in, value, first);
+    for (int g = 0; g < G; ++g) {
+      B v, d1, d2;
+      ember::Silu::evaluate(in[g], v, d1, d2);
+      alignas(64) std::array<T, lanes> a{}, b{}, c{}, d{};
+      v.store_aligned(a.data());
+      value[g].store_aligned(b.data());
+      d1.store_aligned(c.data());
+      first[g].store_aligned(d.data());
+      for (std::size_t l = 0; l < lanes; ++l) {
+        // Compared as bits: equal values with different signs of zero, or differing NaNs, would count.
+        differing += std::memcmp(&a[l], &b[l], sizeof(T)) != 0;
+        differing += std::memcmp(&c[l], &d[l], sizeof(T)) != 0;
+      }
+    }
+  }
+  CHECK(differing == 0);
+}
+}  // namespace
+
+TEMPLATE_TEST_CASE("Activations: SiLU interleaved over G registers equals the one-register evaluation bit for bit",
+                   "[activations][simd]", float, double) {
+  check_interleaved_silu<1, TestType>();
+  check_interleaved_silu<2, TestType>();
+  check_interleaved_silu<3, TestType>();
 }

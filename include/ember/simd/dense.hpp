@@ -147,6 +147,22 @@ void product(const T* a, Index lda, Index rows, const T* m, Index sk, Index so, 
   }
 }
 
+/// σ and σ′ of unit j's R registers of a tile, interleaved where the activation offers it
+/// (Silu::evaluate_interleaved: the same bits, overlapping the R dependency chains).
+template <class Activation, int R, int J, class B>
+inline void activate_unit(const B (&acc)[R][J], int j, B (&value)[R], B (&first)[R]) {
+  B z[R];
+  for (int r = 0; r < R; ++r) z[r] = acc[r][j];
+  if constexpr (requires { Activation::template evaluate_interleaved<R>(z, value, first); }) {
+    Activation::template evaluate_interleaved<R>(z, value, first);
+  } else {
+    for (int r = 0; r < R; ++r) {
+      B second;
+      Activation::evaluate(z[r], value[r], first[r], second);
+    }
+  }
+}
+
 /// Forward and (when `gradient`) input-gradient passes of one block of `rows` ≤ block_rows chains.
 /// Scratch layout (stride S = block_rows): x (S × d), H ping-pong (2 · S × h_max), per hidden layer
 /// σ′/Δ (S × h_l), g (S × d), e (S).
@@ -193,13 +209,17 @@ void mlp_block(const MlpView<T>& net, const T* x, Index ldx, Index rows, T* e, T
         // be reloaded after every store.
         T* const hp = h + unit * S + c;
         T* const sp = s + unit * S + c;
-        for (int j = 0; j < J; ++j)
+        // Unrolled, so that the tile's activation chains (≈ 60 cycles each) sit side by side for the
+        // out-of-order core; rolled, it overlapped about three (+2 % on the Langevin MLP benchmark).
+#pragma GCC unroll 8
+        for (int j = 0; j < J; ++j) {
+          B v[R], d1[R];
+          activate_unit<Activation>(acc, j, v, d1);
           for (int r = 0; r < R; ++r) {
-            B v, d1, d2;
-            Activation::evaluate(acc[r][j], v, d1, d2);
-            v.store_aligned(hp + j * S + r * L);
-            if constexpr (Gradient) d1.store_aligned(sp + j * S + r * L);
+            v[r].store_aligned(hp + j * S + r * L);
+            if constexpr (Gradient) d1[r].store_aligned(sp + j * S + r * L);
           }
+        }
       });
     } else {  // last hidden layer: e += σ(Z_k) w, Δ_k = w ⊙ σ′(Z_k)
       product(input, S, padded, w, out, 1, in, out, init, [&](auto& acc, Index c, Index unit) {
@@ -209,13 +229,14 @@ void mlp_block(const MlpView<T>& net, const T* x, Index ldx, Index rows, T* e, T
         const T* const wp = w_out + unit;
         B energy[R];
         for (int r = 0; r < R; ++r) energy[r] = B::load_aligned(ep + r * L);
+#pragma GCC unroll 8
         for (int j = 0; j < J; ++j) {
           const B wj(wp[j]);
+          B v[R], d1[R];
+          activate_unit<Activation>(acc, j, v, d1);
           for (int r = 0; r < R; ++r) {
-            B v, d1, d2;
-            Activation::evaluate(acc[r][j], v, d1, d2);
-            energy[r] = detail::fma(v, wj, energy[r]);
-            if constexpr (Gradient) (wj * d1).store_aligned(sp + j * S + r * L);
+            energy[r] = detail::fma(v[r], wj, energy[r]);
+            if constexpr (Gradient) (wj * d1[r]).store_aligned(sp + j * S + r * L);
           }
         }
         for (int r = 0; r < R; ++r) energy[r].store_aligned(ep + r * L);
