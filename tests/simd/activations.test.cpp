@@ -131,43 +131,64 @@ TEMPLATE_TEST_CASE("Activations: float agrees with double within epsilon-derived
   CHECK(bad == 0);
 }
 
+namespace {
+// exp_neg_clamped on batches of architecture A against double over its range: the worst relative errors in
+// float epsilons for |x| ≤ 1, |x| ≤ 20 and the whole range; the results, in `out`, for comparisons.
+template <class A>
+std::array<double, 3> exp_kernel_errors(const std::vector<float>& x, std::vector<float>& out) {
+  using B = xsimd::batch<float, A>;
+  constexpr std::size_t lanes = B::size;
+  out.assign(x.size(), 0.0f);
+  const double ulp = std::numeric_limits<float>::epsilon();
+  std::array<double, 3> worst{};
+  for (std::size_t i = 0; i + lanes <= x.size(); i += lanes) {
+    ember::detail::exp_neg_clamped(B::load_unaligned(x.data() + i)).store_unaligned(out.data() + i);
+    for (std::size_t l = i; l < i + lanes; ++l) {
+      const double xd = x[l];
+      const double error = std::abs(out[l] - std::exp(-xd)) / std::exp(-xd) / ulp;
+      if (std::abs(xd) <= 1) worst[0] = std::max(worst[0], error);
+      if (std::abs(xd) <= 20) worst[1] = std::max(worst[1], error);
+      worst[2] = std::max(worst[2], error);
+    }
+  }
+  return worst;
+}
+}  // namespace
+
 TEST_CASE("Activations: the float exp kernel (exp_neg_clamped) against double over its whole range", "[activations][simd]") {
   using B = xsimd::batch<float>;
   constexpr std::size_t lanes = B::size;
-  // A dense grid over the clamp range [−88, 86], a finer one around 0 (and ±tiny), and the points just
-  // inside and past both clamps.
+  // A dense grid over the clamp range [−87, 87], a finer one around 0 (and ±tiny), and the points just
+  // inside both clamps.
   std::vector<float> x;
-  for (int i = 0; i <= 174000; ++i) x.push_back(static_cast<float>(-88.0 + 0.001 * i));
+  for (int i = 0; i <= 174000; ++i) x.push_back(static_cast<float>(-87.0 + 0.001 * i));
   for (int i = -10000; i <= 10000; ++i) x.push_back(static_cast<float>(1e-4 * i));
-  for (float special : {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-38f, -1e-38f, 85.999f, 86.0f, -87.999f, -88.0f})
+  for (float special : {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-38f, -1e-38f, 86.999f, 87.0f, -86.999f, -87.0f})
     x.push_back(special);
-  while (x.size() % lanes != 0) x.push_back(0.5f);
-  const double ulp = std::numeric_limits<float>::epsilon();
-  double worst_near_zero = 0, worst_mid = 0, worst = 0;
-  for (std::size_t i = 0; i < x.size(); i += lanes) {
-    alignas(64) std::array<float, lanes> out{};
-    ember::detail::exp_neg_clamped(B::load_unaligned(x.data() + i)).store_aligned(out.data());
-    for (std::size_t l = 0; l < lanes; ++l) {
-      const double xd = x[i + l];
-      const double error = std::abs(out[l] - std::exp(-xd)) / std::exp(-xd) / ulp;
-      worst = std::max(worst, error);
-      if (std::abs(xd) <= 1) worst_near_zero = std::max(worst_near_zero, error);
-      if (std::abs(xd) <= 20) worst_mid = std::max(worst_mid, error);
-    }
-  }
-  INFO("relative error in float epsilons: |x| <= 1: " << worst_near_zero << ", |x| <= 20: " << worst_mid
-                                                       << ", [-88, 86]: " << worst);
-  CHECK(worst_near_zero <= 2.0);  // documented: 1.5 ulp for |x| <= 1
-  CHECK(worst_mid <= 4.0);        // 3.5 for |x| <= 20
-  CHECK(worst <= 12.0);           // 11 up to |x| = 86
-  // Past the clamps: e^{−86} and e^{88}, finite and positive, for huge and infinite x.
-  alignas(64) std::array<float, lanes> in{}, out{};
+  while (x.size() % 64 != 0) x.push_back(0.5f);
+  std::vector<float> out;
+  const std::array<double, 3> worst = exp_kernel_errors<B::arch_type>(x, out);
+  INFO("relative error in float epsilons: |x| <= 1: " << worst[0] << ", |x| <= 20: " << worst[1]
+                                                       << ", [-87, 87]: " << worst[2]);
+  CHECK(worst[0] <= 2.0);   // documented (measured): 1.6 ulp for |x| <= 1
+  CHECK(worst[1] <= 10.0);  // 8.7 for |x| <= 20
+  CHECK(worst[2] <= 40.0);  // 33 up to |x| = 87
+#if XSIMD_WITH_AVX512F && XSIMD_WITH_AVX2
+  // The AVX-512 instructions (vrangeps, vreduceps, vscalefps) and the portable steps (min/max, nearbyint,
+  // an integer exponent add) compute the same values: the AVX2 kernel gives the same bits.
+  std::vector<float> out_avx2;
+  exp_kernel_errors<xsimd::avx2>(x, out_avx2);
+  CHECK(std::memcmp(out.data(), out_avx2.data(), out.size() * sizeof(float)) == 0);
+#endif
+  // Past the clamps: e^{−87} and e^{87}, finite and positive, for huge and infinite x.
+  alignas(64) std::array<float, lanes> in{}, result{};
   const float far[4] = {1e30f, std::numeric_limits<float>::infinity(), -1e30f, -std::numeric_limits<float>::infinity()};
   for (std::size_t l = 0; l < lanes; ++l) in[l] = far[l % 4];
-  ember::detail::exp_neg_clamped(B::load_aligned(in.data())).store_aligned(out.data());
+  ember::detail::exp_neg_clamped(B::load_aligned(in.data())).store_aligned(result.data());
+  const double ulp = std::numeric_limits<float>::epsilon();
   for (std::size_t l = 0; l < lanes; ++l) {
-    const double expected = std::exp(in[l] > 0 ? -86.0 : 88.0);
-    CHECK(std::abs(out[l] - expected) <= 12 * ulp * expected);
+    const double expected = std::exp(in[l] > 0 ? -87.0 : 87.0);
+    CHECK(std::abs(result[l] - expected) <= 40 * ulp * expected);
   }
 }
 

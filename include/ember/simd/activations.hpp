@@ -64,37 +64,32 @@ B exp_nonpositive(const B& x) {
   }
 }
 
-/// e^{−x} on a float batch for x clamped to [−88, 86] (e^{−x} ∈ [e^{−86}, e^{88}], every intermediate a
-/// normal number); 12 vector operations, 7 of them FMAs, no select.
-/// e^{−x} = 2ⁿ·2ᶠ with n = round(−x·log₂e) and f = −x·log₂e − n formed by one FMA (so f is exact up to one
-/// rounding whatever the compiler contracts). n comes from the FMA t = −x·log₂e + 1.5·2²³, which rounds
-/// to an integer and leaves n in t's low mantissa bits; t − 1.5·2²³ is n as a float, and t's bits shifted
-/// left by 23 are n in the exponent field, added to 2ᶠ's bits as integers (cheaper on Zen 4 than
-/// vrndscaleps + vcvtps2dq, or vscalefps). The clamp is two vrangeps on AVX-512DQ (simd::detail::clamp).
-/// 2ᶠ, |f| ≤ ½, is a degree-5 near-minimax polynomial (relative error 9·10⁻⁸;
-/// coefficients fitted for this kernel by iteratively reweighted least squares). `exp_neg_clamped_n<G>` does the
-/// same on G registers at once, step by step (bit for bit the same results). Relative error (measured
-/// against double): 1.4 ulp for |x| ≤ 1, 3.5 for |x| ≤ 20, 11 up to |x| = 86 (log₂e is rounded to float;
-/// tests/simd/activations.test.cpp bounds 2, 4, 12). SiLU's σ, σ′, σ″ move by at most e^{−|x|} times that
-/// relative error, so they stay within 1.1 ulp of 1 + |value| (the same tests bound 2, and 16 elsewhere).
+/// e^{−x} on a float batch for x clamped to [−87, 87] (e^{−x} ∈ [e^{−87}, e^{87}], every intermediate a
+/// normal number); 10 vector operations, 6 of them multiplies or FMAs, no select.
+/// e^{−x} = 2ⁿ·2ᶠ with y = −x·log₂e rounded to float, n = round(y) and f = y − n ∈ [−½, ½] exactly
+/// (vreduceps), then 2ᶠ·2ⁿ exactly (vscalefps; elsewhere the same values by nearbyint and an integer add to
+/// the exponent field). 2ᶠ is a degree-5 near-minimax polynomial (relative error 9·10⁻⁸; coefficients
+/// fitted for this kernel by iteratively reweighted least squares). The clamp is one vrangeps on AVX-512DQ.
+/// Error: y's own rounding (≤ |y|·2⁻²⁵) and log₂e's move the result by ≤ |x|·6·10⁻⁸ relative, so, against
+/// double: 1.6 ulp for |x| ≤ 1, 8.7 for |x| ≤ 20, 33 up to |x| = 87 (tests/simd/activations.test.cpp bounds
+/// 2, 10, 40). Forming f by an FMA from an exact n is accurate to 3.5 ulp at |x| = 20 but costs one more FMA
+/// and two more operations per value, 1.2 % of the Langevin MLP benchmark; SiLU does not need it: its σ, σ′,
+/// σ″ move by e^{−|x|}·|x|·6·10⁻⁸ at most, under 0.01 ulp of 1 + |value| (the same tests bound 2).
+/// `exp_neg_clamped_n<G>` works on G registers at once, step by step; `exp_neg_clamped` is its G = 1 case.
 template <int G, class B>
 inline void exp_neg_clamped_n(const B* x, B* out) {
-  using I = decltype(xsimd::to_int(x[0]));
   const B minus_log2e(-1.44269504088896341f);
-  const B shifter(12582912.0f);  // 1.5·2²³: adding it rounds to an integer n in the low mantissa bits
   // Each step runs on all G registers before the next (see Silu::evaluate_interleaved).
-  B xc[G], t[G], f[G], q[G];
-  for (int g = 0; g < G; ++g) xc[g] = simd::detail::clamp(x[g], B(-88.0f), B(86.0f));
-  for (int g = 0; g < G; ++g) t[g] = simd::detail::fma(xc[g], minus_log2e, shifter);  // 1.5·2²³ + n
-  for (int g = 0; g < G; ++g) f[g] = simd::detail::fms(xc[g], minus_log2e, t[g] - shifter);
+  B y[G], f[G], q[G];
+  for (int g = 0; g < G; ++g) y[g] = simd::detail::clamp_magnitude(x[g], B(87.0f)) * minus_log2e;
+  for (int g = 0; g < G; ++g) f[g] = simd::detail::fraction_to_nearest(y[g]);
   for (int g = 0; g < G; ++g) q[g] = simd::detail::fma(B(1.3264719164e-3f), f[g], B(9.6715129912e-3f));
   for (int g = 0; g < G; ++g) q[g] = simd::detail::fma(q[g], f[g], B(5.5507339537e-2f));
   for (int g = 0; g < G; ++g) q[g] = simd::detail::fma(q[g], f[g], B(2.4022242427e-1f));
   for (int g = 0; g < G; ++g) q[g] = simd::detail::fma(q[g], f[g], B(6.9314700365e-1f));
   for (int g = 0; g < G; ++g) q[g] = simd::detail::fma(q[g], f[g], B(1.0f));
-  // t's bits are 0x4B400000 + n, so shifting them left by 23 leaves exactly n << 23 (|n| ≤ 127).
-  for (int g = 0; g < G; ++g)
-    out[g] = xsimd::bitwise_cast<B>(xsimd::bitwise_cast<I>(q[g]) + (xsimd::bitwise_cast<I>(t[g]) << 23));
+  // y − f is round(y) exactly; |round(y)| ≤ 126 and q ∈ [2^{−½}, 2^{½}] keep q·2ⁿ normal.
+  for (int g = 0; g < G; ++g) out[g] = simd::detail::scale_by_power_of_two(q[g], y[g] - f[g]);
 }
 
 template <class B>
@@ -155,8 +150,8 @@ struct Silu {
   template <int G = 1, class B>
   static void logistic_n(const B* x, B* s, B* c) {
     if constexpr (std::is_same_v<typename B::value_type, float>) {
-      // Select-free on float (the MLP hot path): e = e^{−x} with x clamped to [−88, 86], s = 1/(1 + e),
-      // 1 − s = e·s; no cancellation on either side of 0 (relative precision that of e, ≤ 11 ulp).
+      // Select-free on float (the MLP hot path): e = e^{−x} with x clamped to [−87, 87], s = 1/(1 + e),
+      // 1 − s = e·s; no cancellation on either side of 0 (relative precision that of e).
       B e[G];
       detail::exp_neg_clamped_n<G>(x, e);
       for (int g = 0; g < G; ++g) s[g] = detail::reciprocal_1_2(B(1.0f) + e[g]);

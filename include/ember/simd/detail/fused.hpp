@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// @brief ember::simd::detail::fma / fnma / fms: a·b + c, c − a·b, a·b − c in one rounding on any
-/// xsimd::batch.
+/// xsimd::batch; clamps and the exponential's range-reduction steps, each one AVX-512 instruction where
+/// there is one (they run beside the FMAs on Zen 4) and xsimd elsewhere, with the same results.
 ///
 /// xsimd 8 has no AVX-512 kernels for these: there xsimd::fma computes `a * b + c` and relies on the
 /// compiler contracting it into one instruction, which GCC does under -std=gnu++20 but never under an ISO
@@ -88,6 +89,48 @@ inline B clamp(const B& x, const B& lo, const B& hi) {
 #endif
   {
     return xsimd::min(xsimd::max(x, lo), hi);
+  }
+}
+
+/// x with its magnitude clamped to `bound` > 0 (its sign kept): one vrangeps on AVX-512DQ, xsimd::min/max
+/// elsewhere. ±∞ gives ±bound.
+template <class B>
+inline B clamp_magnitude(const B& x, const B& bound) {
+#if defined(__AVX512DQ__)
+  if constexpr (is_avx512_batch<B> && std::is_same_v<typename B::value_type, float>) {
+    return B(_mm512_range_ps(x, bound, 0x02));  // imm 10: the smaller magnitude, 00 in bits 3:2: x's sign
+  } else
+#endif
+  {
+    return xsimd::min(xsimd::max(x, -bound), bound);
+  }
+}
+
+/// y − round(y) (round half to even), exact, on a float batch: one vreduceps on AVX-512DQ.
+template <class B>
+inline B fraction_to_nearest(const B& y) {
+#if defined(__AVX512DQ__)
+  if constexpr (is_avx512_batch<B> && std::is_same_v<typename B::value_type, float>) {
+    return B(_mm512_reduce_ps(y, 0x00));
+  } else
+#endif
+  {
+    return y - xsimd::nearbyint(y);
+  }
+}
+
+/// q·2ⁿ for an integral float n with q·2ⁿ a normal number (exact): one vscalefps on AVX-512, elsewhere
+/// n added to q's exponent field as an integer.
+template <class B>
+inline B scale_by_power_of_two(const B& q, const B& n) {
+#if defined(__AVX512F__)
+  if constexpr (is_avx512_batch<B> && std::is_same_v<typename B::value_type, float>) {
+    return B(_mm512_scalef_ps(q, n));
+  } else
+#endif
+  {
+    using I = decltype(xsimd::to_int(q));
+    return xsimd::bitwise_cast<B>(xsimd::bitwise_cast<I>(q) + (xsimd::to_int(n) << 23));
   }
 }
 
