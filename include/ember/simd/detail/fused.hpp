@@ -119,10 +119,11 @@ inline B fraction_to_nearest(const B& y) {
   }
 }
 
-/// q·2ⁿ for an integral float n with q·2ⁿ a normal number (exact): one vscalefps on AVX-512, elsewhere
+/// q·2ⁿ on a float batch, n integral and q·2ⁿ a normal number (exact): one vscalefps on AVX-512, elsewhere
 /// n added to q's exponent field as an integer.
 template <class B>
 inline B scale_by_power_of_two(const B& q, const B& n) {
+  static_assert(std::is_same_v<typename B::value_type, float>, "scale_by_power_of_two: float batches (23-bit mantissa)");
 #if defined(__AVX512F__)
   if constexpr (is_avx512_batch<B> && std::is_same_v<typename B::value_type, float>) {
     return B(_mm512_scalef_ps(q, n));
