@@ -64,17 +64,18 @@ B exp_nonpositive(const B& x) {
   }
 }
 
-/// e^{−x} on a float batch for x clamped to [−87, 87] (e^{−x} ∈ [e^{−87}, e^{87}], every intermediate a
-/// normal number); 10 vector operations, 6 of them multiplies or FMAs, no select.
+/// e^{−x} on a float batch for x clamped to [−87, 87] (e^{−x} ∈ [e^{−87}, e^{87}], a normal number); 10
+/// vector operations on AVX-512 (about 14 elsewhere), 6 of them multiplies or FMAs, no select.
 /// e^{−x} = 2ⁿ·2ᶠ with y = −x·log₂e rounded to float, n = round(y) and f = y − n ∈ [−½, ½] exactly
 /// (vreduceps), then 2ᶠ·2ⁿ exactly (vscalefps; elsewhere the same values by nearbyint and an integer add to
 /// the exponent field). 2ᶠ is a degree-5 near-minimax polynomial (relative error 9·10⁻⁸; coefficients
 /// fitted for this kernel by iteratively reweighted least squares). The clamp is one vrangeps on AVX-512DQ.
-/// Error: y's own rounding (≤ |y|·2⁻²⁵) and log₂e's move the result by ≤ |x|·6·10⁻⁸ relative, so, against
-/// double: 1.6 ulp for |x| ≤ 1, 8.7 for |x| ≤ 20, 33 up to |x| = 87 (tests/simd/activations.test.cpp bounds
-/// 2, 10, 40). Forming f by an FMA from an exact n is accurate to 3.5 ulp at |x| = 20 but costs one more FMA
-/// and two more operations per value, 1.2 % of the Langevin MLP benchmark; SiLU does not need it: its σ, σ′,
-/// σ″ move by e^{−|x|}·|x|·6·10⁻⁸ at most, under 0.01 ulp of 1 + |value| (the same tests bound 2).
+/// Error: y's own rounding (≤ |y|·2⁻²⁴) and log₂e's rounding to float move the result by ≤ |x|·7.3·10⁻⁸
+/// relative, so, against double: 1.6 ulp for |x| ≤ 1, 8.7 for |x| ≤ 20, 33 up to |x| = 87
+/// (tests/simd/activations.test.cpp bounds 2, 10, 40). Forming f by an FMA from an exact n is accurate to
+/// 3.5 ulp at |x| = 20 but costs one more FMA and two more operations per value, 1.2 % of the Langevin MLP
+/// benchmark; SiLU does not need it: its σ, σ′, σ″ move by e^{−|x|}·|x|·7.3·10⁻⁸ ≤ 2.7·10⁻⁸ at most, a quarter
+/// of an ulp of 1 + |value| (the same tests bound 2 and measure 1.04, 0.64, 0.71, as before).
 /// `exp_neg_clamped_n<G>` works on G registers at once, step by step; `exp_neg_clamped` is its G = 1 case.
 template <int G, class B>
 inline void exp_neg_clamped_n(const B* x, B* out) {
@@ -88,7 +89,8 @@ inline void exp_neg_clamped_n(const B* x, B* out) {
   for (int g = 0; g < G; ++g) q[g] = simd::detail::fma(q[g], f[g], B(2.4022242427e-1f));
   for (int g = 0; g < G; ++g) q[g] = simd::detail::fma(q[g], f[g], B(6.9314700365e-1f));
   for (int g = 0; g < G; ++g) q[g] = simd::detail::fma(q[g], f[g], B(1.0f));
-  // y − f is round(y) exactly; |round(y)| ≤ 126 and q ∈ [2^{−½}, 2^{½}] keep q·2ⁿ normal.
+  // y − f is round(y) exactly; |y| ≤ 87·log₂e = 125.5 gives |n| ≤ 126, and n = −126 only with f ≥ 0.485, so
+  // q·2ⁿ is normal (the integer exponent add of the portable path needs it; a bound past 87.34 would break it).
   for (int g = 0; g < G; ++g) out[g] = simd::detail::scale_by_power_of_two(q[g], y[g] - f[g]);
 }
 

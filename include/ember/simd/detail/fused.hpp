@@ -2,13 +2,14 @@
 /// @file
 /// @brief ember::simd::detail::fma / fnma / fms: a·b + c, c − a·b, a·b − c in one rounding on any
 /// xsimd::batch; clamps and the exponential's range-reduction steps, each one AVX-512 instruction where
-/// there is one (they run beside the FMAs on Zen 4) and xsimd elsewhere, with the same results.
+/// there is one (they run beside the FMAs on Zen 4) and xsimd elsewhere, with the same results for every
+/// non-NaN input.
 ///
 /// xsimd 8 has no AVX-512 kernels for these: there xsimd::fma computes `a * b + c` and relies on the
-/// compiler contracting it into one instruction, which GCC does under -std=gnu++20 but never under an ISO
-/// mode (-std=c++20, e.g. CMAKE_CXX_EXTENSIONS OFF). Then every FMA of the fused MLP kernels became a
-/// multiply and an add (twice the µops on cores with two 512-bit FMA ports) and the results changed with the
-/// language mode. These wrappers call the AVX-512 intrinsics directly and xsimd everywhere else.
+/// compiler contracting it into one instruction, which GCC 12 does for C++ by default (gnu++20 and c++20
+/// alike) but not under -ffp-contract=off (nor for C in an ISO mode). Then every FMA of the fused MLP kernels
+/// would become a multiply and an add (twice the µops on cores with two 512-bit FMA ports) and the results
+/// would change with a compiler flag. These wrappers call the AVX-512 intrinsics directly and xsimd elsewhere.
 
 #include <xsimd/xsimd.hpp>
 
@@ -93,7 +94,8 @@ inline B clamp(const B& x, const B& lo, const B& hi) {
 }
 
 /// x with its magnitude clamped to `bound` > 0 (its sign kept): one vrangeps on AVX-512DQ, xsimd::min/max
-/// elsewhere. ±∞ gives ±bound.
+/// elsewhere. ±∞ gives ±bound; for a NaN x the result is ±bound (vrangeps: the NaN's sign; min/max: −bound),
+/// callers must not rely on it.
 template <class B>
 inline B clamp_magnitude(const B& x, const B& bound) {
 #if defined(__AVX512DQ__)
