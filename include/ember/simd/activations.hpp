@@ -50,20 +50,6 @@ void logistic_pair(const V& x, const V& e, V& s, V& one_minus_s, Select select) 
   s = select(x >= V(0), p, q);
   one_minus_s = select(x >= V(0), q, p);
 }
-/// e^x for x ≤ 0 on an xsimd batch. float: `exp_neg_clamped(−x)`; double: xsimd::exp.
-template <class B>
-B exp_neg_clamped(const B& x);
-
-template <class B>
-B exp_nonpositive(const B& x) {
-  using T = typename B::value_type;
-  if constexpr (std::is_same_v<T, float>) {
-    return exp_neg_clamped(xsimd::max(-x, B(0.0f)));
-  } else {
-    return xsimd::exp(x);
-  }
-}
-
 /// e^{−x} on a float batch for x clamped to [−87, 87] (e^{−x} ∈ [e^{−87}, e^{87}], a normal number); 10
 /// vector operations on AVX-512 (about 14 elsewhere), 6 of them multiplies or FMAs, no select.
 /// e^{−x} = 2ⁿ·2ᶠ with y = −x·log₂e rounded to float, n = round(y) and f = y − n ∈ [−½, ½] exactly
@@ -160,7 +146,7 @@ struct Silu {
       for (int g = 0; g < G; ++g) c[g] = e[g] * s[g];
     } else {
       for (int g = 0; g < G; ++g)
-        detail::logistic_pair(x[g], detail::exp_nonpositive(-xsimd::abs(x[g])), s[g], c[g], detail::batch_select);
+        detail::logistic_pair(x[g], xsimd::exp(-xsimd::abs(x[g])), s[g], c[g], detail::batch_select);
     }
   }
 };

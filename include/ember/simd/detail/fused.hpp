@@ -78,23 +78,8 @@ inline B fms(const B& a, const B& b, const B& c) {
   }
 }
 
-/// min(max(x, lo), hi) for lo ≤ hi: two vrangeps on AVX-512DQ (they run beside the FMAs, where vmaxps and
-/// vminps compete with them on Zen 4), xsimd::min/max elsewhere. For x = ±∞ the result is hi or lo; for a
-/// NaN x it may be NaN or a bound (callers must not rely on either).
-template <class B>
-inline B clamp(const B& x, const B& lo, const B& hi) {
-#if defined(__AVX512DQ__)
-  if constexpr (is_avx512_batch<B> && std::is_same_v<typename B::value_type, float>) {
-    return B(_mm512_range_ps(_mm512_range_ps(x, lo, 0x01), hi, 0x00));  // imm 01: max, 00: min
-  } else
-#endif
-  {
-    return xsimd::min(xsimd::max(x, lo), hi);
-  }
-}
-
-/// x with its magnitude clamped to `bound` > 0 (its sign kept): one vrangeps on AVX-512DQ, xsimd::min/max
-/// elsewhere. ±∞ gives ±bound; for a NaN x the result is ±bound (vrangeps: the NaN's sign; min/max: −bound),
+/// x with its magnitude clamped to `bound` > 0 (its sign kept): one vrangeps on AVX-512DQ (it runs beside the
+/// FMAs, where vmaxps and vminps compete with them on Zen 4), xsimd::min/max elsewhere. ±∞ gives ±bound; for a NaN x the result is ±bound (vrangeps: the NaN's sign; min/max: −bound),
 /// callers must not rely on it.
 template <class B>
 inline B clamp_magnitude(const B& x, const B& bound) {
