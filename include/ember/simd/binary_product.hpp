@@ -252,9 +252,13 @@ void binary_product_strip(const BinaryCodes& codes, const T* dense, Index ld_den
   constexpr Index group = std::max<Index>(1, (Index(24) << 10) / (entries * strip * Index(sizeof(T))));
   const Index n = codes.rows, depth = codes.depth, chunks = codes.chunks;
   const bool whole = width == strip;  // a whole strip is read and written in place; a partial one via padding
-  ws.tables.resize(static_cast<std::size_t>(std::min(group, chunks) * entries * strip));
-  ws.rows.resize(static_cast<std::size_t>(binary_chunk_bits * strip));
-  ws.sums.resize(static_cast<std::size_t>(n * strip));
+  // Grown, never shrunk: a narrower last strip must not make the next product's strips value-initialise them again.
+  const auto at_least = [](auto& buffer, Index size) {
+    if (buffer.size() < static_cast<std::size_t>(size)) buffer.resize(static_cast<std::size_t>(size));
+  };
+  at_least(ws.tables, std::min(group, chunks) * entries * strip);
+  at_least(ws.rows, binary_chunk_bits * strip);
+  at_least(ws.sums, n * strip);
   for (Index first_chunk = 0; first_chunk < chunks; first_chunk += group) {
     const Index group_chunks = std::min(group, chunks - first_chunk);
     const bool last_group = first_chunk + group_chunks == chunks;
