@@ -1,6 +1,7 @@
 #pragma once
 /// @file
-/// @brief C++20 concepts: what an energy, a parametric energy, a generator and a kernel must offer.
+/// @brief C++20 concepts: what an energy, a parametric energy (with or without the mixed product), a generator
+/// and a kernel must offer.
 ///
 /// All batch arguments follow core/batch.hpp: N × d, one row per point. "Accumulate" functions add into
 /// their output (so sums of energies and the two halves of an estimator write into one vector).
@@ -31,11 +32,12 @@ concept Energy = requires(const E& energy, BatchView<typename E::scalar_type> x,
 };
 
 /// @brief An energy E_θ with a flat, contiguous parameter vector θ, so that optimizers, EMA and
-/// checkpoints treat every model alike.
+/// checkpoints treat every model alike. This is all that CD, PCD, DCD, the samplers and ember::train need.
 ///
 /// - `params()`: θ, a contiguous Vector (mutable and const);
-/// - `accumulate_param_gradient(x, w, g)`: g += ∇θ Σᵢ wᵢ E_θ(xᵢ);
-/// - `accumulate_mixed_gradient(x, v, g)`: g += ∇θ Σᵢ ⟨∇ₓE_θ(xᵢ), vᵢ⟩ (the mixed second-derivative product).
+/// - `accumulate_param_gradient(x, w, g)`: g += ∇θ Σᵢ wᵢ E_θ(xᵢ).
+///
+/// ember::check_gradients (energy/check_gradients.hpp) checks a hand-written ∇ₓ and ∇θ against finite differences.
 template <class E>
 concept ParametricEnergy =
     Energy<E> && requires(E& mutable_energy, const E& energy, BatchView<typename E::scalar_type> x,
@@ -43,6 +45,16 @@ concept ParametricEnergy =
       { mutable_energy.params() } -> std::same_as<Vector<typename E::scalar_type>&>;
       { energy.params() } -> std::same_as<const Vector<typename E::scalar_type>&>;
       energy.accumulate_param_gradient(x, w, g);
+    };
+
+/// @brief A ParametricEnergy that also offers the mixed second-derivative product, which only improved CD and
+/// denoising score matching use (their losses contain ∇ₓE_θ, so their θ-gradients contain ∇θ∇ₓE_θ).
+///
+/// - `accumulate_mixed_gradient(x, v, g)`: g += ∇θ Σᵢ ⟨∇ₓE_θ(xᵢ), vᵢ⟩.
+template <class E>
+concept MixedGradientEnergy =
+    ParametricEnergy<E> && requires(const E& energy, BatchView<typename E::scalar_type> x,
+                                    VectorRef<typename E::scalar_type> g) {
       energy.accumulate_mixed_gradient(x, x, g);
     };
 
@@ -83,7 +95,9 @@ template <class E>
 
 /// @brief A time-conditioned energy E_θ(x, t) with one time tᵢ ∈ [0, 1] per point (recovery likelihood).
 ///
-/// The same operations as ParametricEnergy with a per-point time vector t (length N) after x.
+/// The same operations as ParametricEnergy with a per-point time vector t (length N) after x; recovery
+/// likelihood needs no mixed product. (ember::TimeConditionedMlp and ember::TimeIndependent also offer
+/// `accumulate_mixed_gradient(x, t, v, g)`: g += ∇θ Σᵢ ⟨∇ₓE(xᵢ, tᵢ), vᵢ⟩.)
 /// `ember::AtTime` (energy/time_conditioned.hpp) binds t and turns it into an ember::Energy for samplers.
 template <class E>
 concept TimeConditionedEnergy =
@@ -97,7 +111,6 @@ concept TimeConditionedEnergy =
       { mutable_energy.params() } -> std::same_as<Vector<typename E::scalar_type>&>;
       { energy.params() } -> std::same_as<const Vector<typename E::scalar_type>&>;
       energy.accumulate_param_gradient(x, t, t, pg);  // pg += ∇θ Σᵢ wᵢ E(xᵢ, tᵢ)
-      energy.accumulate_mixed_gradient(x, t, x, pg);  // pg += ∇θ Σᵢ ⟨∇ₓE(xᵢ, tᵢ), vᵢ⟩
     };
 
 /// @brief One draw of a counter-based generator: fills row blocks of chains from their first chain index.

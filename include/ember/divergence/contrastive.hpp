@@ -52,7 +52,7 @@ class Contrastive {
   void accumulate(const E& energy, BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result,
                   T energy_regularization = T(0)) {
     static_assert(ParametricEnergy<E>, "ember::Contrastive::accumulate: the energy must model ember::ParametricEnergy "
-                                       "(params(), accumulate_param_gradient, accumulate_mixed_gradient).");
+                                       "(params(), accumulate_param_gradient).");
     static_assert(std::is_same_v<typename E::scalar_type, T>,
                   "ember::Contrastive::accumulate: the energy's scalar_type must match the estimator's scalar type.");
     if constexpr (FusedParametricEnergy<E>) {

@@ -67,8 +67,9 @@ template <class E, Scalar T = typename E::scalar_type>
 ImprovedCdTerms<T> accumulate_improved_cd_terms(const E& energy, BatchView<T> previous, BatchView<T> last,
                                                 BatchView<T> neighbours, T gradient_step, T kl_weight,
                                                 T entropy_weight, VectorRef<T> g) {
-  static_assert(ParametricEnergy<E>, "ember::accumulate_improved_cd_terms: the energy must model "
-                                     "ember::ParametricEnergy.");
+  static_assert(MixedGradientEnergy<E>, "ember::accumulate_improved_cd_terms: the energy must model "
+                                        "ember::MixedGradientEnergy: the terms differentiate through a Langevin step, "
+                                        "so they need accumulate_mixed_gradient(x, v, g) (CD, PCD and DCD do not).");
   constexpr const char* fn = "ember::accumulate_improved_cd_terms";
   const Index n = previous.rows(), d = previous.cols();
   detail::require(n > 0, fn, "previous", detail::shape_of(n, d), "the batch is empty");
@@ -131,8 +132,9 @@ class ImprovedContrastiveDivergence {
   template <class E, class G>
   ImprovedCdResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
     [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
-    static_assert(ParametricEnergy<E>, "ember::ImprovedContrastiveDivergence::estimate: the energy must model "
-                                       "ember::ParametricEnergy.");
+    static_assert(MixedGradientEnergy<E>, "ember::ImprovedContrastiveDivergence::estimate: the energy must model "
+                                          "ember::MixedGradientEnergy: improved CD differentiates through a Langevin "
+                                          "step, so it needs accumulate_mixed_gradient(x, v, g) (CD, PCD and DCD do not).");
     static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::ImprovedContrastiveDivergence::estimate: "
                                                               "the energy's scalar_type must match the estimator's.");
     constexpr const char* fn = "ember::ImprovedContrastiveDivergence::estimate";

@@ -44,8 +44,9 @@ class DenoisingScoreMatching {
   template <class E, class G>
   EstimatorResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
     [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
-    static_assert(ParametricEnergy<E>, "ember::DenoisingScoreMatching::estimate: the energy must model "
-                                       "ember::ParametricEnergy.");
+    static_assert(MixedGradientEnergy<E>, "ember::DenoisingScoreMatching::estimate: the energy must model "
+                                          "ember::MixedGradientEnergy: score matching's loss contains ∇ₓE, so its "
+                                          "gradient needs accumulate_mixed_gradient(x, v, g) (CD, PCD and DCD do not).");
     static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::DenoisingScoreMatching::estimate: the "
                                                               "energy's scalar_type must match the estimator's.");
     constexpr const char* fn = "ember::DenoisingScoreMatching::estimate";

@@ -11,7 +11,7 @@
 ///
 /// @code
 /// ember::Sum model(ember::MlpEnergy<float>({2, 64, 64}, 1), ember::GaussianMixtureEnergy<float>::eight_gaussians());
-/// model.energy_and_gradient(x, e, g);   model.params() is the MLP's
+/// model.energy_and_gradient(x, e, g);   // model.params() is the MLP's
 /// @endcode
 
 #include <string>
@@ -37,6 +37,7 @@ class Sum {
 
   static constexpr bool first_is_parametric = ParametricEnergy<A>;
   static constexpr bool parametric = ParametricEnergy<A> || ParametricEnergy<B>;
+  static constexpr bool mixed = MixedGradientEnergy<A> || MixedGradientEnergy<B>;
 
  public:
   using scalar_type = typename A::scalar_type;
@@ -90,7 +91,7 @@ class Sum {
   }
   /// @brief g += ∇θ Σᵢ ⟨∇ₓ(E_A + E_B)(xᵢ), vᵢ⟩: only the parametric part depends on θ.
   void accumulate_mixed_gradient(BatchView<T> x, BatchView<T> v, VectorRef<T> g) const
-    requires parametric
+    requires mixed
   {
     parametric_part().accumulate_mixed_gradient(x, v, g);
   }

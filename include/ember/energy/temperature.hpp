@@ -73,7 +73,7 @@ class Temperature {
   }
   /// @brief g += ∇θ Σᵢ ⟨∇ₓE(xᵢ)/τ, vᵢ⟩ (the wrapped product with directions v/τ).
   void accumulate_mixed_gradient(BatchView<T> x, BatchView<T> v, VectorRef<T> g) const
-    requires ParametricEnergy<E>
+    requires MixedGradientEnergy<E>
   {
     const Batch<T> scaled = v / tau_;
     inner_.accumulate_mixed_gradient(x, scaled, g);

@@ -4,8 +4,8 @@
 /// TimeIndependent, and the time-conditioned MLP TimeConditionedMlp.
 ///
 /// A time-conditioned energy (concept ember::TimeConditionedEnergy) takes one time tᵢ per point after the
-/// batch: `energy(x, t, e)`, `energy_and_gradient(x, t, e, g)`, `accumulate_param_gradient(x, t, w, g)`,
-/// `accumulate_mixed_gradient(x, t, v, g)`. By convention tᵢ ∈ [0, 1] (0 = data, 1 = the noisiest level).
+/// batch: `energy(x, t, e)`, `energy_and_gradient(x, t, e, g)`, `accumulate_param_gradient(x, t, w, g)`
+/// (and, optionally, `accumulate_mixed_gradient(x, t, v, g)`). By convention tᵢ ∈ [0, 1] (0 = data, 1 = the noisiest level).
 /// - `AtTime` binds a time vector to one and is an ember::Energy, so samplers run on it unchanged;
 /// - `TimeIndependent` wraps an ordinary ember::ParametricEnergy as a time-conditioned one that ignores t;
 /// - `TimeConditionedMlp` is an ember::MlpEnergy on the input [x, φ(t)] with fixed sinusoidal features φ.
@@ -48,8 +48,7 @@ template <class E>
 class AtTime {
   static_assert(TimeConditionedEnergy<E>,
                 "ember::AtTime: the base type must model ember::TimeConditionedEnergy (energy(x, t, e), "
-                "energy_and_gradient(x, t, e, g), params(), accumulate_param_gradient(x, t, w, g), "
-                "accumulate_mixed_gradient(x, t, v, g)).");
+                "energy_and_gradient(x, t, e, g), params(), accumulate_param_gradient(x, t, w, g)).");
 
  public:
   using scalar_type = typename E::scalar_type;
@@ -102,7 +101,7 @@ template <class E>
 class TimeIndependent {
   static_assert(ParametricEnergy<E>,
                 "ember::TimeIndependent: the wrapped type must model ember::ParametricEnergy (params(), "
-                "accumulate_param_gradient(x, w, g), accumulate_mixed_gradient(x, v, g)).");
+                "accumulate_param_gradient(x, w, g)).");
 
  public:
   using scalar_type = typename E::scalar_type;
@@ -132,8 +131,10 @@ class TimeIndependent {
     detail::require_times(t, x.rows(), "ember::TimeIndependent::accumulate_param_gradient");
     inner_.accumulate_param_gradient(x, w, g);
   }
-  /// @brief g += ∇θ Σᵢ ⟨∇ₓE(xᵢ), vᵢ⟩.
-  void accumulate_mixed_gradient(BatchView<T> x, VectorView<T> t, BatchView<T> v, VectorRef<T> g) const {
+  /// @brief g += ∇θ Σᵢ ⟨∇ₓE(xᵢ), vᵢ⟩ (when the wrapped energy offers the mixed product).
+  void accumulate_mixed_gradient(BatchView<T> x, VectorView<T> t, BatchView<T> v, VectorRef<T> g) const
+    requires MixedGradientEnergy<E>
+  {
     detail::require_times(t, x.rows(), "ember::TimeIndependent::accumulate_mixed_gradient");
     inner_.accumulate_mixed_gradient(x, v, g);
   }
