@@ -1,10 +1,19 @@
-// A user's program: include the umbrella header, sample a Gaussian with Langevin, check the variance.
+// A user's program: include the umbrella header, sample a Gaussian with Langevin, check the variance. Built twice:
+// with ember::ember (portable) and with ember::native (-march=native), which must select the machine's best ISA.
 #include <ember/ember.hpp>
 
 #include <cmath>
 #include <cstdio>
 
 int main() {
+#if defined(EMBER_CONSUMER_EXPECT_NATIVE)
+  // Linked with ember::native: compiled for the machine it runs on, so xsimd's compile-time choice is its best.
+  std::printf("xsimd architecture %s\n", xsimd::default_arch::name());
+  if (xsimd::default_arch::version() != xsimd::available_architectures().best) {
+    std::printf("ember::native did not reach the compiler: this machine runs a better ISA\n");
+    return 2;
+  }
+#endif
   constexpr int dim = 2;
   auto energy = ember::GaussianEnergy<double>::standard(dim);
   ember::Philox rng(42);

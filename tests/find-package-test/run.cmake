@@ -11,7 +11,15 @@ foreach(step
     message(FATAL_ERROR "find-package test: 'cmake ${step}' failed with ${rc}")
   endif()
 endforeach()
-execute_process(COMMAND ${WORK_DIR}/consumer-build/consumer RESULT_VARIABLE rc)
+foreach(program consumer consumer_native)
+  execute_process(COMMAND ${WORK_DIR}/consumer-build/${program} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "find-package test: the program ${program} failed with ${rc}")
+  endif()
+endforeach()
+# A chosen target ISA instead of the building machine's: configuring is enough to check the flag.
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${EMBER_SOURCE_DIR}/tests/find-package-test -B ${WORK_DIR}/consumer-arch
+                        -DCMAKE_PREFIX_PATH=${prefix} -DEMBER_ARCH=x86-64-v2 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "find-package test: the consumer program failed with ${rc}")
+  message(FATAL_ERROR "find-package test: configuring with EMBER_ARCH=x86-64-v2 failed with ${rc}")
 endif()
