@@ -40,11 +40,11 @@
 #include <ember/metrics/grid_nll.hpp>
 #include <ember/metrics/mmd.hpp>
 #include <ember/train/adam.hpp>
+#include <ember/io/npy.hpp>
 #include <ember/train/trainer.hpp>
 
 #include "ember_examples/fixed_time.hpp"
 #include "ember_examples/image.hpp"
-#include "ember_examples/npy.hpp"
 #include "ember_examples/output.hpp"
 
 namespace {
@@ -304,7 +304,7 @@ void write_outputs(const std::string& dir, const Data& data, const Result& r, in
   ex::make_directory(dir);
   ex::write_json(dir + "/metrics.json", metrics_json(data, r));
   ember::write_csv<T>(dir + "/samples.csv", r.samples, {"x", "y"});
-  ex::write_npy<T>(dir + "/samples.npy", r.samples);
+  ember::write_npy(dir + "/samples.npy", r.samples);
   ex::heat_map(crop(r.grid, 4.5), pixels, r.method + " density").save_png(dir + "/density.png");
   ex::scatter(r.samples.cast<double>(), 4.5, pixels, r.method + " samples").save_png(dir + "/samples.png");
 }
