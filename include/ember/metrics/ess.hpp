@@ -12,7 +12,7 @@
 ///
 /// @code
 /// ember::Batch<double> trace(chains, steps);   // trace(i, s) = f(x_i at step s)
-/// double ess = ember::effective_sample_size(trace);
+/// double ess = ember::effective_sample_size<double>(trace);
 /// @endcode
 
 #include <Eigen/Core>
