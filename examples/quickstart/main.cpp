@@ -10,7 +10,7 @@ int main() {
 
   // --- README example begins ---
   // Train a small MLP energy with diffusion contrastive divergence, then sample it.
-  ember::MlpEnergy<float> energy({2, 64, 64, 1}, /*seed=*/1, {.base_scale = 4.0f});
+  ember::MlpEnergy<float> energy({2, 64, 64}, /*seed=*/1, {.base_scale = 4.0f});
   ember::DiffusionContrastiveDivergence dcd(ember::Langevin<float>({.step_size = 0.01f}),
                                             ember::DcdSettings<float>{.noise_min = 0.2f, .noise_max = 0.2f, .steps = 10});
   ember::Adam<float> adam({.learning_rate = 1e-2f});
