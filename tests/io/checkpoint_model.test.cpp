@@ -70,4 +70,7 @@ TEST_CASE("checkpoint: restoring an MLP of another architecture names what diffe
   forged.set_counts("model.widths", (Eigen::Matrix<ember::Index, 3, 1>() << 2, 1000000000, 64).finished());
   CHECK_THROWS_WITH(ember::restore_mlp<double>(forged, "model"),
                     Catch::Contains("widths {2, 1000000000, 64} do not describe a network of 4417 parameters"));
+  forged.set_counts("model.widths", (Eigen::Matrix<ember::Index, 3, 1>() << 2, 32, 64).finished());
+  CHECK_THROWS_WITH(ember::restore_mlp<double>(forged, "model"),
+                    Catch::Contains("widths {2, 32, 64} do not describe a network of 4417 parameters"));
 }
