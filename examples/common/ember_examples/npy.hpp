@@ -1,6 +1,7 @@
 #pragma once
 // Writes an N × d batch as a NumPy .npy file (format 1.0, little-endian '<f4' or '<f8', C order), so that
 // numpy.load(path) returns an (N, d) array.
+#include <ember/core/error.hpp>
 #include <cstdint>
 #include <fstream>
 #include <stdexcept>
@@ -22,7 +23,7 @@ void write_npy(const std::string& path, ember::BatchView<T> x) {
   header.append((64 - unpadded % 64) % 64, ' ');
   header.push_back('\n');
   std::ofstream out(path, std::ios::binary);
-  if (!out) throw std::runtime_error("write_npy: cannot open " + path + " for writing");
+  if (!out) throw ember::invalid_argument("write_npy: cannot open " + path + " for writing");
   out.write("\x93NUMPY\x01\x00", 8);
   const auto length = static_cast<std::uint16_t>(header.size());
   const char length_bytes[2] = {static_cast<char>(length & 0xff), static_cast<char>(length >> 8)};
@@ -32,7 +33,7 @@ void write_npy(const std::string& path, ember::BatchView<T> x) {
   for (ember::Index i = 0; i < x.rows(); ++i)
     for (ember::Index j = 0; j < x.cols(); ++j) row_major[static_cast<std::size_t>(i * x.cols() + j)] = x(i, j);
   out.write(reinterpret_cast<const char*>(row_major.data()), static_cast<std::streamsize>(row_major.size() * sizeof(T)));
-  if (!out) throw std::runtime_error("write_npy: writing " + path + " failed");
+  if (!out) throw ember::invalid_argument("write_npy: writing " + path + " failed");
 }
 
 }  // namespace ember::examples
