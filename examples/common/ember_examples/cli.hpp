@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include <ember/core/error.hpp>
 #include <ember/io/checkpoint.hpp>
