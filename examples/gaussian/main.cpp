@@ -1,8 +1,10 @@
 // ember-gaussian: learns a quadratic energy E(x) = ½(x − μ)ᵀP(x − μ) from Gaussian data with CD, PCD, improved
 // CD, DCD, diffusion recovery likelihood (DRL: one Gaussian per noise level), DSM or the exact
 // maximum-likelihood gradient, and reports the exact KL(data ‖ model).
-// With --method all a method that diverges (ember::numerical_error) is a row "diverged at iteration k" and the
-// others still run; the exit status is 0 unless every method failed.
+// Exit status (examples/common/ember_examples/cli.hpp): 0 success; 2 bad input (an option, the data file, the
+// output directory, all checked before training); 1 a run that diverged, named with its iteration. Each error is
+// one line "ember-gaussian: message" on stderr. With --method all a method that diverges is a row "diverged at
+// iteration k" and the others still run; the exit status is 0 unless every method failed.
 //
 //   ember-gaussian                                   # seed 002's setup: N(0, I), 1000 samples, batch 10, lr 0.01
 //   ember-gaussian --dim 16 --cov illcond --cond 100 --method all --out gauss16
@@ -35,6 +37,7 @@
 #include <ember/train/sgd.hpp>
 #include <ember/train/trainer.hpp>
 
+#include "ember_examples/cli.hpp"
 #include "ember_examples/image.hpp"
 #include "ember_examples/output.hpp"
 
@@ -46,6 +49,7 @@ using ember::Index;
 using Model = ember::GaussianEnergy<T>;
 using Matrix = Eigen::MatrixXd;
 namespace ex = ember::examples;
+constexpr const char* program = "ember-gaussian";
 
 // New methods are appended (the order of the tables and of --method all).
 const std::vector<std::string> all_methods{"mle", "cd", "pcd", "icd", "dcd", "dsm", "drl"};
@@ -265,8 +269,7 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
     ember::RecoveryLikelihood<T, ember::Langevin<T>> est(levels, std::move(kernels), {.steps = c.steps});
     s = ember::train(est, *drl, sgd, train, settings, record);
   } else {
-    ember::detail::require(false, "ember-gaussian", "--method", method,
-                           "must be cd, pcd, icd, dcd, drl, dsm, mle or all");
+    ember::detail::require(false, program, "--method", method, "must be cd, pcd, icd, dcd, drl, dsm, mle or all");
   }
   const Model& m = measured();
   o.seconds = s.seconds;
@@ -287,35 +290,80 @@ nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
 
 }  // namespace
 
+// The truth: read from --data-file, or generated. Refused before training when the sizes exceed the memory
+// budget, when --dim contradicts the file, or when the covariance is singular (every sampler's step is a
+// fraction of its smallest eigenvalue).
+ember::GaussianData<T> make_truth(const Config& c, bool dim_given) {
+  const double d = static_cast<double>(c.dim);
+  // The truth, the model and DRL's per-level copies hold about 16 d × d matrices of doubles (the eigensolver's
+  // O(d³) time grows with them); the training samples are copied once.
+  ember::detail::require(c.cov != "illcond" || !c.data_file.empty() || c.cond >= 1, program, "--cond", c.cond,
+                         "must be >= 1 (a condition number)");
+  if (c.data_file.empty())
+    ex::require_memory(program, "--dim", c.dim, 16.0 * 8 * d * d, "about 16 d x d matrices of doubles");
+  const auto truth = [&] {
+    if (!c.data_file.empty()) {
+      const Batch<T> points = ember::read_csv<T>(c.data_file);
+      ember::detail::require(!dim_given || points.cols() == c.dim, program, "--dim", c.dim, "but --data-file ",
+                             c.data_file, " has ", points.cols(), " columns");
+      ex::require_memory(program, "--data-file columns", points.cols(),
+                         16.0 * 8 * static_cast<double>(points.cols()) * static_cast<double>(points.cols()),
+                         "about 16 d x d matrices of doubles");
+      ember::detail::require(points.rows() > points.cols(), program, "--data-file", c.data_file, "has ",
+                             points.rows(), " rows: a covariance in ", points.cols(), " dimensions needs more than ",
+                             points.cols());
+      // A constant column, or one that is a combination of others (z = x + y), makes the covariance singular:
+      // said so here, naming the file (every sampler's step is a fraction of its smallest eigenvalue).
+      const Batch<T> centred = points.rowwise() - points.colwise().mean();
+      const Matrix covariance = centred.transpose() * centred / static_cast<T>(points.rows() - 1);
+      Eigen::SelfAdjointEigenSolver<Matrix> eig(covariance, Eigen::EigenvaluesOnly);
+      const double lo = eig.eigenvalues().minCoeff(), hi = eig.eigenvalues().maxCoeff();
+      if (!(lo > 1e-12 * hi))
+        ember::detail::fail(program, "--data-file", c.data_file, "the points' covariance is singular (eigenvalues ",
+                            ex::format("%.3g", lo), " to ", ex::format("%.3g", hi),
+                            "): a column is constant or a linear combination of the others");
+      return ember::GaussianData<T>::from_samples(points);
+    }
+    if (c.cov == "random") return ember::GaussianData<T>::random(c.dim, c.seed + 11);
+    if (c.cov == "illcond") return ember::GaussianData<T>::with_condition_number(c.dim, c.cond, c.seed + 11);
+    return ember::GaussianData<T>::identity(c.dim);
+  }();
+  const double dim = static_cast<double>(truth.dim());
+  ex::require_memory(program, "--samples", c.samples, 16.0 * static_cast<double>(c.samples) * dim,
+                     "the training samples, 16 bytes per coordinate");
+  ex::require_memory(program, "--batch", c.batch, 64.0 * static_cast<double>(c.batch) * dim,
+                     "the minibatch and its chains, 64 bytes per coordinate");
+  return truth;
+}
+
 int main(int argc, char** argv) {
   Config c;
   CLI::App app{"ember-gaussian: learn a Gaussian energy from Gaussian data; exact KL(data || model)"};
-  app.add_option("--dim", c.dim, "dimension D")->capture_default_str()->check(CLI::PositiveNumber);
+  constexpr Index most = ex::max_of<Index>();
+  auto* dim = app.add_option("--dim", c.dim, "dimension D")->capture_default_str()->check(ex::integer_in<Index>(1, most));
   app.add_option("--cov", c.cov, "identity, random or illcond")->capture_default_str()
       ->check(CLI::IsMember({"identity", "random", "illcond"}));
-  app.add_option("--cond", c.cond, "condition number for --cov illcond")->capture_default_str();
+  app.add_option("--cond", c.cond, "condition number for --cov illcond")->capture_default_str()->check(ex::positive_finite());
   app.add_option("--data-file", c.data_file, "a CSV of D-dimensional points: the truth is their sample Gaussian");
   app.add_option("--method", c.method, "cd, pcd, icd, dcd, drl (diffusion recovery likelihood), dsm, mle or all")
       ->capture_default_str();
   app.add_option("--samples", c.samples, "training samples drawn from the truth")->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--batch", c.batch, "minibatch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", c.lr, "SGD learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--iters", c.iters, "SGD updates")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str();
+      ->check(ex::integer_in<Index>(1, most));
+  app.add_option("--batch", c.batch, "minibatch size")->capture_default_str()->check(ex::integer_in<Index>(1, most));
+  app.add_option("--lr", c.lr, "SGD learning rate")->capture_default_str()->check(ex::positive_finite());
+  app.add_option("--iters", c.iters, "SGD updates")->capture_default_str()->check(ex::integer_in<Index>(1, most));
+  app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str()
+      ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
   app.add_option("--steps", c.steps, "sampler steps per update (MCMC methods)")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ex::integer_in<Index>(1, most));
   app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")
-      ->capture_default_str()->delimiter(',');
+      ->capture_default_str()->delimiter(',')->check(ex::integer_in<Index>(0, 999));
   app.add_option("--out", c.out, "directory for model.json (and the comparison with --method all)");
-  CLI11_PARSE(app, argc, argv);
-  try {
-    const auto truth = [&] {
-      if (!c.data_file.empty()) return ember::GaussianData<T>::from_samples(ember::read_csv<T>(c.data_file));
-      if (c.cov == "random") return ember::GaussianData<T>::random(c.dim, c.seed + 11);
-      if (c.cov == "illcond") return ember::GaussianData<T>::with_condition_number(c.dim, c.cond, c.seed + 11);
-      return ember::GaussianData<T>::identity(c.dim);
-    }();
+  return ex::run_program(program, app, argc, argv, [&]() -> int {
+    ember::detail::require(c.method == "all" || std::find(all_methods.begin(), all_methods.end(), c.method) != all_methods.end(),
+                           program, "--method", c.method, "must be cd, pcd, icd, dcd, drl, dsm, mle or all");
+    if (!c.out.empty()) ex::require_output_directory(program, "--out", c.out);
+    const auto truth = make_truth(c, dim->count() > 0);
     ember::Philox rng(c.seed);
     const Batch<T> train = truth.sample(c.samples, rng);
     const std::vector<std::string> methods = c.method == "all" ? all_methods : std::vector<std::string>{c.method};
@@ -326,16 +374,18 @@ int main(int argc, char** argv) {
       try {
         outcomes.push_back(run(m, c, truth, train, done));
       } catch (const ember::numerical_error& e) {
-        if (methods.size() == 1) throw;
+        const std::string error = done < c.iters ? "diverged at iteration " + std::to_string(done + 1) + ": " + e.what()
+                                                 : "diverged after training (iteration " + std::to_string(done) +
+                                                       "): " + e.what();
+        if (methods.size() == 1) throw ember::numerical_error(m + " " + error);
         // --method all: a diverged method is a row too (no numbers, the message), and the others still run.
         Outcome failed;
         failed.method = m;
         failed.kl = failed.mean_error = failed.cov_error = failed.seconds = std::numeric_limits<double>::quiet_NaN();
-        failed.error = done < c.iters ? "diverged at iteration " + std::to_string(done + 1) + ": " + e.what()
-                                      : std::string("diverged after training: ") + e.what();
+        failed.error = error;
         failed.model = Model::from_mean_covariance(ember::Vector<T>::Constant(truth.dim(), 0.5),
                                                    2.25 * Matrix::Identity(truth.dim(), truth.dim()));
-        std::fprintf(stderr, "ember-gaussian: %s %s\n", m.c_str(), failed.error.c_str());
+        ex::print_error(program, m + " " + failed.error);
         outcomes.push_back(failed);
         ++failures;
       }
@@ -344,7 +394,6 @@ int main(int argc, char** argv) {
     }
     // model.json: the last method that did not diverge.
     const auto kept = std::find_if(outcomes.rbegin(), outcomes.rend(), [](const Outcome& o) { return o.error.empty(); });
-    if (!c.out.empty()) ex::make_directory(c.out);
     if (!c.out.empty() && kept != outcomes.rend()) {
       const auto& model = kept->model;
       nlohmann::json cov = nlohmann::json::array();
@@ -410,12 +459,9 @@ int main(int argc, char** argv) {
       }
     }
     if (failures == methods.size() && methods.size() > 1) {
-      std::fprintf(stderr, "ember-gaussian: every method diverged\n");
-      return 1;
+      ex::print_error(program, "every method diverged");
+      return ex::exit_numerical_failure;
     }
-    return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ember-gaussian: %s\n", e.what());
-    return 1;
-  }
+    return ex::exit_success;
+  });
 }

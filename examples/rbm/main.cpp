@@ -2,6 +2,9 @@
 // number of parameter updates, minibatches and learning rate): CD-1, CD-10 and PCD-1. After every epoch it
 // prints the exact average log-likelihood of the 30 patterns under each model (log Z by enumerating the 16
 // visible units), and at the end writes the log as CSV and a PNG grid of model samples per method.
+// Exit status (examples/common/ember_examples/cli.hpp): 0 success; 2 a bad option or output directory (checked
+// before training); 1 a run that diverged (a non-finite or absurd log-likelihood), named with its epoch. Each
+// error is one line "ember-rbm: message" on stderr.
 #include <CLI/CLI.hpp>
 #include <stb/stb_image_write.h>
 
@@ -24,11 +27,29 @@
 #include "ember/train/sgd.hpp"
 #include "ember/train/trainer.hpp"
 
+#include "ember_examples/cli.hpp"
+#include "ember_examples/output.hpp"
+
 namespace {
 
 using T = float;
 using Rbm = ember::BernoulliRbm<T>;
 constexpr ember::Index side = 4;  // 4 x 4 images: 16 visible units
+constexpr const char* program = "ember-rbm";
+namespace ex = ember::examples;
+
+// A trained model is at least as good as the uniform one up to sampling noise; a log-likelihood below 100
+// times the uniform model's (16 log 2 nats a pattern) means the parameters blew up (a huge --lr), even when
+// every number is still finite.
+void require_sane(const std::string& method, int epoch, double log_likelihood) {
+  const double uniform = -static_cast<double>(side * side) * std::log(2.0);
+  if (std::isfinite(log_likelihood) && log_likelihood >= 100 * uniform) return;
+  throw ember::numerical_error(method + " diverged at epoch " + std::to_string(epoch) +
+                               ": its exact average log-likelihood = " + ember::detail::describe(log_likelihood) +
+                               (std::isfinite(log_likelihood) ? ex::format(" is below 100 times the uniform model's %.2f", uniform)
+                                                              : std::string(" is not finite")) +
+                               " (try a smaller --lr)");
+}
 
 // Writes the rows of `images` (each side × side, values in [0, 1]) as a grid of `columns` tiles to a PNG.
 void write_grid(const std::string& path, const ember::Batch<T>& images, ember::Index columns) {
@@ -48,7 +69,7 @@ void write_grid(const std::string& path, const ember::Batch<T>& images, ember::I
       }
   }
   if (stbi_write_png(path.c_str(), width, height, 1, pixels.data(), width) == 0)
-    throw std::runtime_error("ember-rbm: cannot write " + path);
+    throw ember::invalid_argument(std::string(program) + ": cannot write " + path);
 }
 
 }  // namespace
@@ -64,18 +85,17 @@ int main(int argc, char** argv) {
   std::string out = "ember-out/rbm";
   bool quiet = false;
   app.add_option("--epochs", epochs, "passes over the 30 patterns (updates per epoch: 30 / batch)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--hidden", hidden, "hidden units (1..20 keeps log Z exact either way)")->check(CLI::Range(1, 64));
-  app.add_option("--batch", batch_size, "minibatch size")->check(CLI::Range(1, 30));
-  app.add_option("--lr", learning_rate, "SGD learning rate")->check(CLI::PositiveNumber);
+      ->check(ex::integer_in<int>(1, 10'000'000));
+  app.add_option("--hidden", hidden, "hidden units (1..20 keeps log Z exact either way)")->check(ex::integer_in<int>(1, 64));
+  app.add_option("--batch", batch_size, "minibatch size")->check(ex::integer_in<int>(1, 30));
+  app.add_option("--lr", learning_rate, "SGD learning rate")->check(ex::positive_finite());
   app.add_option("--momentum", momentum, "SGD momentum")->check(CLI::Range(0.0, 0.99));
-  app.add_option("--seed", seed, "seed of every random number");
+  app.add_option("--seed", seed, "seed of every random number")
+      ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
   app.add_option("--out", out, "output directory");
   app.add_flag("--quiet", quiet, "print only the final log-likelihoods");
-  CLI11_PARSE(app, argc, argv);
-
-  try {
-    std::filesystem::create_directories(out);
+  return ex::run_program(program, app, argc, argv, [&]() -> int {
+    ex::require_output_directory(program, "--out", out);
     const ember::Batch<T> data = ember::bars_and_stripes_patterns<T>(side);
     const auto iterations_per_epoch = std::max<ember::Index>(1, data.rows() / batch_size);
     ember::Philox rng(seed);
@@ -109,10 +129,20 @@ int main(int argc, char** argv) {
       const ember::TrainSettings settings{.iterations = iterations_per_epoch,
                                           .batch_size = batch_size,
                                           .seed = seed * 1000003u + static_cast<std::uint64_t>(epoch)};
-      ember::train(cd1, methods[0].rbm, methods[0].sgd, data, settings, ember::SilentProgress{});
-      ember::train(cd10, methods[1].rbm, methods[1].sgd, data, settings, ember::SilentProgress{});
-      ember::train(pcd, methods[2].rbm, methods[2].sgd, data, settings, ember::SilentProgress{});
-      for (auto& m : methods) m.log_likelihood.push_back(ember::exact_average_log_likelihood(m.rbm, data));
+      const auto train = [&](auto& estimator, Method& m) {
+        try {
+          ember::train(estimator, m.rbm, m.sgd, data, settings, ember::SilentProgress{});
+        } catch (const ember::numerical_error& e) {
+          throw ember::numerical_error(m.name + " diverged at epoch " + std::to_string(epoch) + ": " + e.what());
+        }
+      };
+      train(cd1, methods[0]);
+      train(cd10, methods[1]);
+      train(pcd, methods[2]);
+      for (auto& m : methods) {
+        m.log_likelihood.push_back(ember::exact_average_log_likelihood(m.rbm, data));
+        require_sane(m.name, epoch, m.log_likelihood.back());
+      }
       if (!quiet)
         std::printf("%6d %10.4f %10.4f %10.4f\n", epoch, methods[0].log_likelihood.back(),
                     methods[1].log_likelihood.back(), methods[2].log_likelihood.back());
@@ -122,6 +152,7 @@ int main(int argc, char** argv) {
                 epochs, static_cast<long long>(epochs * iterations_per_epoch));
 
     std::ofstream log(out + "/log_likelihood.csv");
+    if (!log) throw ember::invalid_argument(std::string(program) + ": cannot write " + out + "/log_likelihood.csv");
     log << "epoch,cd1,cd10,pcd\n";
     for (int e = 0; e <= epochs; ++e) {
       const auto i = static_cast<std::size_t>(e);
@@ -143,9 +174,6 @@ int main(int argc, char** argv) {
       write_grid(out + "/samples_" + m.file + ".png", mean, 8);
     }
     if (!quiet) std::printf("wrote %s/{log_likelihood.csv,data.png,samples_cd1.png,samples_cd10.png,samples_pcd.png}\n", out.c_str());
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "%s\n", error.what());
-    return 1;
-  }
-  return 0;
+    return ex::exit_success;
+  });
 }

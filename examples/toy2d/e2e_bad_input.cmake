@@ -23,7 +23,7 @@ expect_2("cannot be opened for reading" --method pcd --iters 8 --resume ${OUT}/m
 execute_process(COMMAND head -c 50 ${OUT}/good.ckpt OUTPUT_FILE ${OUT}/cut.ckpt)
 expect_2("truncated" --method pcd --iters 8 --resume ${OUT}/cut.ckpt)
 # Another method's checkpoint.
-expect_2("^\nember-toy2d: --resume = .*good.ckpt: its toy2d.method = 1: written by a run with another --method \\(this run: 0\\)\n$" --method cd --iters 8 --resume ${OUT}/good.ckpt)
+expect_2("^ember-toy2d: --resume = .*good.ckpt: its toy2d.method = 1: written by a run with another --method \\(this run: 0\\)\n$" --method cd --iters 8 --resume ${OUT}/good.ckpt)
 # --iters below the checkpoint's iteration.
 expect_2("--iters = 2: is below the checkpoint's iteration 4" --method pcd --iters 2 --resume ${OUT}/good.ckpt)
 # Bad data and bad options.

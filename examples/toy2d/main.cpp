@@ -6,9 +6,12 @@
 //   ember-toy2d --dataset rings --method all      # every method with the same budget + a comparison table
 //   ember-toy2d --method pcd --iters 400 --checkpoint run.ckpt --checkpoint-every 100   # then, after a crash:
 //   ember-toy2d --method pcd --iters 400 --resume run.ckpt   # ends exactly where the uninterrupted run ends
-// Bad input (a malformed CSV, a bad checkpoint, a bad option) exits with status 2 and one message on stderr.
-// With --method all a method that diverges (ember::numerical_error) is a row "diverged at iteration k" and the
-// others still run; the exit status is 0 unless every method failed.
+// Exit status (examples/common/ember_examples/cli.hpp): 0 success; 2 bad input (an option, the data, a checkpoint
+// or an output path, all checked before training starts); 1 a run that diverged or collapsed, named with its
+// iteration. Each error is one line "ember-toy2d: message" on stderr. A resumed run must have the checkpoint's
+// data and settings (--allow-changed-settings lets the batch, steps, learning rate, step sizes and noise levels
+// change). With --method all a method that diverges is a row "diverged at iteration k" and the others still
+// run; the exit status is 0 unless every method failed.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,9 +47,11 @@
 #include <ember/io/npy.hpp>
 #include <ember/train/trainer.hpp>
 
+#include "ember_examples/cli.hpp"
 #include "ember_examples/fixed_time.hpp"
 #include "ember_examples/image.hpp"
 #include "ember_examples/output.hpp"
+#include "ember_examples/resume.hpp"
 
 namespace {
 
@@ -55,6 +61,8 @@ using ember::Index;
 using Model = ember::MlpEnergy<T, ember::Silu>;
 using TimeModel = ember::TimeConditionedMlp<T, ember::Silu>;  // DRL's E(x, t): the same MLP on [x, φ(t)]
 namespace ex = ember::examples;
+constexpr const char* program = "ember-toy2d";
+constexpr double grid_half_width = 6.0;  // the exact NLL, MMD samples and KL integrate over [-6, 6]²
 
 // The position is the method's id in checkpoints: append new methods, never reorder.
 const std::vector<std::string> all_methods{"cd", "pcd", "icd", "dcd", "dsm", "drl"};
@@ -84,12 +92,34 @@ struct Config {
   std::string checkpoint;      // --checkpoint PATH: written every checkpoint_every iterations and at the end
   Index checkpoint_every = 0;  // 0: only at the end
   std::string resume;          // --resume PATH: continue a run from its checkpoint (--iters stays the total)
+  bool allow_changed_settings = false;  // --resume may change the settings marked changeable in run_settings
 };
+
+// The settings a checkpoint records and a resumed run must repeat (only those the method uses). Changeable ones
+// (--allow-changed-settings) only steer the optimizer and the samplers; the DRL levels define the model itself.
+std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& method) {
+  const auto one = [](double v) { return std::vector<double>{v}; };
+  std::vector<ex::RunSetting> s{{"--batch", one(static_cast<double>(c.batch)), true},
+                                {"--lr", one(c.learning_rate), true}};
+  if (method != "dsm") s.push_back({"--steps", one(static_cast<double>(c.sampler_steps)), true});
+  if (method == "cd" || method == "pcd" || method == "icd") s.push_back({"--step-size", one(c.step_size), true});
+  if (method == "dcd") {
+    s.push_back({"--dcd-step", one(c.dcd_step), true});
+    s.push_back({"--noise-min", one(c.noise_min), true});
+    s.push_back({"--noise-max", one(c.noise_max), true});
+  }
+  if (method == "drl") {
+    s.push_back({"--drl-b2", one(c.drl_b2), true});
+    s.push_back({"--drl-levels", std::vector<double>(c.drl_levels.begin(), c.drl_levels.end()), false});
+  }
+  return s;
+}
 
 struct Data {
   std::string name;
   Batch<T> train, held_out;
   std::optional<ember::Toy2d<double>> exact;  // the data density, when known
+  std::uint64_t fingerprint = 0;              // of train and held_out: a checkpoint is resumed on the same data
 };
 
 struct Result {
@@ -106,7 +136,14 @@ Data load_data(const Config& c) {
   ember::Philox rng(c.seed ^ 0x5eedda7aULL);
   if (!c.data_file.empty()) {
     Batch<T> all = ember::read_csv<T>(c.data_file, {.columns = 2});
-    ember::detail::require(all.rows() >= 10, "ember-toy2d", "--data-file rows", all.rows(), "need at least 10 points");
+    ember::detail::require(all.rows() >= 10, program, "--data-file rows", all.rows(), "need at least 10 points");
+    // The exact NLL integrates over the quadrature square: a point outside it has no density there (and a huge
+    // one overflows the energy), so it is refused now rather than after training.
+    for (Index i = 0; i < all.rows(); ++i)
+      if (std::abs(all(i, 0)) > grid_half_width || std::abs(all(i, 1)) > grid_half_width)
+        ember::detail::fail(program, "--data-file", c.data_file, "data row ", i + 1, " = (", all(i, 0), ", ",
+                            all(i, 1), ") lies outside [-6, 6]^2, the square on which the exact NLL is computed "
+                            "(rescale the data)");
     // A seeded shuffle, then 80% for training and 20% held out.
     Batch<double> keys(all.rows(), 1);
     rng.uniform(keys);
@@ -121,12 +158,14 @@ Data load_data(const Config& c) {
       if (i < n_train) d.train.row(i) = row; else d.held_out.row(i - n_train) = row;
     }
     d.name = c.data_file;
+    d.fingerprint = ex::fingerprint(d.train) ^ (ex::fingerprint(d.held_out) * 0x100000001b3ull);
     return d;
   }
   const auto toy = ember::Toy2d<T>::named(c.dataset);
   d.train = toy.sample(20000, rng);
   d.held_out = toy.sample(5000, rng);
   d.name = c.dataset;
+  d.fingerprint = ex::fingerprint(d.train) ^ (ex::fingerprint(d.held_out) * 0x100000001b3ull);
   const auto exact = ember::Toy2d<double>::named(c.dataset);
   if (exact.has_log_density()) d.exact = exact;
   return d;
@@ -144,6 +183,7 @@ struct Progress {
     if (p.iteration != p.iterations && now - last < std::chrono::milliseconds(500)) return true;
     last = now;
     std::lock_guard guard(*lock);
+    ex::progress_line_open() = p.iteration != p.iterations;
     std::fprintf(stderr, "\r[%s] iter %lld/%lld  loss %+.4f  E+ %+.3f  E- %+.3f  %.0f it/s  eta %.0fs   %s",
                  label.c_str(), static_cast<long long>(p.iteration), static_cast<long long>(p.iterations), p.loss,
                  p.positive_energy, p.negative_energy, p.iterations_per_second, p.eta_seconds,
@@ -177,23 +217,13 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   const auto train = [&](auto& model, auto& est, auto replay) {
     ember::TrainSettings s = settings;
     if (!c.resume.empty()) {
-      const auto ck = ember::Checkpoint::load(c.resume);
-      const auto require_same = [&](const char* key, std::uint64_t expected, const char* what) {
-        ember::detail::require(ck.integer(key) == expected, "ember-toy2d", "--resume", c.resume,
-                               std::string("its ") + key + " = " + std::to_string(ck.integer(key)) +
-                                   ": written by a run with another " + what + " (this run: " +
-                                   std::to_string(expected) + ")");
-      };
-      require_same("toy2d.method", method_id, "--method");
-      require_same("toy2d.seed", c.seed, "--seed");
+      const auto ck = ember::Checkpoint::load(c.resume);  // checked against this run by check_resume
       ember::restore_parameters(ck, "params", model.params());
       ember::restore(ck, "adam", adam, model.params().size());
       if constexpr (!std::is_same_v<decltype(replay), std::nullptr_t>) ember::restore(ck, "buffer", *replay);
       ember::Philox rng(0);
       ember::restore(ck, "rng", rng);
       s.start_iteration = static_cast<Index>(ck.integer("iteration"));
-      ember::detail::require(s.start_iteration <= c.iters, "ember-toy2d", "--iters", c.iters,
-                             "is below the checkpoint's iteration " + std::to_string(s.start_iteration));
       s.generator_position = rng.position();
     }
     done = s.start_iteration;
@@ -202,6 +232,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       ck.set("toy2d.method", method_id);
       ck.set("toy2d.seed", c.seed);
       ck.set("iteration", static_cast<std::uint64_t>(p.iteration));
+      ex::store_run(ck, "toy2d", data.fingerprint, run_settings(c, method));
       ck.set("params", model.params());
       ember::store(ck, "adam", adam);
       if constexpr (!std::is_same_v<decltype(replay), std::nullptr_t>) ember::store(ck, "buffer", *replay);
@@ -220,7 +251,24 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   r.method = method;
   // The exact NLL, MMD² and KL of a trained 2D energy (the grid density also gives the samples).
   const auto measure = [&](const auto& energy) {
-    r.grid = ember::grid_density(energy, {.half_width = 6.0, .cells = c.grid_cells});
+    r.grid = ember::grid_density(energy, {.half_width = grid_half_width, .cells = c.grid_cells});
+    // A run can end finite yet degenerate: a huge step kills every hidden unit, the network's output is the same
+    // everywhere and only the fixed base ‖x‖²/(2s²) is left (every method then reports the same NLL to the last
+    // digit). The learned part −log p − ‖x‖²/(2s²) varies by nats over the square in a run that learned
+    // anything (at initialisation too); less than 10⁻³ nats beyond float rounding means nothing is learned.
+    const double inverse_variance = 1.0 / (double(mlp_settings.base_scale) * double(mlp_settings.base_scale));
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (Index j = 0; j < r.grid.cells; ++j)
+      for (Index i = 0; i < r.grid.cells; ++i) {
+        const double x = r.grid.centre(i), y = r.grid.centre(j);
+        const double learned = r.grid.log_density(i, j) + 0.5 * inverse_variance * (x * x + y * y);
+        lo = std::min(lo, learned);
+        hi = std::max(hi, learned);
+      }
+    const double spread = hi - lo;
+    if (!(spread > 1e-3 + 1e-6 * std::max(std::abs(lo), std::abs(hi))))
+      throw ember::numerical_error(ex::format("the learned energy is flat: beyond its fixed quadratic base it varies by "
+                                              "%.3g nats over [-6, 6]^2 (training collapsed; try a smaller --lr)", spread));
     r.refinement = r.grid.refinement_difference;
     r.edge_mass = r.grid.edge_mass;
     r.nll = ember::grid_nll(energy, data.held_out, r.grid);
@@ -272,7 +320,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       ember::DenoisingScoreMatching<T> est({.noise_scale = T(0.1)});
       summary = train(model, est, nullptr);
     } else {
-      ember::detail::require(false, "ember-toy2d", "--method", method, "must be cd, pcd, icd, dcd, drl, dsm or all");
+      ember::detail::require(false, program, "--method", method, "must be cd, pcd, icd, dcd, drl, dsm or all");
     }
     measure(model);
   }
@@ -311,50 +359,112 @@ void write_outputs(const std::string& dir, const Data& data, const Result& r, in
 
 }  // namespace
 
+// Everything that can be refused is refused before any training: here the options (sizes against the memory
+// budget, the noise and DRL levels), then the data (load_data), a resumed checkpoint against this run
+// (check_resume) and the output paths (check_outputs).
+void check_config(const Config& c) {
+  const std::string methods = "cd, pcd, icd, dcd, drl, dsm or all";
+  ember::detail::require(c.method == "all" || std::find(all_methods.begin(), all_methods.end(), c.method) != all_methods.end(),
+                         program, "--method", c.method, "must be ", methods);
+  ember::detail::require(c.method != "all" || (c.checkpoint.empty() && c.resume.empty()), program, "--method",
+                         c.method, "--checkpoint and --resume need a single method");
+  ember::detail::require(c.grid_cells % 2 == 0, program, "--grid-cells", c.grid_cells, "must be even");
+  // The grid: its log-density, the two energy grids, the samplers' cumulative masses and KL's points, about 64
+  // bytes a cell. A minibatch: the MLP's activations and gradients (2 × 128 units) and the sampler's chains,
+  // about 8 KiB an example.
+  ex::require_memory(program, "--grid-cells", c.grid_cells, 64.0 * static_cast<double>(c.grid_cells) * static_cast<double>(c.grid_cells),
+                     "64 bytes per quadrature cell, cells^2 cells");
+  ex::require_memory(program, "--batch", c.batch, 8192.0 * static_cast<double>(c.batch), "about 8 KiB per example");
+  // DCD's variance-preserving levels s lie in (0, 1); --noise-max defaults to --noise-min when below it.
+  ember::detail::require(c.noise_min < 1, program, "--noise-min", c.noise_min, "must be < 1 (a variance-preserving noise level)");
+  ember::detail::require(c.noise_max < 1, program, "--noise-max", c.noise_max, "must be < 1 (a variance-preserving noise level)");
+  ember::detail::require(c.noise_max >= c.noise_min, program, "--noise-max", c.noise_max, "must be >= --noise-min = ", c.noise_min);
+  for (std::size_t k = 1; k < c.drl_levels.size(); ++k)
+    ember::detail::require(c.drl_levels[k] > c.drl_levels[k - 1], program, "--drl-levels", ex::detail::list({c.drl_levels.begin(), c.drl_levels.end()}),
+                           "must increase (", c.drl_levels[k], " follows ", c.drl_levels[k - 1], ")");
+  ember::detail::require(c.drl_levels.size() >= 2 && c.drl_levels.front() == 0, program, "--drl-levels",
+                         ex::detail::list({c.drl_levels.begin(), c.drl_levels.end()}), "must start at 0 and have at least two boundaries");
+}
+
+// The output paths, checked (the directory created) once the inputs passed, before any training.
+void check_outputs(const Config& c) {
+  ex::require_output_directory(program, "--out", c.out);
+  if (!c.checkpoint.empty()) ex::require_checkpoint_target(program, "--checkpoint", c.checkpoint);
+}
+
+// A resumed run must be the checkpoint's run: same method, seed, data and settings, and not past --iters.
+void check_resume(const Config& c, const Data& data) {
+  if (c.resume.empty()) return;
+  const auto ck = [&] {
+    try {
+      return ember::Checkpoint::load(c.resume);
+    } catch (const ember::checkpoint_error& e) {
+      ember::detail::fail(program, "--resume", c.resume, e.what());
+    }
+  }();
+  const auto method_id = static_cast<std::uint64_t>(
+      std::find(all_methods.begin(), all_methods.end(), c.method) - all_methods.begin());
+  const auto require_same = [&](const char* key, std::uint64_t expected, const char* what) {
+    ember::detail::require(ck.integer(key) == expected, program, "--resume", c.resume,
+                           std::string("its ") + key + " = " + std::to_string(ck.integer(key)) +
+                               ": written by a run with another " + what + " (this run: " +
+                               std::to_string(expected) + ")");
+  };
+  require_same("toy2d.method", method_id, "--method");
+  require_same("toy2d.seed", c.seed, "--seed");
+  ex::require_same_run(program, ck, "toy2d", data.fingerprint, run_settings(c, c.method), c.allow_changed_settings);
+  const std::uint64_t at = ck.integer("iteration");
+  ember::detail::require(at <= static_cast<std::uint64_t>(c.iters), program, "--iters", c.iters,
+                         "is below the checkpoint's iteration " + std::to_string(at));
+}
+
 int main(int argc, char** argv) {
   Config c;
   CLI::App app{"ember-toy2d: train energy-based models on 2D toy data; exact NLL, MMD and KL, with pictures"};
+  constexpr Index most = ex::max_of<Index>();
   app.add_option("--dataset", c.dataset, "8gaussians, 25gaussians, swissroll, 2spirals, checkerboard, rings, moons, "
                                          "pinwheel or circles")->capture_default_str();
-  app.add_option("--data-file", c.data_file, "a CSV file with two numeric columns (optional header) instead");
+  app.add_option("--data-file", c.data_file, "a CSV file with two numeric columns (optional header), points in [-6, 6]^2, instead");
   app.add_option("--method", c.method, "cd, pcd, icd, dcd, drl (diffusion recovery likelihood), dsm or all")
       ->capture_default_str();
-  app.add_option("--iters", c.iters, "optimizer updates per method")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str();
+  app.add_option("--iters", c.iters, "optimizer updates per method")->capture_default_str()->check(ex::integer_in<Index>(1, most));
+  app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str()
+      ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
   app.add_option("--threads", c.threads, "methods trained at once with --method all")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ex::integer_in<int>(1, 64));
   app.add_option("--out", c.out, "output directory")->capture_default_str();
   app.add_flag("--quiet", c.quiet, "no progress line");
-  app.add_option("--grid-cells", c.grid_cells, "quadrature cells per axis on [-6, 6] (even)")->capture_default_str();
-  app.add_option("--batch", c.batch, "minibatch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--grid-cells", c.grid_cells, "quadrature cells per axis on [-6, 6] (even)")->capture_default_str()
+      ->check(ex::integer_in<Index>(4, most));
+  app.add_option("--batch", c.batch, "minibatch size")->capture_default_str()->check(ex::integer_in<Index>(1, most));
   app.add_option("--steps", c.sampler_steps, "sampler steps per iteration (every MCMC method)")->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--lr", c.learning_rate, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(ex::integer_in<Index>(1, most));
+  app.add_option("--lr", c.learning_rate, "Adam learning rate")->capture_default_str()->check(ex::positive_finite());
   app.add_option("--step-size", c.step_size, "ULA step ε of the CD, PCD and improved CD samplers")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(ex::positive_finite());
   app.add_option("--dcd-step", c.dcd_step, "ULA step ε on DCD's posterior")->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--noise-min", c.noise_min, "DCD's smallest VP noise level s")->capture_default_str();
-  app.add_option("--noise-max", c.noise_max, "DCD's largest VP noise level s")->capture_default_str();
+      ->check(ex::positive_finite());
+  auto* noise_min = app.add_option("--noise-min", c.noise_min, "DCD's smallest VP noise level s, in (0, 1)")
+      ->capture_default_str()->check(ex::positive_finite());
+  auto* noise_max = app.add_option("--noise-max", c.noise_max, "DCD's largest VP noise level s, in [s_min, 1) (default: "
+                                   "the larger of 0.2 and --noise-min)")->capture_default_str()->check(ex::positive_finite());
   app.add_option("--drl-b2", c.drl_b2, "DRL's ULA step at level t is b2 * sigma_{t+1}^2")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(ex::positive_finite());
   app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")
-      ->capture_default_str()->delimiter(',');
+      ->capture_default_str()->delimiter(',')->check(ex::integer_in<Index>(0, 999));
   app.add_option("--checkpoint", c.checkpoint, "write a checkpoint here (atomically) at the end of training");
   app.add_option("--checkpoint-every", c.checkpoint_every, "also every K iterations (0: only at the end)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--resume", c.resume, "resume from this checkpoint; --iters stays the total");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);  // prints help (code 0) or the error
-    return code == 0 ? 0 : 2;
-  }
-  c.noise_max = std::max(c.noise_max, c.noise_min);
-  try {
-    ember::detail::require(c.method != "all" || (c.checkpoint.empty() && c.resume.empty()), "ember-toy2d",
-                           "--method", c.method, "--checkpoint and --resume need a single method");
+      ->capture_default_str()->check(ex::integer_in<Index>(0, most));
+  app.add_option("--resume", c.resume, "resume from this checkpoint (same data and settings); --iters stays the total");
+  app.add_flag("--allow-changed-settings", c.allow_changed_settings,
+               "with --resume: allow another --batch, --steps, --lr, --step-size, --dcd-step, --noise-min/max, --drl-b2");
+  return ex::run_program(program, app, argc, argv, [&]() -> int {
+    // Only the default follows --noise-min up; an explicit --noise-max below it is refused.
+    if (noise_min->count() > 0 && noise_max->count() == 0) c.noise_max = std::max(c.noise_max, c.noise_min);
+    check_config(c);
     const Data data = load_data(c);
+    check_resume(c, data);
+    check_outputs(c);
     std::vector<std::string> methods = c.method == "all" ? all_methods : std::vector<std::string>{c.method};
     std::vector<Result> results(methods.size());
     std::mutex lock;
@@ -366,19 +476,20 @@ int main(int argc, char** argv) {
         try {
           results[k] = run_method(methods[k], c, data, lock, done);
         } catch (const ember::numerical_error& e) {
-          if (methods.size() == 1) {
-            std::lock_guard guard(lock);
-            if (!failure) failure = std::current_exception();
+          const std::string error = done < c.iters ? "diverged at iteration " + std::to_string(done + 1) + ": " + e.what()
+                                                   : "diverged after training (iteration " + std::to_string(done) +
+                                                         "): " + e.what();
+          std::lock_guard guard(lock);
+          if (methods.size() == 1) {  // exit status 1, the message naming the method and the iteration
+            if (!failure) failure = std::make_exception_ptr(ember::numerical_error(methods[k] + " " + error));
             continue;
           }
           // --method all: a diverged method is a row of the comparison; the others go on.
           Result& r = results[k];
           r.method = methods[k];
           r.iters = done;
-          r.error = done < c.iters ? "diverged at iteration " + std::to_string(done + 1) + ": " + e.what()
-                                   : std::string("diverged after training: ") + e.what();
-          std::lock_guard guard(lock);
-          std::fprintf(stderr, "%sember-toy2d: %s %s\n", c.quiet ? "" : "\n", r.method.c_str(), r.error.c_str());
+          r.error = error;
+          ex::print_error(program, r.method + " " + r.error);
         } catch (...) {
           std::lock_guard guard(lock);
           if (!failure) failure = std::current_exception();
@@ -421,7 +532,7 @@ int main(int argc, char** argv) {
     ex::make_directory(c.out);
     ex::write_json(c.out + "/summary.json", {{"dataset", data.name}, {"iters", c.iters}, {"results", summary}});
     std::FILE* md = std::fopen((c.out + "/summary.md").c_str(), "w");
-    if (!md) throw std::runtime_error("cannot write " + c.out + "/summary.md");
+    if (!md) throw ember::invalid_argument("cannot write " + c.out + "/summary.md");
     std::fprintf(md, "# %s\n\n%lld iterations per method, batch %lld, %lld sampler steps, seed %llu\n\n%s",
                  data.name.c_str(), static_cast<long long>(c.iters), static_cast<long long>(c.batch),
                  static_cast<long long>(c.sampler_steps), static_cast<unsigned long long>(c.seed), table.c_str());
@@ -438,16 +549,9 @@ int main(int argc, char** argv) {
         paste(ex::heat_map(crop(results[k].grid, 4.5), tile, results[k].method), static_cast<int>(k + 1));
     montage.save_png(c.out + "/montage.png");
     if (failed == results.size()) {
-      std::fprintf(stderr, "ember-toy2d: every method diverged\n");
-      return 1;
+      ex::print_error(program, "every method diverged");
+      return ex::exit_numerical_failure;
     }
-    return 0;
-  } catch (const ember::invalid_argument& e) {  // bad input: options, data files, checkpoints
-    const std::string message = e.what();
-    std::fprintf(stderr, "\n%s%s\n", message.rfind("ember-toy2d: ", 0) == 0 ? "" : "ember-toy2d: ", message.c_str());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "\nember-toy2d: %s\n", e.what());
-    return 1;
-  }
+    return ex::exit_success;
+  });
 }

@@ -24,6 +24,8 @@
 #include <vector>
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -244,6 +246,73 @@ TEST_CASE("checkpoint: save and load files; unreadable and unwritable paths", "[
   for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path()))
     files += entry.path().filename().string().rfind("roundtrip.ckpt", 0) == 0 ? 1 : 0;
   CHECK(files == 1);
+}
+
+// The kind of node at a path, without following a symbolic link.
+mode_t kind_of(const std::string& path) {
+  struct ::stat info {};
+  return ::lstat(path.c_str(), &info) == 0 ? (info.st_mode & S_IFMT) : 0;
+}
+
+TEST_CASE("checkpoint: only regular files are loaded, written or replaced", "[io][checkpoint]") {
+  const ember::Checkpoint ck = sample_checkpoint();
+  const std::string dir = temp_path("a-directory");
+  std::filesystem::create_directories(dir);
+  const std::string fifo = temp_path("a-fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string target = temp_path("target.ckpt");
+  ck.save(target);
+  const std::string link = temp_path("a-link.ckpt");
+  std::filesystem::create_symlink(target, link);
+  // Loading: a directory's "size" to std::ifstream was 2^63 - 1 (std::bad_alloc); a FIFO would block forever.
+  CHECK_THROWS_WITH(ember::Checkpoint::load(dir),
+                    "ember::Checkpoint::load: file \"" + dir + "\": is a directory, not a regular file");
+  CHECK_THROWS_WITH(ember::Checkpoint::load(fifo),
+                    "ember::Checkpoint::load: file \"" + fifo + "\": is a FIFO, not a regular file");
+  CHECK(ember::Checkpoint::load(link).serialize() == ck.serialize());  // reading through a link is harmless
+  // Writing: the rename would replace the node (or the link itself) by a regular file; each is refused and kept.
+  std::vector<std::pair<std::string, mode_t>> nodes{{dir, S_IFDIR}, {fifo, S_IFIFO}, {link, S_IFLNK}};
+  const std::string device = temp_path("a-device");
+  if (::mknod(device.c_str(), S_IFCHR | 0600, ::makedev(1, 3)) == 0)  // a /dev/null node of our own (needs root)
+    nodes.emplace_back(device, S_IFCHR);
+  for (const auto& [path, kind] : nodes) {
+    INFO(path);
+    CHECK_THROWS_WITH(ck.save(path), Catch::StartsWith("ember::Checkpoint::save: file \"" + path + "\": is a ") &&
+                                         Catch::Contains("not a regular file"));
+    CHECK_THROWS_WITH(ember::Checkpoint::check_writable(path),
+                      Catch::StartsWith("ember::Checkpoint::check_writable: file \"" + path + "\": is a "));
+    CHECK(kind_of(path) == kind);
+  }
+  CHECK(std::filesystem::read_symlink(link) == target);
+  CHECK(ember::Checkpoint::load(target).serialize() == ck.serialize());
+  // check_writable accepts a new path and a regular file, refuses a directory that does not exist, writes nothing.
+  CHECK_NOTHROW(ember::Checkpoint::check_writable(temp_path("new.ckpt")));
+  CHECK_NOTHROW(ember::Checkpoint::check_writable(target));
+  CHECK_FALSE(std::filesystem::exists(temp_path("new.ckpt")));
+  CHECK_THROWS_WITH(ember::Checkpoint::check_writable(temp_path("no-such-dir") + "/run.ckpt"),
+                    Catch::Contains("cannot create a file in"));
+}
+
+TEST_CASE("checkpoint: a save removes the temporaries of crashed writes to the same path, nothing else",
+          "[io][checkpoint]") {
+  const std::string path = temp_path("stale.ckpt");
+  const pid_t dead = ::fork();  // a process that is gone by the time of the save
+  REQUIRE(dead >= 0);
+  if (dead == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(dead, &status, 0);
+  const auto touch = [](const std::string& p) { std::FILE* f = std::fopen(p.c_str(), "w"); REQUIRE(f); std::fclose(f); };
+  const std::string stale = path + ".tmp-" + std::to_string(dead);
+  const std::string live = path + ".tmp-" + std::to_string(::getppid());  // a live process's write in progress
+  const std::string not_a_pid = path + ".tmp-12ab";
+  const std::string other = temp_path("other.ckpt") + ".tmp-" + std::to_string(dead);  // another path's
+  for (const auto& p : {stale, live, not_a_pid, other}) touch(p);
+  sample_checkpoint().save(path);
+  CHECK_FALSE(std::filesystem::exists(stale));
+  CHECK(std::filesystem::exists(live));
+  CHECK(std::filesystem::exists(not_a_pid));
+  CHECK(std::filesystem::exists(other));
+  CHECK(ember::Checkpoint::load(path).serialize() == sample_checkpoint().serialize());
 }
 
 TEST_CASE("checkpoint: a save killed mid-write leaves the previous checkpoint intact", "[io][checkpoint]") {

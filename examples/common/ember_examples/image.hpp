@@ -2,6 +2,7 @@
 // Small raster pictures for the example programs: an RGB image with lines, rectangles and text
 // (stb_easy_font), a perceptual colour map, heat maps of a 2D density, scatter plots, line plots, and PNG
 // output through stb_image_write (linked from Debian's libstb).
+#include <ember/core/error.hpp>
 #include <stb/stb_easy_font.h>
 #include <stb/stb_image_write.h>
 
@@ -136,7 +137,7 @@ class Image {
   }
   void save_png(const std::string& path) const {
     if (!stbi_write_png(path.c_str(), width_, height_, 3, pixels_.data(), 3 * width_))
-      throw std::runtime_error("cannot write PNG " + path);
+      throw ember::invalid_argument("cannot write PNG " + path);
   }
 
  private:

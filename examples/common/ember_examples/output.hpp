@@ -1,6 +1,7 @@
 #pragma once
 // Shared output helpers of the example programs: JSON files, a directory, exact sampling from a density on a
 // quadrature grid, and a table printer.
+#include <ember/core/error.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -20,12 +21,12 @@ namespace ember::examples {
 inline void make_directory(const std::string& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
-  if (error) throw std::runtime_error("cannot create directory " + dir + ": " + error.message());
+  if (error) throw ember::invalid_argument("cannot create directory " + dir + ": " + error.message());
 }
 
 inline void write_json(const std::string& path, const nlohmann::json& value) {
   std::ofstream out(path);
-  if (!out) throw std::runtime_error("cannot open " + path + " for writing");
+  if (!out) throw ember::invalid_argument("cannot open " + path + " for writing");
   out << value.dump(2) << '\n';
 }
 

@@ -23,8 +23,13 @@
 ///                          uint8 scalar type tag (1 = uint64, 2 = float32, 3 = float64), uint64 rows,
 ///                          uint64 cols, rows·cols values column-major.
 ///
-/// `save` writes a temporary file in the same directory, fsyncs it and renames it over the target, so a crash
-/// mid-write leaves the previous checkpoint intact. `load` rejects a truncated file, a bad magic number, an
+/// `save` writes a temporary file `<path>.tmp-<pid>` in the same directory, fsyncs it and renames it over the
+/// target, so a crash mid-write leaves the previous checkpoint intact; the next `save` to the same path removes
+/// the temporaries of such crashed writes (those whose process is gone). It writes only to a regular file or a
+/// new path: a directory, FIFO, device, socket or symbolic link at the path is refused (the rename would replace
+/// the node, or the link itself, by a file); `check_writable` makes the same checks without writing, so that a
+/// program can refuse a bad path before hours of training. `load` reads only a regular file (a symbolic link to
+/// one is followed) and rejects a truncated file, a bad magic number, an
 /// unknown version, a checksum mismatch, an unknown type tag, duplicate names, and any size that the bytes
 /// actually present cannot hold (so absurd sizes never allocate) with ember::checkpoint_error naming the file
 /// and the problem. Reading an entry that is missing, has another scalar type or shape, or holds NaN/Inf
@@ -298,15 +303,27 @@ class Checkpoint {
     return ck;
   }
 
-  /// @brief Writes the checkpoint to `path` atomically (temporary file, fsync, rename).
-  /// @throws ember::checkpoint_error if the file cannot be written (the previous file, if any, is untouched).
+  /// @brief Writes the checkpoint to `path` atomically (temporary file, fsync, rename), first removing the
+  /// temporaries that crashed writes to `path` left behind.
+  /// @throws ember::checkpoint_error if the file cannot be written or `path` exists and is not a regular file
+  /// (the previous file, if any, is untouched).
   void save(const std::string& path) const {
     std::string error;
     if (!io::detail::write_file_atomically(path, serialize(), error))
       throw checkpoint_error("ember::Checkpoint::save: file \"" + path + "\": " + error);
   }
 
-  /// @brief Reads and validates a checkpoint file. @throws ember::checkpoint_error naming the file and problem.
+  /// @brief Whether `save(path)` can succeed: the path is absent or a regular file (not a symbolic link) and a
+  /// file can be created in its directory (a probe file is created and removed; nothing else is written).
+  /// @throws ember::checkpoint_error naming the file and the problem.
+  static void check_writable(const std::string& path) {
+    std::string error;
+    if (!io::detail::check_writable_target(path, error))
+      throw checkpoint_error("ember::Checkpoint::check_writable: file \"" + path + "\": " + error);
+  }
+
+  /// @brief Reads and validates a checkpoint file (a regular file: a directory, FIFO or device is refused).
+  /// @throws ember::checkpoint_error naming the file and problem.
   [[nodiscard]] static Checkpoint load(const std::string& path) {
     std::vector<unsigned char> bytes;
     std::string error;
