@@ -6,6 +6,7 @@
 
 #include "ember/mpi/ais.hpp"
 #include "ember/mpi/communicator.hpp"
+#include "ember/mpi/data_parallel.hpp"
 #include "ember/mpi/grid_nll.hpp"
 #include "ember/mpi/mmd.hpp"
 #include "ember/mpi/sampling.hpp"
