@@ -137,6 +137,11 @@ class Checkpoint {
     for (const auto& [name, entry] : entries_) out.push_back(name);
     return out;
   }
+  /// @brief Copies every entry of `other` into this checkpoint, replacing entries of the same name (used to
+  /// join the parts of a state that several MPI ranks hold; see ember/mpi/data_parallel.hpp).
+  void merge(const Checkpoint& other) {
+    for (const auto& [name, entry] : other.entries_) entries_[name] = entry;
+  }
   /// The file this checkpoint was loaded from ("(memory)" otherwise), used in error messages.
   [[nodiscard]] const std::string& source() const { return source_; }
 

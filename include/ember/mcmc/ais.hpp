@@ -83,19 +83,11 @@ class GeometricPath {
 
 }  // namespace detail
 
-/// @brief Estimates log ∫ exp(−E(x)) dx by AIS from N(0, σ²I), with `kernel` as the MCMC transitions.
-/// @tparam K a kernel for the path energy (ember::Mala, ember::Hmc, ember::Langevin, a composition)
-/// @pre settings valid (see AisSettings). @throws ember::invalid_argument; ember::numerical_error when an
-/// energy is NaN/Inf at a chain's state.
-template <class E, class K, class G>
-AisResult<typename E::scalar_type> ais(const E& energy, K& kernel, G& rng,
-                                       const AisSettings<typename E::scalar_type>& settings = {}) {
-  static_assert(Energy<E>, "ember::ais: the energy type must model ember::Energy.");
-  static_assert(Generator<G>, "ember::ais: the generator must model ember::Generator (for example ember::Philox).");
-  using T = typename E::scalar_type;
-  static_assert(Kernel<K, detail::GeometricPath<E>, G>,
-                "ember::ais: the kernel must model ember::Kernel for the path energy (step(energy, x, rng)).");
-  constexpr const char* fn = "ember::ais";
+namespace detail {
+
+/// The checked β path of `settings`: the given increasing β₁ < … < β_M = 1, or β_m = m/M.
+template <Scalar T>
+Vector<T> ais_betas(const AisSettings<T>& settings, const char* fn) {
   detail::require(settings.chains >= 2, fn, "settings.chains", settings.chains, "must be >= 2");
   detail::require(settings.transitions_per_level >= 1, fn, "settings.transitions_per_level",
                   settings.transitions_per_level, "must be >= 1");
@@ -116,27 +108,38 @@ AisResult<typename E::scalar_type> ais(const E& energy, K& kernel, G& rng,
     detail::require(betas(betas.size() - 1) == T(1), fn, "settings.betas(last)", betas(betas.size() - 1),
                     "must be 1 (the path ends at the target)");
   }
+  return betas;
+}
 
-  const Index n = settings.chains, d = static_cast<Index>(energy.dim());
-  const T sigma = settings.base_sigma;
-  AisResult<T> result;
-  result.samples.resize(n, d);
-  rng.draw().template normal<T>(result.samples, 0);
-  result.samples *= sigma;
-  result.log_weights = Vector<T>::Zero(n);
+/// Runs the AIS chains that are the rows of `samples` (any number of them) along `betas`: draws their start
+/// from the base N(0, σ²I), then accumulates their log weights level by level. Each chain depends only on its
+/// own row and random numbers, so a block of the rows run alone gives those rows' bits (mpi/ais.hpp).
+template <class E, class K, class G, class T = typename E::scalar_type>
+void ais_chains(const E& energy, K& kernel, G& rng, const Vector<T>& betas, T sigma, Index transitions_per_level,
+                Batch<T>& samples, Vector<T>& log_weights, const char* fn) {
+  const Index n = samples.rows();
+  rng.draw().template normal<T>(samples, 0);
+  samples *= sigma;
+  log_weights = Vector<T>::Zero(n);
   Vector<T> target_energy(n);
-  detail::GeometricPath<E> path(energy, sigma);
+  GeometricPath<E> path(energy, sigma);
   T previous = T(0);
   for (Index m = 0; m < betas.size(); ++m) {
-    energy.energy(result.samples, target_energy);
+    energy.energy(samples, target_energy);
     detail::check_numerics(target_energy, fn, "the energy at a chain's state");
     const T base_energy_scale = T(0.5) / (sigma * sigma);
-    result.log_weights += (betas(m) - previous) * (base_energy_scale * result.samples.rowwise().squaredNorm() - target_energy);
+    log_weights += (betas(m) - previous) * (base_energy_scale * samples.rowwise().squaredNorm() - target_energy);
     previous = betas(m);
     path.set_beta(betas(m));
-    for (Index k = 0; k < settings.transitions_per_level; ++k) kernel.step(path, result.samples, rng);
+    for (Index k = 0; k < transitions_per_level; ++k) kernel.step(path, samples, rng);
   }
+}
 
+/// Sets log Z, its standard error and the effective sample size from `result.log_weights` (all n chains, in
+/// chain order) and the base's log Z₀ for dimension d.
+template <Scalar T>
+void ais_estimate(AisResult<T>& result, Index d, T sigma) {
+  const Index n = result.log_weights.size();
   result.log_z_base = T(0.5) * static_cast<T>(d) * std::log(T(2) * std::numbers::pi_v<T> * sigma * sigma);
   const T shift = result.log_weights.maxCoeff();
   const Vector<T> w = (result.log_weights.array() - shift).exp().matrix();
@@ -146,6 +149,30 @@ AisResult<typename E::scalar_type> ais(const E& energy, K& kernel, G& rng,
   result.log_z = result.log_z_base + shift + std::log(mean);
   result.standard_error = std::sqrt(std::max(variance, T(0)) / static_cast<T>(n)) / mean;
   result.effective_sample_size = static_cast<T>(n) * mean * mean / mean_square;
+}
+
+}  // namespace detail
+
+/// @brief Estimates log ∫ exp(−E(x)) dx by AIS from N(0, σ²I), with `kernel` as the MCMC transitions.
+/// @tparam K a kernel for the path energy (ember::Mala, ember::Hmc, ember::Langevin, a composition)
+/// @pre settings valid (see AisSettings). @throws ember::invalid_argument; ember::numerical_error when an
+/// energy is NaN/Inf at a chain's state.
+template <class E, class K, class G>
+AisResult<typename E::scalar_type> ais(const E& energy, K& kernel, G& rng,
+                                       const AisSettings<typename E::scalar_type>& settings = {}) {
+  static_assert(Energy<E>, "ember::ais: the energy type must model ember::Energy.");
+  static_assert(Generator<G>, "ember::ais: the generator must model ember::Generator (for example ember::Philox).");
+  using T = typename E::scalar_type;
+  static_assert(Kernel<K, detail::GeometricPath<E>, G>,
+                "ember::ais: the kernel must model ember::Kernel for the path energy (step(energy, x, rng)).");
+  constexpr const char* fn = "ember::ais";
+  const Vector<T> betas = detail::ais_betas(settings, fn);
+  const Index d = static_cast<Index>(energy.dim());
+  AisResult<T> result;
+  result.samples.resize(settings.chains, d);
+  detail::ais_chains(energy, kernel, rng, betas, settings.base_sigma, settings.transitions_per_level, result.samples,
+                     result.log_weights, fn);
+  detail::ais_estimate(result, d, settings.base_sigma);
   return result;
 }
 

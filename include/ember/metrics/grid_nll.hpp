@@ -63,30 +63,38 @@ inline void check_grid(const GridSettings& s, const char* fn) {
   require(s.cells >= 4 && s.cells % 2 == 0, fn, "settings.cells", s.cells, "must be even and >= 4");
 }
 
-/// −E at the cell centres of an n × n grid on [−L, L]², evaluated in chunks; (i, j) ↔ (x = cᵢ, y = cⱼ).
+/// −E at the cell centres [first, first + count) of an n × n grid on [−L, L]², in column-major cell order
+/// (cell `flat` ↔ (x = c_{flat mod n}, y = c_{flat / n})), written to out[0 .. count), evaluated in chunks.
+/// A cell's value depends on that cell alone, so any cut of the cells gives the same values (mpi/grid_nll.hpp).
 template <class E>
-Eigen::MatrixXd negative_energy_on_grid(const E& energy, double half_width, Index cells) {
+void negative_energy_on_cells(const E& energy, double half_width, Index cells, Index first, Index count,
+                              double* out) {
   using T = typename E::scalar_type;
   const double h = 2 * half_width / static_cast<double>(cells);
-  const Index total = cells * cells;
-  Eigen::MatrixXd out(cells, cells);
   constexpr Index chunk = 8192;
-  Batch<T> x(std::min(chunk, total), 2);
+  Batch<T> x(std::min(chunk, count), 2);
   Vector<T> e(x.rows());
-  for (Index start = 0; start < total; start += chunk) {
-    const Index count = std::min(chunk, total - start);
-    if (count != x.rows()) {
-      x.resize(count, 2);
-      e.resize(count);
+  for (Index start = 0; start < count; start += chunk) {
+    const Index rows = std::min(chunk, count - start);
+    if (rows != x.rows()) {
+      x.resize(rows, 2);
+      e.resize(rows);
     }
-    for (Index r = 0; r < count; ++r) {
-      const Index flat = start + r;  // column-major: i = flat % n, j = flat / n
+    for (Index r = 0; r < rows; ++r) {
+      const Index flat = first + start + r;  // column-major: i = flat % n, j = flat / n
       x(r, 0) = static_cast<T>(-half_width + (static_cast<double>(flat % cells) + 0.5) * h);
       x(r, 1) = static_cast<T>(-half_width + (static_cast<double>(flat / cells) + 0.5) * h);
     }
     energy.energy(x, e);
-    for (Index r = 0; r < count; ++r) out.data()[start + r] = -static_cast<double>(e(r));
+    for (Index r = 0; r < rows; ++r) out[start + r] = -static_cast<double>(e(r));
   }
+}
+
+/// −E at the cell centres of an n × n grid on [−L, L]²; (i, j) ↔ (x = cᵢ, y = cⱼ).
+template <class E>
+Eigen::MatrixXd negative_energy_on_grid(const E& energy, double half_width, Index cells) {
+  Eigen::MatrixXd out(cells, cells);
+  negative_energy_on_cells(energy, half_width, cells, 0, cells * cells, out.data());
   check_numerics(out, "ember::grid_density", "the energy on the quadrature grid");
   return out;
 }
@@ -95,6 +103,25 @@ Eigen::MatrixXd negative_energy_on_grid(const E& energy, double half_width, Inde
 inline double log_integral(const Eigen::MatrixXd& log_f, double h) {
   const double top = log_f.maxCoeff();
   return top + std::log((log_f.array() - top).exp().sum()) + 2 * std::log(h);
+}
+
+/// The grid density from −E on the fine (n × n) and the check (n/2 × n/2) grids.
+inline GridDensity2d grid_density_from(const Eigen::MatrixXd& fine, const Eigen::MatrixXd& coarse,
+                                       const GridSettings& settings) {
+  GridDensity2d g;
+  g.half_width = settings.half_width;
+  g.cells = settings.cells;
+  g.log_z = log_integral(fine, g.cell_size());
+  const double log_z_coarse = log_integral(coarse, 2 * g.cell_size());
+  g.refinement_difference = std::abs(g.log_z - log_z_coarse);
+  g.log_density = fine.array() - g.log_z;
+  const double band = 0.9 * settings.half_width;
+  double edge = 0;
+  for (Index j = 0; j < g.cells; ++j)
+    for (Index i = 0; i < g.cells; ++i)
+      if (std::abs(g.centre(i)) > band || std::abs(g.centre(j)) > band) edge += std::exp(g.log_density(i, j));
+  g.edge_mass = edge * g.cell_size() * g.cell_size();
+  return g;
 }
 
 }  // namespace detail
@@ -108,22 +135,9 @@ GridDensity2d grid_density(const E& energy, const GridSettings& settings = {}) {
   constexpr const char* fn = "ember::grid_density";
   detail::check_grid(settings, fn);
   detail::require(energy.dim() == 2, fn, "energy.dim()", energy.dim(), "must be 2 (a 2D energy)");
-  GridDensity2d g;
-  g.half_width = settings.half_width;
-  g.cells = settings.cells;
-  const Eigen::MatrixXd fine = detail::negative_energy_on_grid(energy, settings.half_width, settings.cells);
-  const Eigen::MatrixXd coarse = detail::negative_energy_on_grid(energy, settings.half_width, settings.cells / 2);
-  g.log_z = detail::log_integral(fine, g.cell_size());
-  const double log_z_coarse = detail::log_integral(coarse, 2 * g.cell_size());
-  g.refinement_difference = std::abs(g.log_z - log_z_coarse);
-  g.log_density = fine.array() - g.log_z;
-  const double band = 0.9 * settings.half_width;
-  double edge = 0;
-  for (Index j = 0; j < g.cells; ++j)
-    for (Index i = 0; i < g.cells; ++i)
-      if (std::abs(g.centre(i)) > band || std::abs(g.centre(j)) > band) edge += std::exp(g.log_density(i, j));
-  g.edge_mass = edge * g.cell_size() * g.cell_size();
-  return g;
+  return detail::grid_density_from(detail::negative_energy_on_grid(energy, settings.half_width, settings.cells),
+                                   detail::negative_energy_on_grid(energy, settings.half_width, settings.cells / 2),
+                                   settings);
 }
 
 /// @brief Mean negative log-likelihood −mean log p(xᵢ) = mean E(xᵢ) + log Z of held-out points x (N × 2).
