@@ -81,3 +81,12 @@ TEST_CASE("ThreadPool: bad arguments name the function, the argument and the val
   using Catch::Matchers::Contains;
   CHECK_THROWS_WITH(ember::ThreadPool(0), Contains("ember::ThreadPool::ThreadPool") && Contains("workers = 0"));
 }
+
+TEST_CASE("RowBlocks: no chains make no blocks, whatever the block size (no division by zero)", "[parallel]") {
+  CHECK(ember::RowBlocks{0, 0}.count() == 0);
+  CHECK(ember::RowBlocks{0, 64}.count() == 0);
+  CHECK(ember::blocks_of(0, 4).count() == 0);
+  CHECK(ember::RowBlocks{5, 5}.count() == 1);
+  CHECK(ember::RowBlocks{130, 64}.count() == 3);
+  CHECK(ember::RowBlocks{130, 64}.rows(2) == 2);
+}

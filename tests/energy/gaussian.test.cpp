@@ -91,3 +91,34 @@ TEST_CASE("GaussianEnergy: bad arguments name the function, the argument and the
   Vector<double> e5(5);
   CHECK_THROWS_AS(energy.energy(x, e5), ember::invalid_argument);
 }
+
+TEST_CASE("GaussianEnergy: an asymmetric or indefinite covariance/precision is refused, naming the entry",
+          "[gaussian][errors][bad input]") {
+  using Catch::Matchers::Message;
+  const Vector<double> mean = Vector<double>::Zero(2);
+  // The issue's case: LLT reads only the lower triangle and would take this as diag(2, 2).
+  Matrix asymmetric(2, 2);
+  asymmetric << 2, 1, 0, 2;
+  CHECK_THROWS_MATCHES(GaussianEnergy<double>::from_mean_covariance(mean, asymmetric), ember::invalid_argument,
+                       Message("ember::GaussianEnergy::from_mean_covariance: covariance(0, 1) = 1: must equal "
+                               "covariance(1, 0) = 0 (the matrix must be symmetric, to 1000 epsilon of its largest "
+                               "magnitude)"));
+  CHECK_THROWS_WITH(GaussianEnergy<float>::from_mean_precision(mean.cast<float>(), asymmetric.cast<float>()),
+                    Catch::Matchers::Contains("precision(0, 1) = 1: must equal precision(1, 0) = 0"));
+  // Symmetric but indefinite: eigenvalues 3 and −1; the second Cholesky pivot is 1 − 4 = −3.
+  Matrix indefinite(2, 2);
+  indefinite << 1, 2, 2, 1;
+  CHECK_THROWS_MATCHES(GaussianEnergy<double>::from_mean_covariance(mean, indefinite), ember::invalid_argument,
+                       Message("ember::GaussianEnergy::from_mean_covariance: covariance(1, 1) = 1: the matrix is not "
+                               "positive definite (the Cholesky pivot of row 1 is -3, not > 0)"));
+  Matrix nan = Matrix::Identity(2, 2);
+  nan(1, 0) = std::nan("");
+  CHECK_THROWS_WITH(GaussianEnergy<double>::from_mean_covariance(mean, nan), Catch::Matchers::Contains("covariance(1, 0) = nan"));
+  // Rounding-level asymmetry (a computed covariance) is accepted, and the result is the symmetrised one.
+  Matrix rounded(2, 2);
+  rounded << 2, 0.5 * (1 + 1e-15), 0.5, 1;
+  CHECK_NOTHROW(GaussianEnergy<double>::from_mean_covariance(mean, rounded));
+  CHECK_THROWS_MATCHES(GaussianEnergy<float>::standard(ember::Index{1} << 20), ember::invalid_argument,
+                       Message("ember::GaussianEnergy::standard: dim = 1048576: the precision matrix would take "
+                               "4398046511104 bytes, more than ember::max_allocation_bytes = 17179869184"));
+}

@@ -185,3 +185,19 @@ TEST_CASE("MlpEnergy: bad arguments name the function, the argument and the valu
                     Contains("ember::MlpEnergy::accumulate_param_gradient") && Contains("g = "));
   CHECK_THROWS_WITH(energy.accumulate_mixed_gradient(x, Batch<double>::Zero(3, 2), gp), Contains("v = 3 x 2"));
 }
+
+TEST_CASE("MlpEnergy: huge widths are refused before any allocation, naming the width (no overflow)",
+          "[mlp][errors][bad input]") {
+  using Catch::Matchers::Message;
+  // The issue's case: 2 · 2³² + 2³² parameters in the first layer alone are 48 GiB of floats.
+  CHECK_THROWS_MATCHES(MlpEnergy<float>({2, Index{1} << 32, Index{1} << 32}, 1), ember::invalid_argument,
+                       Message("ember::MlpEnergy::MlpEnergy: widths[1] = 4294967296: the parameters would take 51539607552 "
+                               "bytes, more than ember::max_allocation_bytes = 17179869184"));
+  // h₁ · d overflows the index type (signed overflow would be undefined behaviour).
+  CHECK_THROWS_MATCHES(MlpEnergy<double>({Index{1} << 62, 4}, 1), ember::invalid_argument,
+                       Message("ember::MlpEnergy::MlpEnergy: widths[1] = 4: the weights would have 4 x 4611686018427387904 "
+                               "entries, which overflows the index type"));
+  // The output layer's size follows from the last hidden width, which is named.
+  CHECK_THROWS_WITH(MlpEnergy<double>({1, 1, Index{1} << 31}, 1), Catch::Matchers::Contains("widths[2] = 2147483648"));
+  CHECK_NOTHROW(MlpEnergy<float>({2, 64, 64}, 1));
+}

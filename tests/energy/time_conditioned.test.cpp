@@ -213,3 +213,16 @@ TEST_CASE("TimeConditionedMlp: bad arguments name the function, the argument and
                     Contains("ember::TimeConditionedMlp::energy") && Contains("t.size() = 2"));
   CHECK_THROWS_WITH(model.energy(Batch<double>::Zero(3, 4), Vector<double>::Zero(3), e), Contains("x = 3 x 4"));
 }
+
+TEST_CASE("TimeConditionedMlp: huge widths are refused before any allocation, naming the width",
+          "[time_conditioned][errors][bad input]") {
+  using Catch::Matchers::Message;
+  constexpr ember::Index largest = std::numeric_limits<ember::Index>::max();
+  CHECK_THROWS_MATCHES(ember::TimeConditionedMlp<double>({largest, 4}, 1), ember::invalid_argument,
+                       Message("ember::TimeConditionedMlp::TimeConditionedMlp: widths[0] = 9223372036854775807: the "
+                               "network's inputs would have 9223372036854775807 + 7 entries, which overflows the index "
+                               "type"));
+  CHECK_THROWS_MATCHES(ember::TimeConditionedMlp<float>({2, ember::Index{1} << 32}, 1), ember::invalid_argument,
+                       Message("ember::MlpEnergy::MlpEnergy: widths[1] = 4294967296: the parameters would take "
+                               "171798691840 bytes, more than ember::max_allocation_bytes = 17179869184"));
+}

@@ -61,3 +61,13 @@ TEST_CASE("AIS: bad settings are rejected", "[ais][errors]") {
   CHECK_THROWS_WITH(ember::ais(energy, kernel, rng, {.betas = (Vector<double>(2) << 0.5, 0.9).finished()}),
                     Contains("must be 1"));
 }
+
+TEST_CASE("AIS: zero or one chain is a clear error (the weights' mean and variance need two)", "[ais][errors][bad input]") {
+  using Catch::Matchers::Message;
+  const auto energy = target();
+  ember::Mala<double> kernel({.step_size = 0.2});
+  ember::Philox rng(4);
+  for (ember::Index chains : {0, 1, -3})
+    CHECK_THROWS_MATCHES(ember::ais(energy, kernel, rng, {.chains = chains, .levels = 5}), ember::invalid_argument,
+                         Message("ember::ais: settings.chains = " + std::to_string(chains) + ": must be >= 2"));
+}

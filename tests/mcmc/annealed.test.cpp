@@ -113,3 +113,19 @@ TEST_CASE("annealed Langevin: bad settings and diverged chains are reported", "[
   Batch<double> x = Batch<double>::Constant(2, 1, std::numeric_limits<double>::infinity());
   CHECK_THROWS_AS(sampler.step(energy, x, rng), ember::numerical_error);
 }
+
+TEST_CASE("annealed Langevin: an empty batch or one without the energy's columns is a clear error",
+          "[annealed][errors][bad input]") {
+  using Catch::Matchers::Contains;
+  using Catch::Matchers::Message;
+  const Vector<double> one = Vector<double>::Ones(2);
+  AnnealedLangevin<double> sampler(one, one);
+  ember::Philox rng(1);
+  const auto energy = ember::GaussianEnergy<double>::standard(2);
+  Batch<double> empty(0, 2);
+  CHECK_THROWS_MATCHES(sampler.run(energy, empty, rng, 3), ember::invalid_argument,
+                       Message("ember::AnnealedLangevin::run_levels: x = 0 x 2: the batch is empty"));
+  Batch<double> no_columns(3, 0);
+  CHECK_THROWS_AS(sampler.run(energy, no_columns, rng, 1), ember::invalid_argument);
+  CHECK_THROWS_WITH(sampler.run(energy, no_columns, rng, 1), Contains("x = 3 x 0"));
+}

@@ -59,3 +59,26 @@ TEST_CASE("Langevin: bad settings and diverged chains are reported", "[langevin]
   x(0, 0) = std::numeric_limits<double>::infinity();
   CHECK_THROWS_AS(kernel.step(energy, x, rng), ember::numerical_error);
 }
+
+TEST_CASE("Langevin: an empty batch or a wrong column count is a clear error, serial or threaded (no SIGFPE)",
+          "[langevin][errors][bad input]") {
+  using Catch::Matchers::Message;
+  const auto energy = ember::GaussianEnergy<float>::standard(2);
+  ember::Philox rng(3);
+  for (int workers : {1, 4}) {
+    INFO("workers " << workers);
+    Langevin<float> kernel({.step_size = 0.01f, .workers = workers});
+    Batch<float> empty(0, 2);
+    CHECK_THROWS_MATCHES(kernel.run(energy, empty, rng, 5), ember::invalid_argument,
+                         Message("ember::Langevin::run: x = 0 x 2: the batch is empty"));
+    CHECK_THROWS_MATCHES(kernel.step(energy, empty, rng), ember::invalid_argument,
+                         Message("ember::Langevin::step: x = 0 x 2: the batch is empty"));
+    Batch<float> no_columns(3, 0);
+    CHECK_THROWS_MATCHES(kernel.run(energy, no_columns, rng, 1), ember::invalid_argument,
+                         Message("ember::Langevin::run: x = 3 x 0: expected 2 columns (the energy's dimension)"));
+  }
+  // Nothing was drawn or moved: the kernel still works on a good batch.
+  Batch<float> x = Batch<float>::Zero(4, 2);
+  CHECK_NOTHROW(Langevin<float>({.step_size = 0.01f}).run(energy, x, rng, 2));
+  CHECK(x.allFinite());
+}

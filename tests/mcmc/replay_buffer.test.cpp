@@ -75,3 +75,39 @@ TEST_CASE("ReplayBuffer: the state round-trips and settings are checked", "[repl
   CHECK_THROWS_WITH(ReplayBuffer(2, ember::NormalInit<float>{}, {.reinit_probability = 1.5f}),
                     Contains("reinit_probability = 1.5"));
 }
+
+TEST_CASE("ReplayBuffer: a capacity beyond 32-bit slots or the memory budget is refused before allocating",
+          "[replay_buffer][errors][bad input]") {
+  using Catch::Matchers::Message;
+  CHECK_THROWS_MATCHES(ReplayBuffer(2, ember::NormalInit<float>{}, {.capacity = Index{1} << 32}), ember::invalid_argument,
+                       Message("ember::ReplayBuffer: capacity = 4294967296: must be < 2^32 (slots are drawn as 32-bit "
+                               "indices)"));
+  CHECK_THROWS_MATCHES(ReplayBuffer(Index{1} << 40, ember::NormalInit<float>{}, {.capacity = 1000}),
+                       ember::invalid_argument,
+                       Message("ember::ReplayBuffer: capacity = 1000: the samples would take 4398046511104000 bytes, more than "
+                               "ember::max_allocation_bytes = 17179869184"));
+  ReplayBuffer buffer(1 << 20, ember::NormalInit<float>{}, {.capacity = 1});
+  ember::Philox rng(1);
+  CHECK_THROWS_MATCHES(buffer.sample(Index{1} << 20, rng), ember::invalid_argument,
+                       Message("ember::ReplayBuffer::sample: n = 1048576: the samples would take 4398046511104 bytes, more "
+                               "than ember::max_allocation_bytes = 17179869184"));
+}
+
+TEST_CASE("ReplayBuffer: empty batches and wrong column counts are clear errors", "[replay_buffer][errors][bad input]") {
+  using Catch::Matchers::Message;
+  ReplayBuffer buffer(2, ember::NormalInit<float>{}, {.capacity = 8});
+  ember::Philox rng(1);
+  CHECK_THROWS_MATCHES(buffer.sample(0, rng), ember::invalid_argument,
+                       Message("ember::ReplayBuffer::sample: n = 0: must be >= 1"));
+  Batch<float> empty(0, 2);
+  CHECK_THROWS_MATCHES(buffer.sample(empty, rng), ember::invalid_argument,
+                       Message("ember::ReplayBuffer::sample: out = 0 x 2: the batch is empty"));
+  CHECK_THROWS_MATCHES(buffer.push(empty, rng), ember::invalid_argument,
+                       Message("ember::ReplayBuffer::push: x = 0 x 2: the batch is empty"));
+  Batch<float> no_columns(3, 0);
+  CHECK_THROWS_MATCHES(buffer.push(no_columns, rng), ember::invalid_argument,
+                       Message("ember::ReplayBuffer::push: x = 3 x 0: expected 2 columns (one per coordinate)"));
+  CHECK(buffer.fill_count() == 0);
+  CHECK_THROWS_MATCHES(ReplayBuffer(0, ember::NormalInit<float>{}), ember::invalid_argument,
+                       Message("ember::ReplayBuffer: dim = 0: must be >= 1"));
+}

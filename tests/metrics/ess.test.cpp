@@ -59,3 +59,11 @@ TEST_CASE("ESS: bad traces are rejected", "[ess][errors]") {
   trace(1, 4) = std::nan("");
   CHECK_THROWS_WITH(ember::effective_sample_size<double>(trace), Contains("trace(1, 4)"));
 }
+
+TEST_CASE("ESS: a trace with no chains or no steps is a clear error", "[ess][errors][bad input]") {
+  using Catch::Matchers::Message;
+  CHECK_THROWS_MATCHES(ember::effective_sample_size<double>(Batch<double>(0, 10)), ember::invalid_argument,
+                       Message("ember::effective_sample_size: trace = 0 x 10: needs at least one chain (row)"));
+  CHECK_THROWS_MATCHES(ember::effective_sample_size<double>(Batch<double>(3, 0)), ember::invalid_argument,
+                       Message("ember::effective_sample_size: trace = 3 x 0: needs at least 4 steps (columns)"));
+}

@@ -34,3 +34,11 @@ TEST_CASE("knn_entropy: a uniform square of side 2 has entropy log 4; argument c
   CHECK_THROWS_WITH(ember::knn_entropy<double>(repeated), Catch::Matchers::Contains("repeated"));
   CHECK_THROWS_WITH(ember::knn_entropy<double>(u, 3000), Catch::Matchers::Contains("k = 3000"));
 }
+
+TEST_CASE("knn_entropy: no points or no columns are clear errors", "[knn_entropy][errors][bad input]") {
+  using Catch::Matchers::Message;
+  CHECK_THROWS_MATCHES(ember::knn_entropy<double>(Batch<double>(0, 2)), ember::invalid_argument,
+                       Message("ember::knn_entropy: x = 0 x 2: the batch is empty"));
+  CHECK_THROWS_MATCHES(ember::knn_entropy<double>(Batch<double>(10, 0)), ember::invalid_argument,
+                       Message("ember::knn_entropy: x = 10 x 0: the batch has no columns (coordinates)"));
+}

@@ -62,3 +62,35 @@ TEST_CASE("mmd2_rbf: hand-computed value on two points each, and argument checks
   CHECK_THROWS_WITH(ember::mmd2_rbf<double>(x, Batch<double>::Zero(2, 2)), Catch::Matchers::Contains("y"));
   CHECK_THROWS_WITH(ember::mmd2_rbf<double>(x, y, {.bandwidths = {-1.0}}), Catch::Matchers::Contains("bandwidths"));
 }
+
+TEST_CASE("mmd2_rbf and the median heuristic: no points or no columns are clear errors", "[mmd][errors][bad input]") {
+  using Catch::Matchers::Message;
+  const Batch<double> x = Batch<double>::Zero(5, 2);
+  CHECK_THROWS_MATCHES(ember::mmd2_rbf<double>(Batch<double>(0, 2), x), ember::invalid_argument,
+                       Message("ember::mmd2_rbf: x = 0 x 2: the batch is empty"));
+  CHECK_THROWS_MATCHES(ember::mmd2_rbf<double>(x, Batch<double>(0, 2)), ember::invalid_argument,
+                       Message("ember::mmd2_rbf: y = 0 x 2: the batch is empty"));
+  CHECK_THROWS_MATCHES(ember::mmd2_rbf<double>(Batch<double>(5, 0), Batch<double>(5, 0)), ember::invalid_argument,
+                       Message("ember::mmd2_rbf: x = 5 x 0: the batch has no columns (coordinates)"));
+  CHECK_THROWS_MATCHES(ember::median_heuristic_bandwidth<double>(Batch<double>(5, 0), Batch<double>(5, 0)),
+                       ember::invalid_argument,
+                       Message("ember::median_heuristic_bandwidth: x = 5 x 0: the batch has no columns (coordinates)"));
+}
+
+TEST_CASE("mmd2_rbf: max_points out of range, or kernel matrices beyond the memory budget, are clear errors",
+          "[mmd][errors][bad input]") {
+  using Catch::Matchers::Message;
+  const Batch<double> x = Batch<double>::Zero(5, 1);
+  CHECK_THROWS_MATCHES(ember::median_heuristic_bandwidth<double>(x, x, 0), ember::invalid_argument,
+                       Message("ember::median_heuristic_bandwidth: max_points = 0: must be >= 1"));
+  CHECK_THROWS_MATCHES(ember::median_heuristic_bandwidth<double>(x, x, -2), ember::invalid_argument,
+                       Message("ember::median_heuristic_bandwidth: max_points = -2: must be >= 1"));
+  CHECK_THROWS_MATCHES(ember::mmd2_rbf<double>(x, x, {.max_points = -1}), ember::invalid_argument,
+                       Message("ember::mmd2_rbf: settings.max_points = -1: must be >= 0"));
+  // 50 000 points of each sample: 50 000² doubles are 20 GB per kernel matrix.
+  const Batch<float> big = Batch<float>::Zero(50000, 1);
+  CHECK_THROWS_MATCHES(ember::mmd2_rbf<float>(big, big, {.bandwidths = {1.0}}), ember::invalid_argument,
+                       Message("ember::mmd2_rbf: settings.max_points = 0: the kernel matrices (subsample with "
+                               "max_points) would take 20000000000 bytes, more than ember::max_allocation_bytes = "
+                               "17179869184"));
+}

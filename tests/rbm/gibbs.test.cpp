@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "ember/core/random.hpp"
@@ -153,4 +154,40 @@ TEST_CASE("BlockGibbs: bad arguments are reported", "[gibbs][errors]") {
   CHECK_THROWS_WITH(gibbs.sample_hidden(rbm, v, h, rng), Contains("h = 4 x 3") && Contains("expected 4 x 2"));
   Batch<double> wrong = Batch<double>::Zero(4, 5);
   CHECK_THROWS_WITH(gibbs.step(rbm, wrong, rng), Contains("x = 4 x 5"));
+}
+
+TEST_CASE("BlockGibbs: an empty batch or a wrong column count is a clear error", "[gibbs][errors][bad input]") {
+  using Catch::Matchers::Message;
+  const ember::BernoulliRbm<float> rbm(3, 2);
+  ember::Philox rng(1);
+  BlockGibbs<float> gibbs;
+  Batch<float> empty(0, 3);
+  CHECK_THROWS_MATCHES(gibbs.run(rbm, empty, rng, 2), ember::invalid_argument,
+                       Message("ember::BlockGibbs::run: x = 0 x 3: the batch is empty"));
+  Batch<float> no_columns(4, 0);
+  CHECK_THROWS_MATCHES(gibbs.step(rbm, no_columns, rng), ember::invalid_argument,
+                       Message("ember::BlockGibbs::step: x = 4 x 0: expected 3 columns (the RBM's visible units)"));
+}
+
+// A NaN logit compares false with every uniform and would come out as a finite-looking 0: it must be refused.
+TEMPLATE_TEST_CASE("BlockGibbs: a NaN/Inf parameter is a numerical_error, never silent 0/1 states", "[gibbs][errors][bad input]",
+                   float, double) {
+  using T = TestType;
+  using Catch::Matchers::Message;
+  ember::Philox rng(2);
+  auto rbm = ember::BernoulliRbm<T>::random(3, 2, rng, T(0.1));
+  Batch<T> v = Batch<T>::Ones(4, 3);
+  BlockGibbs<T> gibbs;
+  rbm.weights()(1, 0) = std::numeric_limits<T>::quiet_NaN();
+  CHECK_THROWS_MATCHES(gibbs.run(rbm, v, rng, 1), ember::numerical_error,
+                       Message("ember::BlockGibbs::sample_hidden: the hidden logit is not finite in 4 of 8 entries"));
+  rbm.weights()(1, 0) = T(0.1);
+  rbm.visible_bias()(2) = std::numeric_limits<T>::infinity();
+  v.setOnes();
+  CHECK_THROWS_MATCHES(gibbs.run(rbm, v, rng, 1), ember::numerical_error,
+                       Message("ember::BlockGibbs::sample_visible: the visible logit is not finite in 4 of 12 entries"));
+  auto gaussian = ember::GaussianBernoulliRbm<T>::random(3, 2, rng, T(0.1));
+  gaussian.hidden_bias()(0) = std::numeric_limits<T>::quiet_NaN();
+  Batch<T> x = Batch<T>::Zero(4, 3);
+  CHECK_THROWS_AS(gibbs.run(gaussian, x, rng, 1), ember::numerical_error);
 }

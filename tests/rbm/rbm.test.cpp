@@ -180,3 +180,13 @@ TEST_CASE("Rbm: bad arguments name the function, the argument and the value", "[
   CHECK_THROWS_WITH(rbm.accumulate_sparsity_gradient(x3, 1.5, 1.0, g11), Contains("target = 1.5"));
   CHECK_THROWS_WITH(rbm.accumulate_sparsity_gradient(x3, 0.1, -1.0, g11), Contains("strength = -1"));
 }
+
+TEST_CASE("Rbm: huge sizes are refused before any allocation (no overflow of d h + d + h)", "[rbm][errors][bad input]") {
+  using Catch::Matchers::Message;
+  CHECK_THROWS_MATCHES(BernoulliRbm<float>(Index{1} << 32, Index{1} << 32), ember::invalid_argument,
+                       Message("ember::Rbm: n_hidden = 4294967296: the weights would have 4294967296 x 4294967296 entries, "
+                               "which overflows the index type"));
+  CHECK_THROWS_MATCHES(BernoulliRbm<double>(Index{1} << 20, Index{1} << 20), ember::invalid_argument,
+                       Message("ember::Rbm: n_hidden = 1048576: the weights would take 8796093022208 bytes, more than "
+                               "ember::max_allocation_bytes = 17179869184"));
+}

@@ -99,3 +99,11 @@ TEST_CASE("exact_log_partition: a layer over 20 units, or NaN data, are refused"
   data(1, 1) = std::nan("");
   CHECK_THROWS_WITH(ember::exact_average_log_likelihood(rbm, data), Contains("data(1, 1) = nan"));
 }
+
+TEST_CASE("exact_log_partition: a NaN parameter is refused, not turned into a NaN log Z", "[log_partition][errors][bad input]") {
+  ember::BernoulliRbm<double> rbm(3, 2);
+  rbm.params()(4) = std::nan("");
+  CHECK_THROWS_MATCHES(ember::exact_log_partition(rbm), ember::invalid_argument,
+                       Catch::Matchers::Message("ember::exact_log_partition: rbm.params()(4, 0) = nan: must be finite "
+                                                "(NaN/Inf in an input)"));
+}

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include "ember/core/random.hpp"
 #include "ember/energy/rbm.hpp"
@@ -58,4 +59,18 @@ TEST_CASE("reconstruction_error: the mean-field up-down pass by hand; zero for a
   CHECK(ember::reconstruction_error(gauss, at_b) == 0.0);
   CHECK_THROWS_WITH(ember::reconstruction_error(gauss, Batch<double>::Zero(2, 2)),
                     Catch::Matchers::Contains("ember::reconstruction_error") && Catch::Matchers::Contains("v = 2 x 2"));
+}
+
+TEST_CASE("pseudo_log_likelihood and reconstruction_error refuse a NaN/Inf parameter", "[monitors][errors][bad input]") {
+  using Catch::Matchers::Message;
+  ember::BernoulliRbm<float> rbm(3, 2);
+  rbm.hidden_bias()(1) = std::numeric_limits<float>::infinity();
+  const Batch<float> v = Batch<float>::Ones(4, 3);
+  Vector<float> out(4);
+  CHECK_THROWS_MATCHES(ember::pseudo_log_likelihood(rbm, v, out), ember::invalid_argument,
+                       Message("ember::pseudo_log_likelihood: rbm.params()(10, 0) = inf: must be finite (NaN/Inf in "
+                               "an input)"));
+  CHECK_THROWS_MATCHES(ember::reconstruction_error(rbm, v), ember::invalid_argument,
+                       Message("ember::reconstruction_error: rbm.params()(10, 0) = inf: must be finite (NaN/Inf in "
+                               "an input)"));
 }

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 using ember::Vector;
 
 TEMPLATE_TEST_CASE("Adam: two steps match the hand-computed update", "[adam]", float, double) {
@@ -38,4 +40,29 @@ TEST_CASE("Adam: beta1 = 0 (Improved CD's setting) and weight decay", "[adam]") 
   CHECK(l2(0) == Approx(0.9).epsilon(1e-7));
   CHECK(decoupled(0) == Approx(0.95).epsilon(1e-12));
   CHECK_THROWS_WITH(ember::Adam<double>({.beta2 = 1.0}), Catch::Matchers::Contains("beta2 = 1"));
+}
+
+TEST_CASE("Adam::step refuses a NaN/Inf gradient or parameter and leaves parameters and moments untouched",
+          "[adam][bad input]") {
+  Vector<double> theta = Vector<double>::Constant(3, 1.0);
+  ember::Adam<double> adam({.learning_rate = 0.1});
+  adam.step(theta, Vector<double>::Constant(3, 0.5));
+  const Vector<double> before = theta;
+  const ember::AdamState<double> state = adam.state();
+  Vector<double> bad = Vector<double>::Constant(3, 0.5);
+  bad(2) = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_MATCHES(adam.step(theta, bad), ember::invalid_argument,
+                       Catch::Matchers::Message("ember::Adam::step: gradient(2, 0) = nan: must be finite (NaN/Inf in "
+                                                "an input)"));
+  bad(2) = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_AS(adam.step(theta, bad), ember::invalid_argument);
+  CHECK(theta == before);
+  CHECK(adam.state().steps == state.steps);
+  CHECK(adam.state().first_moment == state.first_moment);
+  CHECK(adam.state().second_moment == state.second_moment);
+  theta(1) = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_MATCHES(adam.step(theta, Vector<double>::Constant(3, 0.5)), ember::invalid_argument,
+                       Catch::Matchers::Message("ember::Adam::step: params(1, 0) = nan: must be finite (NaN/Inf in "
+                                                "an input)"));
+  CHECK(adam.state().steps == state.steps);
 }

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 using ember::Vector;
 
 TEMPLATE_TEST_CASE("Sgd: plain, momentum, Nesterov and weight decay steps match hand-computed values", "[sgd]", float,
@@ -51,4 +53,21 @@ TEST_CASE("Sgd: the state restores a run exactly; bad settings are rejected", "[
   CHECK_THROWS_WITH(ember::Sgd<double>({.momentum = 1.0}), Contains("momentum = 1"));
   CHECK_THROWS_WITH(ember::Sgd<double>({.nesterov = true}), Contains("nesterov"));
   CHECK_THROWS_WITH(first.step(a, Vector<double>::Ones(2)), Contains("gradient"));
+}
+
+TEST_CASE("Sgd::step refuses a NaN/Inf gradient or parameter and leaves parameters and velocity untouched",
+          "[sgd][bad input]") {
+  Vector<float> theta = Vector<float>::Constant(2, 1.0f);
+  ember::Sgd<float> sgd({.learning_rate = 0.1f, .momentum = 0.9f});
+  sgd.step(theta, Vector<float>::Constant(2, 1.0f));
+  const Vector<float> before = theta;
+  const Vector<float> velocity = sgd.state().velocity;
+  Vector<float> bad = Vector<float>::Constant(2, 1.0f);
+  bad(0) = -std::numeric_limits<float>::infinity();
+  CHECK_THROWS_MATCHES(sgd.step(theta, bad), ember::invalid_argument,
+                       Catch::Matchers::Message("ember::Sgd::step: gradient(0, 0) = -inf: must be finite (NaN/Inf in "
+                                                "an input)"));
+  CHECK(theta == before);
+  CHECK(sgd.state().velocity == velocity);
+  CHECK(sgd.state().steps == 1);
 }

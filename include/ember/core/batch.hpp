@@ -60,13 +60,15 @@ struct Shape {
 };
 inline Shape shape_of(Index rows, Index cols) { return {rows, cols}; }
 
-/// A batch argument must be non-empty, have `dim` columns, and hold only finite numbers.
+/// A batch argument must be non-empty, have `dim` ≥ 1 columns, and hold only finite numbers.
 template <class Derived>
 void require_batch(const Eigen::DenseBase<Derived>& x, Index dim, std::string_view function,
                    std::string_view argument) {
   require(x.rows() > 0, function, argument, shape_of(x.rows(), x.cols()), "the batch is empty");
   require(x.cols() == dim, function, argument, shape_of(x.rows(), x.cols()), "expected ", dim,
           " columns (one per coordinate)");
+  // Callers that accept any dimension pass dim = x.cols(); zero coordinates are still no data.
+  require(x.cols() > 0, function, argument, shape_of(x.rows(), x.cols()), "the batch has no columns (coordinates)");
   require_all_finite(x, function, argument);
 }
 

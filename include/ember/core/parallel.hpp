@@ -136,10 +136,11 @@ class ThreadPool {
 };
 
 /// @brief Row blocks of a batch of n chains: block i covers rows [i·size, min(n, (i + 1)·size)).
+/// No chains make no blocks (whatever `size`, so that {0, 0} is not a division by zero).
 struct RowBlocks {
   Index n = 0;     ///< chains in all
-  Index size = 1;  ///< rows per block (the last block may be shorter)
-  [[nodiscard]] Index count() const { return (n + size - 1) / size; }
+  Index size = 1;  ///< rows per block (the last block may be shorter); ≥ 1 when n > 0
+  [[nodiscard]] Index count() const { return n > 0 ? (n + size - 1) / size : 0; }
   [[nodiscard]] Index begin(Index i) const { return i * size; }
   [[nodiscard]] Index rows(Index i) const { return std::min(size, n - i * size); }
 };

@@ -18,6 +18,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/size_limit.hpp"
 
 namespace ember {
 
@@ -67,6 +68,7 @@ Batch<T> sample_bars_and_stripes(Index n, Index count, G& rng) {
   constexpr const char* fn = "ember::sample_bars_and_stripes";
   detail::require_bars_and_stripes_size(n, fn);
   detail::require(count >= 1, fn, "count", count, "must be >= 1");
+  (void)detail::checked_allocation<T>(count, n * n, fn, "count", count, "the images");
   const auto patterns = static_cast<std::uint32_t>(bars_and_stripes_count(n));
   Batch<T> out(count, n * n);
   const auto draw = rng.draw();

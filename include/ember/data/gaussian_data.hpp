@@ -26,8 +26,10 @@
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
+#include "ember/core/detail/symmetric_positive_definite.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/random.hpp"
+#include "ember/core/size_limit.hpp"
 #include "ember/energy/gaussian.hpp"
 
 namespace ember {
@@ -42,12 +44,16 @@ class GaussianData {
   /// @brief N(0, I) in `dim` dimensions. @pre dim ≥ 1.
   static GaussianData identity(Index dim) {
     detail::require(dim >= 1, "ember::GaussianData::identity", "dim", dim, "must be >= 1");
+    (void)detail::checked_allocation<double>(dim, dim, "ember::GaussianData::identity", "dim", dim, "the covariance");
     return GaussianData(Vector<T>::Zero(dim), Matrix::Identity(dim, dim), "ember::GaussianData::identity");
   }
 
   /// @brief N(0, A Aᵀ / (2d)) with A a d × 2d standard normal matrix drawn from Philox(seed). @pre dim ≥ 1.
   static GaussianData random(Index dim, std::uint64_t seed) {
     detail::require(dim >= 1, "ember::GaussianData::random", "dim", dim, "must be >= 1");
+    (void)detail::checked_allocation<double>(detail::checked_product(dim, 2, "ember::GaussianData::random", "dim", dim,
+                                                                     "the d x 2d factor"),
+                                             dim, "ember::GaussianData::random", "dim", dim, "the d x 2d factor");
     Philox rng(seed);
     Eigen::MatrixXd a(dim, 2 * dim);
     rng.normal(a);
@@ -60,6 +66,7 @@ class GaussianData {
   static GaussianData with_condition_number(Index dim, T condition, std::uint64_t seed) {
     constexpr const char* fn = "ember::GaussianData::with_condition_number";
     detail::require(dim >= 1, fn, "dim", dim, "must be >= 1");
+    (void)detail::checked_allocation<double>(dim, dim, fn, "dim", dim, "the covariance");
     detail::require(std::isfinite(condition) && condition >= T(1), fn, "condition", condition,
                     "must be finite and >= 1");
     detail::require(dim >= 2 || condition == T(1), fn, "condition", condition,
@@ -129,6 +136,7 @@ class GaussianData {
   template <class G>
   Batch<T> sample(Index n, G& rng) const {
     detail::require(n >= 1, "ember::GaussianData::sample", "n", n, "must be >= 1");
+    (void)detail::checked_allocation<T>(n, dim(), "ember::GaussianData::sample", "n", n, "the samples");
     Batch<T> out(n, dim());
     sample(out, rng);
     return out;
@@ -155,6 +163,7 @@ class GaussianData {
     detail::require_shape(covariance, d, d, fn, "covariance");
     detail::require_all_finite(mean, fn, "mean");
     detail::require_all_finite(covariance, fn, "covariance");
+    detail::require_symmetric_positive_definite(covariance, fn, "covariance");
     Eigen::LLT<Matrix> llt(covariance);
     detail::require(llt.info() == Eigen::Success, fn, "covariance", "(not positive definite)",
                     "must be symmetric positive definite");

@@ -40,6 +40,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/size_limit.hpp"
 #include "ember/energy/gaussian_mixture.hpp"
 
 namespace ember {
@@ -236,6 +237,7 @@ class Toy2d {
   template <class G>
   Batch<T> sample(Index n, G& rng) const {
     detail::require(n >= 1, "ember::Toy2d::sample", "n", n, "must be >= 1");
+    (void)detail::checked_allocation<T>(n, 2, "ember::Toy2d::sample", "n", n, "the samples");
     Batch<T> out(n, 2);
     sample(out, rng);
     return out;

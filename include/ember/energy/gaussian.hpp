@@ -20,7 +20,9 @@
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
+#include "ember/core/detail/symmetric_positive_definite.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/size_limit.hpp"
 
 namespace ember {
 
@@ -35,6 +37,8 @@ class GaussianEnergy {
   /// @brief N(0, I) in `dim` dimensions. @pre dim ≥ 1.
   static GaussianEnergy standard(Index dim) {
     detail::require(dim >= 1, "ember::GaussianEnergy::standard", "dim", dim, "must be >= 1");
+    (void)detail::checked_allocation<T>(dim, dim, "ember::GaussianEnergy::standard", "dim", dim,
+                                        "the precision matrix");
     return from_mean_precision(Vector<T>::Zero(dim), Matrix::Identity(dim, dim));
   }
 
@@ -46,9 +50,7 @@ class GaussianEnergy {
     detail::require_shape(precision, d, d, fn, "precision");
     detail::require_all_finite(mean, fn, "mean");
     detail::require_all_finite(precision, fn, "precision");
-    detail::require((precision - precision.transpose()).cwiseAbs().maxCoeff() <=
-                        T(1e3) * std::numeric_limits<T>::epsilon() * (T(1) + precision.cwiseAbs().maxCoeff()),
-                    fn, "precision", "(not symmetric)", "must be symmetric");
+    detail::require_symmetric_positive_definite(precision, fn, "precision");
     Eigen::LLT<Matrix> llt(precision);
     detail::require(llt.info() == Eigen::Success && (llt.matrixL().toDenseMatrix().diagonal().array() > T(0)).all(),
                     fn, "precision", "(not positive definite)", "must be symmetric positive definite");
@@ -58,14 +60,19 @@ class GaussianEnergy {
     return result;
   }
 
-  /// @brief From a mean and a symmetric positive-definite covariance matrix.
+  /// @brief From a mean and a symmetric positive-definite covariance matrix (checked: an asymmetric one, beyond
+  /// rounding, or one that is not positive definite is an ember::invalid_argument naming the entry).
   static GaussianEnergy from_mean_covariance(const Vector<T>& mean, const Matrix& covariance) {
     constexpr const char* fn = "ember::GaussianEnergy::from_mean_covariance";
     detail::require_shape(covariance, mean.size(), mean.size(), fn, "covariance");
+    detail::require_all_finite(covariance, fn, "covariance");
+    detail::require_symmetric_positive_definite(covariance, fn, "covariance");
     Eigen::LLT<Matrix> llt(covariance);
     detail::require(llt.info() == Eigen::Success, fn, "covariance", "(not positive definite)",
                     "must be symmetric positive definite");
-    return from_mean_precision(mean, llt.solve(Matrix::Identity(mean.size(), mean.size())));
+    Matrix precision = llt.solve(Matrix::Identity(mean.size(), mean.size()));
+    precision = (T(0.5) * (precision + precision.transpose())).eval();  // exactly symmetric despite rounding
+    return from_mean_precision(mean, precision);
   }
 
   [[nodiscard]] Index dim() const { return dim_; }

@@ -51,6 +51,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/random.hpp"
+#include "ember/core/size_limit.hpp"
 #include "ember/simd/activations.hpp"
 #include "ember/simd/dense.hpp"
 
@@ -72,7 +73,8 @@ class MlpEnergy {
   using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
   /// @brief A network with widths {d, h₁, …, h_k} (k ≥ 0 hidden layers) and a scalar output.
-  /// @pre every width ≥ 1, at least one entry (d); settings.base_scale ≥ 0, settings.init_gain ≥ 0, finite.
+  /// @pre every width ≥ 1, at least one entry (d); settings.base_scale ≥ 0, settings.init_gain ≥ 0, finite; the
+  /// parameters fit in ember::max_allocation_bytes (core/size_limit.hpp).
   MlpEnergy(std::vector<Index> widths, std::uint64_t seed, MlpSettings<T> settings = {})
       : widths_(std::move(widths)), settings_(settings) {
     constexpr const char* fn = "ember::MlpEnergy::MlpEnergy";
@@ -86,10 +88,18 @@ class MlpEnergy {
                     "settings.init_gain", settings.init_gain, "must be finite and >= 0");
     layers_ = static_cast<Index>(widths_.size());  // hidden layers + the output layer
     offsets_.resize(static_cast<std::size_t>(layers_) + 1);
+    // The parameter count Σ h_l h_{l−1} + h_l, in checked arithmetic: a huge width must fail here, naming it,
+    // not overflow or reach the allocator.
     Index size = 0;
     for (Index l = 1; l <= layers_; ++l) {
       offsets_[static_cast<std::size_t>(l - 1)] = size;
-      size += width(l) * width(l - 1) + width(l);
+      const Index named = l < layers_ ? l : l - 1;  // the output layer's size follows from the last width
+      const std::string argument = "widths[" + std::to_string(named) + "]";
+      const Index value = widths_[static_cast<std::size_t>(named)];
+      const Index weights = detail::checked_product(width(l), width(l - 1), fn, argument, value, "the weights");
+      size = detail::checked_sum(size, detail::checked_sum(weights, width(l), fn, argument, value, "the parameters"),
+                                 fn, argument, value, "the parameters");
+      detail::require_allocation_within<T>(size, fn, argument, value, "the parameters");
     }
     offsets_.back() = size;
     hidden_total_ = std::accumulate(widths_.begin() + 1, widths_.end(), Index{0});

@@ -51,6 +51,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/parallel.hpp"
+#include "ember/core/size_limit.hpp"
 #include "ember/simd/binary_product.hpp"
 #include "ember/simd/transpose.hpp"
 
@@ -212,11 +213,17 @@ class Rbm {
   /// Output columns per block of every product (the unit of work a thread takes; fixed, see the file comment).
   static constexpr Index column_block = 128;
 
-  /// @brief All parameters zero. @pre n_visible ≥ 1, n_hidden ≥ 1.
+  /// @brief All parameters zero. @pre n_visible ≥ 1, n_hidden ≥ 1, d h + d + h parameters within
+  /// ember::max_allocation_bytes.
   Rbm(Index n_visible, Index n_hidden) : d_(n_visible), h_(n_hidden) {
     detail::require(n_visible >= 1, "ember::Rbm", "n_visible", n_visible, "must be >= 1");
     detail::require(n_hidden >= 1, "ember::Rbm", "n_hidden", n_hidden, "must be >= 1");
-    params_ = Vector<T>::Zero(d_ * h_ + d_ + h_);
+    // d h + d + h in checked arithmetic and within the memory budget, before anything is allocated.
+    const Index weights = detail::checked_allocation<T>(d_, h_, "ember::Rbm", "n_hidden", n_hidden, "the weights");
+    const Index biases = detail::checked_sum(d_, h_, "ember::Rbm", "n_hidden", n_hidden, "the biases");
+    const Index size = detail::checked_sum(weights, biases, "ember::Rbm", "n_hidden", n_hidden, "the parameters");
+    detail::require_allocation_within<T>(size, "ember::Rbm", "n_hidden", n_hidden, "the parameters");
+    params_ = Vector<T>::Zero(size);
   }
 
   /// @brief Weights W ~ N(0, weight_std²) from one draw of `rng`, biases zero (Hinton's practical guide).

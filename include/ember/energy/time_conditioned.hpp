@@ -25,6 +25,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/size_limit.hpp"
 #include "ember/energy/mlp.hpp"
 
 namespace ember {
@@ -232,6 +233,8 @@ class TimeConditionedMlp {
                     "must be >= 1 (the input dimension, then the hidden widths)");
     for (std::size_t l = 0; l < widths.size(); ++l)
       detail::require(widths[l] >= 1, fn, "widths[" + std::to_string(l) + "]", widths[l], "must be >= 1");
+    // d + time_features must not overflow; the network's own sizes are checked by ember::MlpEnergy.
+    (void)detail::checked_sum(widths.front(), time_features, fn, "widths[0]", widths.front(), "the network's inputs");
     return widths;
   }
   static std::vector<Index> network_widths(std::vector<Index> widths) {

@@ -58,6 +58,8 @@ struct BernoulliInit {
 };
 
 /// @brief Block Gibbs kernel for RBM energies; holds only reusable buffers (no allocation once warm).
+/// NaN/Inf conditionals (a NaN weight, an overflowing input) throw ember::numerical_error: they would
+/// otherwise turn into finite-looking 0/1 states.
 template <Scalar T>
 class BlockGibbs {
  public:
@@ -70,6 +72,8 @@ class BlockGibbs {
     constexpr const char* fn = "ember::BlockGibbs::sample_hidden";
     detail::require_shape(h, v.rows(), rbm.n_hidden(), fn, "h");
     rbm.hidden_input(v, h);
+    // A NaN logit would compare false with every u and come out as a silent 0: refused instead.
+    detail::check_numerics(h, fn, "the hidden logit");
     uniform_.resize(v.rows(), rbm.n_hidden());
     rng.draw().template uniform<T>(uniform_, 0);
     bernoulli_in_place(h, uniform_);
@@ -79,7 +83,9 @@ class BlockGibbs {
   template <class E, class G>
   void sample_visible(const E& rbm, BatchView<T> h, BatchRef<T> v, G& rng) {
     check_types<E, G>();
+    constexpr const char* fn = "ember::BlockGibbs::sample_visible";
     rbm.visible_input(h, v);
+    detail::check_numerics(v, fn, E::visible_units == VisibleUnits::bernoulli ? "the visible logit" : "the visible mean");
     noise_.resize(v.rows(), v.cols());
     if constexpr (E::visible_units == VisibleUnits::bernoulli) {
       rng.draw().template uniform<T>(noise_, 0);
@@ -95,6 +101,7 @@ class BlockGibbs {
   template <class E, class G>
   void step(const E& rbm, BatchRef<T> x, G& rng) {
     check_types<E, G>();
+    check_batch(rbm, x, "ember::BlockGibbs::step");
     hidden_.resize(x.rows(), rbm.n_hidden());
     sample_hidden(rbm, x, hidden_, rng);
     sample_visible(rbm, hidden_, x, rng);
@@ -103,7 +110,9 @@ class BlockGibbs {
   /// @brief `steps` full sweeps of every chain. @pre steps ≥ 0.
   template <class E, class G>
   void run(const E& rbm, BatchRef<T> x, G& rng, Index steps) {
+    check_types<E, G>();
     detail::require(steps >= 0, "ember::BlockGibbs::run", "steps", steps, "must be >= 0");
+    check_batch(rbm, x, "ember::BlockGibbs::run");
     for (Index s = 0; s < steps; ++s) step(rbm, x, rng);
   }
 
@@ -118,6 +127,14 @@ class BlockGibbs {
       detail::bernoulli_from_logits(units.col(j).data(), u.col(j).data(), units.col(j).data(),
                                     static_cast<std::size_t>(n));
     });
+  }
+
+  // At least one chain of the RBM's n_visible units.
+  template <class E>
+  static void check_batch(const E& rbm, BatchView<T> x, const char* fn) {
+    detail::require(x.rows() > 0, fn, "x", detail::shape_of(x.rows(), x.cols()), "the batch is empty");
+    detail::require(x.cols() == rbm.n_visible(), fn, "x", detail::shape_of(x.rows(), x.cols()), "expected ",
+                    rbm.n_visible(), " columns (the RBM's visible units)");
   }
 
   template <class E, class G>

@@ -68,7 +68,8 @@ class Langevin {
   [[nodiscard]] T noise_scale() const { return noise_scale_; }
 
   /// @brief One transition of every chain (row of x), in place.
-  /// @throws ember::numerical_error if an energy or gradient is NaN/Inf.
+  /// @throws ember::invalid_argument if x has no rows or not energy.dim() columns (as MALA and HMC);
+  /// ember::numerical_error if an energy or gradient is NaN/Inf.
   template <class E, class G>
   void step(const E& energy, BatchRef<T> x, G& rng) {
     static_assert(Energy<E>, "ember::Langevin::step: the energy type must model ember::Energy "
@@ -77,13 +78,14 @@ class Langevin {
                   "ember::Langevin::step: the energy's scalar_type must match the kernel's scalar type.");
     static_assert(Generator<G>, "ember::Langevin::step: the generator must model ember::Generator "
                                 "(for example ember::Philox).");
+    check_batch(energy, x, "ember::Langevin::step");
     const Index n = x.rows();
     const Index d = x.cols();
     energy_.resize(n);
     gradient_.resize(n, d);
     noise_.resize(n, d);
     ThreadPool* pool = pool_.get(workers_);
-    const RowBlocks blocks = pool != nullptr ? blocks_of(n, workers_) : RowBlocks{n, n};
+    const RowBlocks blocks = pool != nullptr ? blocks_of(n, workers_) : RowBlocks{n, n};  // n ≥ 1: checked above
     parallel_for(pool, blocks.count(), [&](Index b) {
       const Index first = blocks.begin(b), rows = blocks.rows(b);
       energy.energy_and_gradient(x.middleRows(first, rows), energy_.segment(first, rows),
@@ -106,6 +108,7 @@ class Langevin {
   template <class E, class G>
   void run(const E& energy, BatchRef<T> x, G& rng, Index steps) {
     detail::require(steps >= 0, "ember::Langevin::run", "steps", steps, "must be >= 0");
+    check_batch(energy, x, "ember::Langevin::run");
     for (Index s = 0; s < steps; ++s) step(energy, x, rng);
   }
 
@@ -113,6 +116,14 @@ class Langevin {
   [[nodiscard]] const Vector<T>& last_energy() const { return energy_; }
 
  private:
+  // The batch must hold at least one chain of the energy's dimension (an empty batch is a mistake, not a no-op).
+  template <class E>
+  static void check_batch(const E& energy, BatchView<T> x, const char* fn) {
+    detail::require(x.rows() > 0, fn, "x", detail::shape_of(x.rows(), x.cols()), "the batch is empty");
+    detail::require(x.cols() == static_cast<Index>(energy.dim()), fn, "x", detail::shape_of(x.rows(), x.cols()),
+                    "expected ", energy.dim(), " columns (the energy's dimension)");
+  }
+
   Langevin(T gradient_step, T noise_scale, T gradient_clip, const char* fn)
       : gradient_step_(gradient_step), noise_scale_(noise_scale), gradient_clip_(gradient_clip) {
     detail::require(std::isfinite(noise_scale) && noise_scale >= T(0), fn, "noise_scale", noise_scale,

@@ -26,6 +26,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/size_limit.hpp"
 
 namespace ember {
 
@@ -83,12 +84,16 @@ class ReplayBuffer {
  public:
   using scalar_type = T;
 
-  /// @pre dim ≥ 1, capacity ≥ 1, 0 ≤ reinit_probability ≤ 1.
+  /// @pre dim ≥ 1, 1 ≤ capacity < 2³², capacity × dim within ember::max_allocation_bytes, 0 ≤ reinit_probability ≤ 1.
   ReplayBuffer(Index dim, Init init, ReplayBufferSettings<T> settings = {})
       : settings_(settings), init_(std::move(init)) {
     constexpr const char* fn = "ember::ReplayBuffer";
     detail::require(dim >= 1, fn, "dim", dim, "must be >= 1");
     detail::require(settings.capacity >= 1, fn, "capacity", settings.capacity, "must be >= 1");
+    // Slots are drawn as 32-bit indices (Philox's index(chain, bound)): a larger capacity would wrap.
+    detail::require(settings.capacity <= Index{0xFFFFFFFF}, fn, "capacity", settings.capacity,
+                    "must be < 2^32 (slots are drawn as 32-bit indices)");
+    (void)detail::checked_allocation<T>(settings.capacity, dim, fn, "capacity", settings.capacity, "the samples");
     detail::require(std::isfinite(settings.reinit_probability) && settings.reinit_probability >= T(0) &&
                         settings.reinit_probability <= T(1),
                     fn, "reinit_probability", settings.reinit_probability, "must be in [0, 1]");
@@ -143,6 +148,7 @@ class ReplayBuffer {
   template <class G>
   [[nodiscard]] Batch<T> sample(Index n, G& rng) {
     detail::require(n >= 1, "ember::ReplayBuffer::sample", "n", n, "must be >= 1");
+    (void)detail::checked_allocation<T>(n, dim(), "ember::ReplayBuffer::sample", "n", n, "the samples");
     Batch<T> out(n, dim());
     sample(BatchRef<T>(out), rng);
     return out;

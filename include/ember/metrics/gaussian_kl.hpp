@@ -15,6 +15,7 @@
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
+#include "ember/core/detail/symmetric_positive_definite.hpp"
 #include "ember/core/error.hpp"
 #include "ember/data/gaussian_data.hpp"
 #include "ember/energy/gaussian.hpp"
@@ -36,6 +37,8 @@ double gaussian_kl(const Eigen::MatrixBase<M0>& mean0, const Eigen::MatrixBase<C
   detail::require_all_finite(cov0, fn, "cov0");
   detail::require_all_finite(mean1, fn, "mean1");
   detail::require_all_finite(cov1, fn, "cov1");
+  detail::require_symmetric_positive_definite(cov0, fn, "cov0");
+  detail::require_symmetric_positive_definite(cov1, fn, "cov1");
   const Eigen::MatrixXd s0 = cov0.template cast<double>();
   const Eigen::MatrixXd s1 = cov1.template cast<double>();
   const Eigen::LLT<Eigen::MatrixXd> l0(s0);

@@ -26,6 +26,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/size_limit.hpp"
 
 namespace ember {
 
@@ -68,8 +69,11 @@ double median_heuristic_bandwidth(BatchView<T> x, BatchView<T> y, Index max_poin
   constexpr const char* fn = "ember::median_heuristic_bandwidth";
   detail::require_batch(x, x.cols(), fn, "x");
   detail::require_batch(y, x.cols(), fn, "y");
+  detail::require(max_points >= 1, fn, "max_points", max_points, "must be >= 1");
   const Index nx = std::min(x.rows(), max_points);
   const Index ny = std::min(y.rows(), max_points);
+  (void)detail::checked_allocation<double>(nx + ny, nx + ny, fn, "max_points", max_points,
+                                           "the pooled distance matrix");
   Eigen::MatrixXd pooled(nx + ny, x.cols());
   pooled.topRows(nx) = x.topRows(nx).template cast<double>();
   pooled.bottomRows(ny) = y.topRows(ny).template cast<double>();
@@ -97,6 +101,9 @@ MmdResult mmd2_rbf(BatchView<T> x, BatchView<T> y, const MmdSettings& settings =
   const Index m = settings.max_points > 0 ? std::min(y.rows(), settings.max_points) : y.rows();
   detail::require(n >= 2, fn, "x.rows()", n, "need at least 2 points");
   detail::require(m >= 2, fn, "y.rows()", m, "need at least 2 points");
+  // The kernel matrices are max(n, m)² doubles at most: a huge sample needs settings.max_points.
+  (void)detail::checked_allocation<double>(std::max(n, m), std::max(n, m), fn, "settings.max_points",
+                                           settings.max_points, "the kernel matrices (subsample with max_points)");
   MmdResult result;
   result.bandwidths = settings.bandwidths;
   if (result.bandwidths.empty()) result.bandwidths.push_back(median_heuristic_bandwidth<T>(x, y));

@@ -88,6 +88,7 @@ AisEstimate ais_log_partition(const E& rbm, VectorView<typename E::scalar_type> 
   detail::require(settings.gibbs_steps >= 1, fn, "settings.gibbs_steps", settings.gibbs_steps, "must be >= 1");
   detail::require_shape(base_visible_bias, d, 1, fn, "base_visible_bias");
   detail::require_all_finite(base_visible_bias, fn, "base_visible_bias");
+  detail::require_all_finite(rbm.params(), fn, "rbm.params()");
 
   const Vector<T> b_a = base_visible_bias;
   const auto b = rbm.visible_bias();

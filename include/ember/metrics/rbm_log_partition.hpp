@@ -64,6 +64,7 @@ double exact_log_partition(const E& rbm) {
   static_assert(RbmEnergy<E>, "ember::exact_log_partition: the energy must be an RBM (ember::Rbm or a type "
                               "modelling ember::RbmEnergy).");
   constexpr const char* fn = "ember::exact_log_partition";
+  detail::require_all_finite(rbm.params(), fn, "rbm.params()");  // else a NaN log Z, silently
   const Index d = rbm.n_visible();
   const Index h = rbm.n_hidden();
   const Eigen::MatrixXd w = rbm.weights().template cast<double>();

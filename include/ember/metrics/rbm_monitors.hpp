@@ -33,6 +33,7 @@ void pseudo_log_likelihood(const E& rbm, BatchView<typename E::scalar_type> v, V
   using T = typename E::scalar_type;
   constexpr const char* fn = "ember::pseudo_log_likelihood";
   detail::require_batch(v, rbm.n_visible(), fn, "v");
+  detail::require_all_finite(rbm.params(), fn, "rbm.params()");  // else NaN pseudo-likelihoods, silently
   detail::require_shape(out, v.rows(), 1, fn, "out");
   const Index n = v.rows();
   const Index h = rbm.n_hidden();
@@ -62,6 +63,7 @@ double reconstruction_error(const E& rbm, BatchView<typename E::scalar_type> v) 
                               "modelling ember::RbmEnergy).");
   using T = typename E::scalar_type;
   detail::require_batch(v, rbm.n_visible(), "ember::reconstruction_error", "v");
+  detail::require_all_finite(rbm.params(), "ember::reconstruction_error", "rbm.params()");
   Batch<T> p(v.rows(), rbm.n_hidden()), mean(v.rows(), rbm.n_visible());
   rbm.hidden_input(v, p);
   detail::sigmoid_inplace(p.data(), static_cast<std::size_t>(p.size()));

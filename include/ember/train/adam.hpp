@@ -62,10 +62,14 @@ class Adam {
   }
 
   /// @brief One step, `params` updated in place; `gradient` is not modified.
-  /// @pre gradient.size() == params.size()
+  /// @pre gradient.size() == params.size(); gradient and params finite (else ember::invalid_argument, nothing
+  /// changed).
   void step(VectorRef<T> params, VectorView<T> gradient) {
     constexpr const char* fn = "ember::Adam::step";
     detail::require_shape(gradient, params.size(), 1, fn, "gradient");
+    // A NaN/Inf would enter the moments and every later step: refused before anything is changed.
+    detail::require_all_finite(gradient, fn, "gradient");
+    detail::require_all_finite(params, fn, "params");
     if (state_.steps == 0 || state_.first_moment.size() != params.size()) {
       state_.first_moment = Vector<T>::Zero(params.size());
       state_.second_moment = Vector<T>::Zero(params.size());

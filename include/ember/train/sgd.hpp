@@ -57,10 +57,14 @@ class Sgd {
   }
 
   /// @brief One step: θ ← θ − η b. `params` is updated in place; `gradient` is not modified.
-  /// @pre gradient.size() == params.size()
+  /// @pre gradient.size() == params.size(); gradient and params finite (else ember::invalid_argument, nothing
+  /// changed).
   void step(VectorRef<T> params, VectorView<T> gradient) {
     constexpr const char* fn = "ember::Sgd::step";
     detail::require_shape(gradient, params.size(), 1, fn, "gradient");
+    // A NaN/Inf would enter the moments and every later step: refused before anything is changed.
+    detail::require_all_finite(gradient, fn, "gradient");
+    detail::require_all_finite(params, fn, "params");
     const bool momentum = settings_.momentum > T(0);
     const bool first = state_.steps == 0 || state_.velocity.size() != params.size();
     if (momentum && first) state_.velocity.resize(params.size());
