@@ -86,20 +86,10 @@ class Mala : public detail::MetropolisKernel<T, Mala<T>> {
     w.log_ratio += w.energy - w.proposal_energy - w.scratch.rowwise().squaredNorm() / (T(2) * eps);
   }
 
-  // The energy and gradient of every row, over row blocks on the pool when settings_.workers > 1 (each row's
-  // result depends on that row only, so the bits do not depend on the split).
+  // The energy and gradient of every row, over row blocks on the pool when settings_.workers > 1.
   template <class E>
   void evaluate(const E& energy, BatchView<T> points, Vector<T>& e, Batch<T>& g) {
-    ThreadPool* pool = pool_.get(settings_.workers);
-    if (pool == nullptr) {
-      energy.energy_and_gradient(points, e, g);
-      return;
-    }
-    const RowBlocks blocks = blocks_of(points.rows(), settings_.workers);
-    pool->parallel_for(blocks.count(), [&](Index b) {
-      const Index first = blocks.begin(b), rows = blocks.rows(b);
-      energy.energy_and_gradient(points.middleRows(first, rows), e.segment(first, rows), g.middleRows(first, rows));
-    });
+    detail::evaluate_in_blocks<T>(energy, pool_.get(settings_.workers), settings_.workers, points, e, g);
   }
 
   MalaSettings<T> settings_;
