@@ -50,6 +50,7 @@
 #include "ember/metrics/grid_nll.hpp"
 #include "ember/metrics/knn_entropy.hpp"
 #include "ember/metrics/mmd.hpp"
+#include "ember/metrics/rhat.hpp"
 #include "ember/metrics/rbm_ais.hpp"
 #include "ember/metrics/rbm_log_partition.hpp"
 #include "ember/metrics/rbm_monitors.hpp"
