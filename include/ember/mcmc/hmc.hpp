@@ -29,6 +29,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/parallel.hpp"
+#include "ember/mcmc/acceptance.hpp"
 #include "ember/mcmc/detail/acceptance.hpp"
 
 namespace ember {
@@ -46,7 +47,8 @@ struct HmcSettings {
 
 /// @brief HMC kernel; models ember::Kernel. The step size, statistics, `step`, `run`, and
 /// `state()`/`set_state()` (what a checkpoint saves) come from the shared Metropolis–Hastings part
-/// (mcmc/detail/acceptance.hpp).
+/// (mcmc/detail/acceptance.hpp); the statistics' public type is ember::AcceptanceStatistics (mcmc/acceptance.hpp)
+/// and `run` takes an optional observer (mcmc/observer.hpp).
 template <Scalar T>
 class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
   using Base = detail::MetropolisKernel<T, Hmc<T>>;

@@ -25,6 +25,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/parallel.hpp"
+#include "ember/mcmc/acceptance.hpp"
 #include "ember/mcmc/detail/acceptance.hpp"
 
 namespace ember {
@@ -39,7 +40,8 @@ struct MalaSettings {
 };
 
 /// @brief MALA kernel; models ember::Kernel. Holds its settings, statistics and a reusable workspace. The
-/// step size, statistics, `step`, `run`, and `state()`/`set_state()` (what a checkpoint saves) come from the
+/// step size, statistics (`statistics()`: ember::AcceptanceStatistics, mcmc/acceptance.hpp), `step`, `run` (with
+/// an optional observer, mcmc/observer.hpp), and `state()`/`set_state()` (what a checkpoint saves) come from the
 /// shared Metropolis–Hastings part (mcmc/detail/acceptance.hpp).
 template <Scalar T>
 class Mala : public detail::MetropolisKernel<T, Mala<T>> {
