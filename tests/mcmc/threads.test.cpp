@@ -2,10 +2,12 @@
 // of workers (each chain's noise is its own Philox stream; the fused MLP kernels keep a chain in its lane).
 #include <catch2/catch.hpp>
 
+#include <tuple>
 #include <utility>
 
 #include "ember/core/random.hpp"
 #include "ember/energy/mlp.hpp"
+#include "ember/mcmc/hmc.hpp"
 #include "ember/mcmc/langevin.hpp"
 #include "ember/mcmc/mala.hpp"
 
@@ -75,4 +77,30 @@ TEMPLATE_TEST_CASE("MALA: workers 1, 2 and 3 give bit-identical chains and accep
   }
   using Catch::Matchers::Contains;
   CHECK_THROWS_WITH(ember::Mala<T>({.workers = 0}), Contains("ember::Mala") && Contains("workers = 0"));
+}
+
+TEMPLATE_TEST_CASE("HMC: workers 1, 2 and 3 give bit-identical chains, statistics and step size", "[threads][hmc]",
+                   float, double) {
+  using T = TestType;
+  const ember::MlpEnergy<T> energy({2, 48, 48}, 41, {.base_scale = T(2)});
+  auto run = [&](int workers) {
+    ember::Philox rng(42);
+    Batch<T> x(777, 2);
+    rng.normal(x);
+    ember::Hmc<T> kernel({.step_size = T(0.05), .leapfrog_steps = 3, .adapt_steps = 4, .workers = workers});
+    kernel.run(energy, x, rng, 8);
+    return std::make_tuple(x, kernel.step_size(), kernel.statistics().accepted);
+  };
+  const auto one = run(1);
+  CHECK(std::get<0>(one).allFinite());
+  CHECK(std::get<2>(one).sum() > 0);
+  for (int workers : {2, 3}) {
+    INFO("workers = " << workers);
+    const auto many = run(workers);
+    CHECK(std::get<0>(many) == std::get<0>(one));
+    CHECK(std::get<1>(many) == std::get<1>(one));
+    CHECK(std::get<2>(many) == std::get<2>(one));
+  }
+  using Catch::Matchers::Contains;
+  CHECK_THROWS_WITH(ember::Hmc<T>({.workers = 0}), Contains("ember::Hmc") && Contains("workers = 0"));
 }

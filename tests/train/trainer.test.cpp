@@ -6,6 +6,11 @@
 #include "ember/energy/gaussian.hpp"
 #include "ember/train/sgd.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
 using ember::Batch;
 using ember::Index;
 using ember::Vector;
@@ -74,4 +79,117 @@ TEST_CASE("train: the progress callback sees every report and can stop early", "
   std::fclose(sink);
   CHECK(text.find("iteration 5/5") != std::string::npos);
   CHECK(text.back() == '\n');
+}
+
+namespace {
+// An optimizer that records the learning rate of every update (and is an Sgd step otherwise).
+struct RecordingSgd {
+  struct Settings {
+    double learning_rate = 0.5;
+  } settings_;
+  std::vector<double> rates;
+  [[nodiscard]] const Settings& settings() const { return settings_; }
+  void set_learning_rate(double rate) { settings_.learning_rate = rate; }
+  void step(ember::VectorRef<double> params, ember::VectorView<double> gradient) {
+    rates.push_back(settings_.learning_rate);
+    params -= settings_.learning_rate * gradient;
+  }
+};
+
+// A deterministic estimator whose gradient depends on the minibatch (its column means), and that records it.
+struct BatchMeans {
+  std::vector<Batch<double>> batches;
+  template <class E, class G>
+  ember::EstimatorResult<double> estimate(const E& energy, ember::BatchView<double> batch, G&) {
+    batches.emplace_back(batch);
+    ember::EstimatorResult<double> r;
+    r.gradient = Vector<double>::Zero(energy.params().size());
+    r.gradient.head(batch.cols()) = batch.colwise().mean().transpose();
+    return r;
+  }
+};
+}  // namespace
+
+TEST_CASE("train: a learning-rate schedule sets each update's rate; a resumed run continues it bit for bit",
+          "[trainer][lr]") {
+  const ember::LearningRateSchedule schedule{.warmup_iterations = 4, .decay = ember::LearningRateDecay::cosine,
+                                             .final_factor = 0.2};
+  const Batch<double> data = Batch<double>::Random(13, 2);
+  const ember::TrainSettings settings{.iterations = 12, .batch_size = 5, .seed = 3, .epochs = true,
+                                      .learning_rate_schedule = schedule};
+  auto energy = ember::GaussianEnergy<double>::standard(2);
+  RecordingSgd full;
+  BatchMeans estimator;
+  ember::train(estimator, energy, full, data, settings, ember::SilentProgress{});
+  REQUIRE(full.rates.size() == 12);
+  for (ember::Index k : {1, 3, 4, 5, 9, 12}) {
+    INFO("update " << k);
+    CHECK(full.rates[static_cast<std::size_t>(k - 1)] == 0.5 * schedule.factor(k, 12));
+  }
+  CHECK(full.rates[0] == 0.125);  // 0.5 · 1/4
+  CHECK(full.rates[11] == Approx(0.5 * 0.2).epsilon(1e-15));
+  CHECK(full.settings().learning_rate == 0.5);  // the base rate is back after the run
+
+  // The same run stopped after 7 updates, then resumed from a fresh optimizer and the saved position.
+  auto first_energy = ember::GaussianEnergy<double>::standard(2);
+  RecordingSgd first;
+  BatchMeans first_estimator;
+  const auto stopped = ember::train(first_estimator, first_energy, first, data, settings,
+                                    [](const ember::TrainProgress& p) { return p.iteration < 7; });
+  REQUIRE(stopped.iterations == 7);
+  CHECK(first.settings().learning_rate == 0.5);
+  RecordingSgd second;
+  ember::TrainSettings resume = settings;
+  resume.start_iteration = 7;
+  resume.generator_position = stopped.generator_position;
+  ember::train(first_estimator, first_energy, second, data, resume, ember::SilentProgress{});
+  first.rates.insert(first.rates.end(), second.rates.begin(), second.rates.end());
+  CHECK(first.rates == full.rates);
+  CHECK(first_energy.params() == energy.params());
+  REQUIRE(first_estimator.batches.size() == estimator.batches.size());
+  for (std::size_t k = 0; k < estimator.batches.size(); ++k) CHECK(first_estimator.batches[k] == estimator.batches[k]);
+
+  // An optimizer without a learning rate accepts only the constant schedule.
+  struct Fixed {
+    void step(ember::VectorRef<double>, ember::VectorView<double>) {}
+  } fixed;
+  using Catch::Matchers::Contains;
+  CHECK_THROWS_WITH(ember::train(estimator, energy, fixed, data, settings, ember::SilentProgress{}),
+                    Contains("ember::train") && Contains("learning_rate_schedule"));
+}
+
+TEST_CASE("train: epochs = true visits every data row once per epoch", "[trainer][epochs]") {
+  Batch<double> data(12, 1);
+  for (Index i = 0; i < 12; ++i) data(i, 0) = static_cast<double>(i);
+  auto energy = ember::GaussianEnergy<double>::standard(1);
+  ember::Sgd<double> sgd({.learning_rate = 1e-3});
+  BatchMeans estimator;
+  ember::train(estimator, energy, sgd, data, {.iterations = 8, .batch_size = 3, .seed = 9, .epochs = true},
+               ember::SilentProgress{});
+  std::vector<double> seen;
+  for (const auto& b : estimator.batches) seen.insert(seen.end(), b.data(), b.data() + b.size());
+  for (int e = 0; e < 2; ++e) {  // 8 × 3 rows = two epochs of 12
+    std::vector<double> epoch(seen.begin() + 12 * e, seen.begin() + 12 * (e + 1));
+    std::sort(epoch.begin(), epoch.end());
+    for (int i = 0; i < 12; ++i) CHECK(epoch[static_cast<std::size_t>(i)] == i);
+  }
+}
+
+TEST_CASE("TerminalProgress: plain lines without carriage returns when the stream is not a terminal",
+          "[trainer][progress]") {
+  std::FILE* log = std::tmpfile();
+  REQUIRE(log != nullptr);
+  CHECK_FALSE(ember::TerminalProgress::is_terminal(log));
+  ember::TerminalProgress progress{.log_interval_seconds = 3600, .stream = log};
+  for (Index k = 1; k <= 50; ++k) progress({.iteration = k, .iterations = 50, .loss = 0.5});
+  std::rewind(log);
+  std::string text;
+  for (int c; (c = std::fgetc(log)) != EOF;) text.push_back(static_cast<char>(c));
+  std::fclose(log);
+  CHECK(text.find('\r') == std::string::npos);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2);  // the first line and the last, nothing between
+  CHECK(text.find("iteration 1/50") != std::string::npos);
+  CHECK(text.find("iteration 50/50") != std::string::npos);
+  CHECK(text.back() == '\n');
+  CHECK(text.size() < 200);
 }

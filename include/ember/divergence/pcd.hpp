@@ -2,10 +2,15 @@
 /// @file
 /// @brief ember::PersistentContrastiveDivergence: PCD (Tieleman 2008), negatives from persistent chains.
 ///
-/// The chains live in an ember::ReplayBuffer: each estimate samples N chains from it (re-initialising each
-/// with probability ρ from the buffer's initial distribution), moves them k kernel steps with any
-/// ember::Kernel, writes them back to their slots, and returns mean ∇θE(data) − mean ∇θE(chains). An empty
-/// buffer is filled from the initial distribution on the first call.
+/// The chains live in an ember::ReplayBuffer: each estimate takes N chains from it, moves them k kernel steps
+/// with any ember::Kernel, writes them back to their slots, and returns mean ∇θE(data) − mean ∇θE(chains).
+/// An empty buffer is filled from the initial distribution on the first call. Which N chains:
+/// - `PcdChains::sampled` (the default, unchanged from earlier versions so that existing runs and
+///   checkpoints reproduce): N slots drawn uniformly with replacement, each re-initialised with probability ρ —
+///   Du & Mordatch's replay buffer; some chains move twice in an update, others wait several updates;
+/// - `PcdChains::in_order`: Tieleman's PCD — the next N chains in slot order, cyclically, so every persistent
+///   chain is advanced exactly once per ⌈capacity/N⌉ updates (every update when capacity = N) and none is
+///   ever re-initialised; needs N ≤ capacity and ρ = 0.
 ///
 /// @code
 /// ember::PersistentContrastiveDivergence pcd(kernel, ember::ReplayBuffer(2, ember::NormalInit<double>{}, {.capacity = 512}), {.steps = 5});
@@ -25,11 +30,18 @@
 
 namespace ember {
 
+/// How PCD picks the persistent chains it advances.
+enum class PcdChains {
+  sampled,   ///< N slots uniformly with replacement, re-initialised with probability ρ (replay buffer)
+  in_order,  ///< the next N slots cyclically, never re-initialised (Tieleman 2008)
+};
+
 /// Settings of PCD (aggregate; designated initialisers welcome).
 template <Scalar T>
 struct PcdSettings {
   Index steps = 1;                 ///< k ≥ 1 kernel transitions per estimate
   T energy_regularization = T(0);  ///< α ≥ 0: adds α·mean(E(x⁺)² + E(x⁻)²)
+  PcdChains chains = PcdChains::sampled;  ///< which chains each estimate advances
 };
 
 /// @brief PCD over any kernel, with the persistent chains in a replay buffer.
@@ -38,9 +50,14 @@ class PersistentContrastiveDivergence {
  public:
   using scalar_type = T;
 
-  /// @pre settings.steps ≥ 1.
+  /// @pre settings.steps ≥ 1, energy_regularization ≥ 0; with PcdChains::in_order the buffer's
+  /// reinit_probability is 0.
   PersistentContrastiveDivergence(K kernel, ReplayBuffer<T, Init> buffer, PcdSettings<T> settings = {})
       : kernel_(std::move(kernel)), buffer_(std::move(buffer)), settings_(settings) {
+    if (settings.chains == PcdChains::in_order)
+      detail::require(buffer_.settings().reinit_probability == T(0), "ember::PersistentContrastiveDivergence",
+                      "buffer.settings().reinit_probability", buffer_.settings().reinit_probability,
+                      "must be 0 with PcdChains::in_order (Tieleman's chains are never re-initialised)");
     detail::require(settings.steps >= 1, "ember::PersistentContrastiveDivergence", "steps", settings.steps,
                     "must be >= 1");
     detail::require(std::isfinite(settings.energy_regularization) && settings.energy_regularization >= T(0),
@@ -62,9 +79,20 @@ class PersistentContrastiveDivergence {
     detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
     detail::require(buffer_.dim() == static_cast<Index>(energy.dim()), fn, "buffer.dim()", buffer_.dim(),
                     "must equal the energy's dimension ", energy.dim());
-    if (buffer_.fill_count() == 0) buffer_.fill(rng);
+    if (settings_.chains == PcdChains::in_order) {
+      detail::require(data.rows() <= buffer_.capacity(), fn, "data.rows()", data.rows(),
+                      "must be <= the buffer's capacity ", buffer_.capacity(),
+                      " with PcdChains::in_order (each chain moves at most once per update)");
+      if (buffer_.fill_count() < buffer_.capacity()) buffer_.fill(rng);
+    } else if (buffer_.fill_count() == 0) {
+      buffer_.fill(rng);
+    }
     negatives_.resize(data.rows(), data.cols());
-    buffer_.sample(BatchRef<T>(negatives_), rng);
+    if (settings_.chains == PcdChains::in_order) {
+      buffer_.sample_in_order(BatchRef<T>(negatives_));
+    } else {
+      buffer_.sample(BatchRef<T>(negatives_), rng);
+    }
     EstimatorResult<T> result;
     result.acceptance = detail::run_kernel<T>(kernel_, energy, BatchRef<T>(negatives_), rng, settings_.steps);
     detail::check_numerics(negatives_, fn, "the persistent chains");

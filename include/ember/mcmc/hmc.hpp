@@ -8,7 +8,10 @@
 /// preserving and reversible (negating p and integrating again returns to the start, tested to round-off),
 /// so accepting with min(1, exp(H(x, p) − H(x', p'))) leaves exp(−E) invariant. Optional warm-up: the first
 /// `adapt_steps` steps tune ε by dual averaging toward `target_acceptance` (0.65; mcmc/detail/dual_averaging.hpp).
-/// The current energy and gradient are cached across the steps of one `run` call.
+/// The current energy and gradient are cached across the steps of one `run` call; `run(…, observer)` shows
+/// every transition's states, energies and accept flags (mcmc/observer.hpp). With `workers` > 1 each leapfrog
+/// step's energy and gradient run over row blocks on a thread pool; every other operation is per chain, so the
+/// chains are bit-identical for any worker count.
 /// Numerical failures: a non-finite current energy/gradient or a NaN Hamiltonian throws
 /// ember::numerical_error; a trajectory whose Hamiltonian reaches +∞ is rejected and counted in `divergences()`.
 ///
@@ -25,6 +28,8 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
+#include "ember/mcmc/acceptance.hpp"
 #include "ember/mcmc/detail/acceptance.hpp"
 
 namespace ember {
@@ -37,11 +42,13 @@ struct HmcSettings {
   Vector<T> mass = {};            ///< diagonal of M (all > 0), or empty for the identity
   T target_acceptance = T(0.65);  ///< δ ∈ (0, 1): the acceptance rate warm-up adapts toward
   Index adapt_steps = 0;          ///< ≥ 0: warm-up steps with dual-averaging adaptation of ε (0 = fixed)
+  int workers = 1;                ///< ≥ 1: threads over blocks of chains for the energy and gradient (same bits for any count)
 };
 
 /// @brief HMC kernel; models ember::Kernel. The step size, statistics, `step`, `run`, and
 /// `state()`/`set_state()` (what a checkpoint saves) come from the shared Metropolis–Hastings part
-/// (mcmc/detail/acceptance.hpp).
+/// (mcmc/detail/acceptance.hpp); the statistics' public type is ember::AcceptanceStatistics (mcmc/acceptance.hpp)
+/// and `run` takes an optional observer (mcmc/observer.hpp).
 template <Scalar T>
 class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
   using Base = detail::MetropolisKernel<T, Hmc<T>>;
@@ -52,10 +59,11 @@ class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
   static constexpr const char* name = "ember::Hmc";
 
   /// @pre step_size > 0, leapfrog_steps ≥ 1, mass entries finite and > 0, target_acceptance ∈ (0, 1),
-  /// adapt_steps ≥ 0. @throws ember::invalid_argument.
+  /// adapt_steps ≥ 0, workers ≥ 1. @throws ember::invalid_argument.
   explicit Hmc(HmcSettings<T> settings = {})
       : Base(settings.step_size, settings.target_acceptance, settings.adapt_steps), settings_(std::move(settings)) {
     detail::require(settings_.leapfrog_steps >= 1, name, "leapfrog_steps", settings_.leapfrog_steps, "must be >= 1");
+    detail::require(settings_.workers >= 1, name, "workers", settings_.workers, "must be >= 1");
     for (Index k = 0; k < settings_.mass.size(); ++k)
       detail::require_positive(settings_.mass(k), name, ("mass(" + std::to_string(k) + ")").c_str());
     if (settings_.mass.size() > 0) {
@@ -99,9 +107,10 @@ class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
                     "must equal the dimension ", d, " (or be empty for the identity)");
   }
 
+  // The energy and gradient of every row, over row blocks on the pool when settings_.workers > 1.
   template <class E>
-  void evaluate(const E& energy, BatchView<T> points, Vector<T>& e, Batch<T>& g) const {
-    energy.energy_and_gradient(points, e, g);
+  void evaluate(const E& energy, BatchView<T> points, Vector<T>& e, Batch<T>& g) {
+    detail::evaluate_in_blocks<T>(energy, pool_.get(settings_.workers), settings_.workers, points, e, g);
   }
 
   // ½ pᵀM⁻¹p per row, times `sign`, added into `out`.
@@ -130,7 +139,7 @@ class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
     p -= (eps / T(2)) * g;
     for (Index l = 0; l < steps; ++l) {
       drift(x, p, eps);
-      energy.energy_and_gradient(x, e, g);
+      evaluate(energy, x, e, g);
       p -= (l + 1 < steps ? eps : eps / T(2)) * g;
     }
   }
@@ -156,6 +165,7 @@ class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
   HmcSettings<T> settings_;
   Vector<T> inverse_mass_;
   Vector<T> sqrt_mass_;
+  SharedPool pool_;
 };
 
 }  // namespace ember

@@ -19,11 +19,13 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/parallel.hpp"
+#include "ember/mcmc/observer.hpp"
 
 namespace ember {
 
@@ -107,9 +109,24 @@ class Langevin {
   /// @brief `steps` transitions of every chain.
   template <class E, class G>
   void run(const E& energy, BatchRef<T> x, G& rng, Index steps) {
+    run(energy, x, rng, steps, NoObserver{});
+  }
+
+  /// @brief `steps` transitions, calling `observer(ember::StepRecord<T>)` after each with the new states
+  /// (mcmc/observer.hpp). The record's energies and accept flags are empty: an unadjusted step knows the
+  /// energy only at its start, and evaluating it at the new states would double the cost.
+  template <class E, class G, class Observer>
+  void run(const E& energy, BatchRef<T> x, G& rng, Index steps, Observer&& observer) {
+    static_assert(StepObserver<std::remove_reference_t<Observer>, T>,
+                  "ember::Langevin::run: the observer must be callable as observer(const ember::StepRecord<T>&) "
+                  "(see ember/mcmc/observer.hpp).");
     detail::require(steps >= 0, "ember::Langevin::run", "steps", steps, "must be >= 0");
     check_batch(energy, x, "ember::Langevin::run");
-    for (Index s = 0; s < steps; ++s) step(energy, x, rng);
+    const Vector<T> none;
+    for (Index s = 0; s < steps; ++s) {
+      step(energy, x, rng);
+      observer(StepRecord<T>{s, x, none, none});
+    }
   }
 
   /// Energies at the start of the last step (useful as a diagnostic; empty before the first step).

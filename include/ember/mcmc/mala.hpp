@@ -25,6 +25,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/parallel.hpp"
+#include "ember/mcmc/acceptance.hpp"
 #include "ember/mcmc/detail/acceptance.hpp"
 
 namespace ember {
@@ -39,7 +40,8 @@ struct MalaSettings {
 };
 
 /// @brief MALA kernel; models ember::Kernel. Holds its settings, statistics and a reusable workspace. The
-/// step size, statistics, `step`, `run`, and `state()`/`set_state()` (what a checkpoint saves) come from the
+/// step size, statistics (`statistics()`: ember::AcceptanceStatistics, mcmc/acceptance.hpp), `step`, `run` (with
+/// an optional observer, mcmc/observer.hpp), and `state()`/`set_state()` (what a checkpoint saves) come from the
 /// shared Metropolis–Hastings part (mcmc/detail/acceptance.hpp).
 template <Scalar T>
 class Mala : public detail::MetropolisKernel<T, Mala<T>> {
@@ -86,20 +88,10 @@ class Mala : public detail::MetropolisKernel<T, Mala<T>> {
     w.log_ratio += w.energy - w.proposal_energy - w.scratch.rowwise().squaredNorm() / (T(2) * eps);
   }
 
-  // The energy and gradient of every row, over row blocks on the pool when settings_.workers > 1 (each row's
-  // result depends on that row only, so the bits do not depend on the split).
+  // The energy and gradient of every row, over row blocks on the pool when settings_.workers > 1.
   template <class E>
   void evaluate(const E& energy, BatchView<T> points, Vector<T>& e, Batch<T>& g) {
-    ThreadPool* pool = pool_.get(settings_.workers);
-    if (pool == nullptr) {
-      energy.energy_and_gradient(points, e, g);
-      return;
-    }
-    const RowBlocks blocks = blocks_of(points.rows(), settings_.workers);
-    pool->parallel_for(blocks.count(), [&](Index b) {
-      const Index first = blocks.begin(b), rows = blocks.rows(b);
-      energy.energy_and_gradient(points.middleRows(first, rows), e.segment(first, rows), g.middleRows(first, rows));
-    });
+    detail::evaluate_in_blocks<T>(energy, pool_.get(settings_.workers), settings_.workers, points, e, g);
   }
 
   MalaSettings<T> settings_;

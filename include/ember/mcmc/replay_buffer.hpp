@@ -144,6 +144,28 @@ class ReplayBuffer {
       if (fresh_rows_[static_cast<std::size_t>(i)]) out.row(i) = fresh_.row(i);
   }
 
+  /// @brief Fills `out` (n × d) with the next n stored samples in slot order, cyclically from the cursor
+  /// `next_slot`, and advances the cursor by n: Tieleman's persistent chains, each visited once per pass over
+  /// the buffer and never twice in one call. No randomness and no re-initialisation. Remembers the slots for
+  /// write_back. The cursor is the FIFO write position (part of the state checkpoints save).
+  /// @pre the buffer is full (`fill` first), 1 ≤ n ≤ capacity, out has the buffer's width.
+  void sample_in_order(BatchRef<T> out) {
+    constexpr const char* fn = "ember::ReplayBuffer::sample_in_order";
+    detail::require(out.rows() >= 1 && out.rows() <= capacity(), fn, "out.rows()", out.rows(),
+                    "must be in [1, capacity = ", capacity(), "] (no chain is advanced twice in one call)");
+    detail::require_shape(out, out.rows(), dim(), fn, "out");
+    detail::require(state_.fill_count == capacity(), fn, "fill_count()", state_.fill_count,
+                    "must equal capacity = ", capacity(), " (call fill first)");
+    const Index n = out.rows();
+    slots_.resize(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) {
+      const Index slot = (state_.next_slot + i) % capacity();
+      slots_[static_cast<std::size_t>(i)] = slot;
+      out.row(i) = state_.samples.row(slot);
+    }
+    state_.next_slot = (state_.next_slot + n) % capacity();
+  }
+
   /// @brief `sample` into a new n × d batch.
   template <class G>
   [[nodiscard]] Batch<T> sample(Index n, G& rng) {

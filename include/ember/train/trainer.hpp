@@ -17,9 +17,15 @@
 /// TrainProgress::iteration and ::generator_position; a later call restores them and passes
 /// `.start_iteration` and `.generator_position`, and continues bit for bit where the first run was.
 ///
+/// Learning rate: `learning_rate_schedule` (train/learning_rate.hpp) scales the optimizer's own rate per update
+/// (warm-up, cosine, exponential); the factor depends on the update number only, so a resumed run continues it.
+/// Minibatches: drawn with replacement by default; `epochs = true` visits every row once per epoch instead
+/// (train/minibatch.hpp).
+///
 /// The callback receives an ember::TrainProgress after every `report_every`-th update (and the last); it may
 /// return `bool` (false stops training early) or nothing. The default ember::TerminalProgress prints one
-/// line on stderr, rewritten in place at most every `interval_seconds`.
+/// line on stderr, rewritten in place at most every `interval_seconds` on a terminal, and plain lines at most
+/// every `log_interval_seconds` when stderr is redirected to a file or pipe.
 ///
 /// @code
 /// ember::Adam<double> adam({.learning_rate = 1e-2});
@@ -36,11 +42,16 @@
 #include <type_traits>
 #include <utility>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>  // isatty, fileno
+#endif
+
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/random.hpp"
 #include "ember/train/clip.hpp"
+#include "ember/train/learning_rate.hpp"
 #include "ember/train/minibatch.hpp"
 
 namespace ember {
@@ -60,6 +71,11 @@ struct TrainSettings {
   /// > 0: also stop with ember::numerical_error when |loss|, |mean E⁺|, |mean E⁻| or ‖∇θ‖ exceeds this
   /// (an exploding run); 0: only NaN/Inf stop training.
   double divergence_threshold = 0;
+  /// false: minibatch rows drawn uniformly with replacement; true: every row once per epoch, reshuffled each
+  /// epoch (ember::EpochMinibatches keyed by `seed`; minibatch k depends on k only, so resume is exact).
+  bool epochs = false;
+  /// The factor applied to the optimizer's learning rate at each update (default: constant 1).
+  LearningRateSchedule learning_rate_schedule = {};
 };
 
 /// What the progress callback sees.
@@ -84,26 +100,46 @@ struct TrainSummary {
   std::uint64_t generator_position = 0;  ///< position of the run's Philox (to resume: same seed, this position)
 };
 
-/// @brief The default progress callback: one line on stderr, rewritten in place ("\r"), throttled.
+/// @brief The default progress callback: on a terminal, one line on stderr rewritten in place ("\r"),
+/// throttled; in a log file or pipe (not a terminal, by isatty), one plain line per report at a lower rate.
 struct TerminalProgress {
-  double interval_seconds = 0.25;  ///< at most one redraw per interval (the last iteration is always drawn)
+  double interval_seconds = 0.25;     ///< terminal: at most one redraw per interval (the last is always drawn)
+  double log_interval_seconds = 10;   ///< file or pipe: at most one line per interval (first and last always)
   std::FILE* stream = stderr;
 
   void operator()(const TrainProgress& p) {
+    if (!checked) {
+      interactive = is_terminal(stream);
+      checked = true;
+    }
     const auto now = std::chrono::steady_clock::now();
     const bool last = p.iteration >= p.iterations;
-    if (!last && drawn && std::chrono::duration<double>(now - last_draw).count() < interval_seconds) return;
+    const double interval = interactive ? interval_seconds : log_interval_seconds;
+    if (!last && drawn && std::chrono::duration<double>(now - last_draw).count() < interval) return;
     last_draw = now;
     drawn = true;
-    std::fprintf(stream, "\r[ember] iteration %lld/%lld  loss % .4e  E+ % .4e  E- % .4e  %.1f it/s  ETA %.0fs   ",
-                 static_cast<long long>(p.iteration), static_cast<long long>(p.iterations), p.loss, p.positive_energy,
-                 p.negative_energy, p.iterations_per_second, p.eta_seconds);
-    if (last) std::fputc('\n', stream);
+    std::fprintf(stream, "%s[ember] iteration %lld/%lld  loss % .4e  E+ % .4e  E- % .4e  %.1f it/s  ETA %.0fs%s",
+                 interactive ? "\r" : "", static_cast<long long>(p.iteration), static_cast<long long>(p.iterations),
+                 p.loss, p.positive_energy, p.negative_energy, p.iterations_per_second, p.eta_seconds,
+                 interactive ? "   " : "\n");
+    if (interactive && last) std::fputc('\n', stream);
     std::fflush(stream);
+  }
+
+  /// Whether `stream` is a terminal (POSIX isatty; false where it cannot be told).
+  static bool is_terminal(std::FILE* stream) {
+#if defined(__unix__) || defined(__APPLE__)
+    return stream != nullptr && isatty(fileno(stream)) != 0;
+#else
+    (void)stream;
+    return false;
+#endif
   }
 
   std::chrono::steady_clock::time_point last_draw{};  ///< throttle state (set by the call operator)
   bool drawn = false;                                 ///< throttle state: a line has been drawn
+  bool checked = false;                               ///< whether `interactive` has been determined
+  bool interactive = false;                           ///< the stream is a terminal (set on the first call)
 };
 
 /// A progress callback that prints nothing.
@@ -158,9 +194,12 @@ TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
                   "divergence_threshold", settings.divergence_threshold, "must be finite and >= 0 (0 disables it)");
   detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
   detail::require_all_finite(energy.params(), fn, "energy.params()");
+  detail::ScheduledLearningRate<Optimizer> learning_rate(optimizer, settings.learning_rate_schedule,
+                                                         settings.iterations, fn);  // restores the base rate on exit
 
   Philox rng(settings.seed, settings.generator_position);
   Batch<T> batch(settings.batch_size, data.cols());
+  EpochMinibatches<T> epoch_batches(data.rows(), settings.seed);
   Vector<T> saved;
   TrainSummary summary;
   const auto start = std::chrono::steady_clock::now();
@@ -169,7 +208,11 @@ TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
     // Messages are built only on failure: "ember::train: iteration 812: <what>".
     const auto where = [&] { return std::string(fn) + ": iteration " + std::to_string(it) + ": "; };
     auto fail = [&](const std::string& what) { throw numerical_error(where() + what); };
-    draw_minibatch<T>(data, batch, rng);
+    if (settings.epochs) {
+      epoch_batches.fill(data, batch, it - 1);
+    } else {
+      draw_minibatch<T>(data, batch, rng);
+    }
     auto result = [&] {
       try {
         return estimator.estimate(std::as_const(energy), BatchView<T>(batch), rng);
@@ -199,6 +242,7 @@ TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
     }
     if (settings.gradient_clip > 0) clip_gradient_norm<T>(result.gradient, static_cast<T>(settings.gradient_clip));
     saved = energy.params();
+    learning_rate.apply(it);
     optimizer.step(energy.params(), result.gradient);
     if (!detail::all_finite(energy.params())) {
       energy.params() = saved;

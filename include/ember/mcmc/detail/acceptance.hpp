@@ -2,40 +2,26 @@
 /// @file
 /// @brief Internal: what MALA and HMC share — the settings checks of the step size and its warm-up, the
 /// per-chain Metropolis–Hastings decision and counters, the masked copy of accepted rows, the dual-averaging
-/// warm-up, the workspace of current and proposed states, and the state a checkpoint saves
-/// (ember::MetropolisState). A kernel derives from MetropolisKernel (CRTP) and supplies `check_types`,
-/// `evaluate`, `check_settings_against` and `transition`.
+/// warm-up, the workspace of current and proposed states, the energy evaluation over row blocks, and the calls
+/// to an observer. The public types users see (ember::AcceptanceStatistics, ember::MetropolisState) live in
+/// mcmc/acceptance.hpp; observers in mcmc/observer.hpp. A kernel derives from MetropolisKernel (CRTP) and
+/// supplies `check_types`, `evaluate`, `check_dimension` and `propose`.
 
 #include <Eigen/Core>
 
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "ember/core/batch.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
+#include "ember/mcmc/acceptance.hpp"
 #include "ember/mcmc/detail/dual_averaging.hpp"
+#include "ember/mcmc/observer.hpp"
 
 namespace ember {
-
-/// @brief Everything a Metropolis-adjusted kernel (ember::Mala, ember::Hmc) keeps between calls, beyond its
-/// settings: the step size in use, the steps taken, the warm-up's dual-averaging state and the acceptance
-/// statistics. Restoring it (`set_state`, or `ember::restore` from a checkpoint) into a kernel built with the
-/// same settings continues the chain bit for bit. The cached energies and gradients are not part of it:
-/// every `step`/`run` call recomputes them from the states it is given.
-template <class T>
-struct MetropolisState {
-  using Counts = Eigen::Matrix<Index, Eigen::Dynamic, 1>;
-  T step_size = T(0);                ///< ε in use (adapted during warm-up, then frozen)
-  Index steps_taken = 0;             ///< transitions so far, warm-up included
-  T last_mean_acceptance = T(0);     ///< mean acceptance probability of the last transition
-  long adaptation_iteration = 0;     ///< dual averaging: warm-up steps recorded
-  T adaptation_h_bar = T(0);         ///< dual averaging: H̄
-  T adaptation_log_step_bar = T(0);  ///< dual averaging: log ε̄
-  Counts accepted;                   ///< per-chain accepted proposals since the last statistics reset
-  Counts divergent;                  ///< per-chain rejected proposals whose energy was +∞
-  Index proposed = 0;                ///< proposals per chain since the last statistics reset
-};
 
 namespace detail {
 
@@ -109,6 +95,22 @@ void copy_accepted_rows(Dst& dst, const Src& src, const Vector<T>& mask) {
   for (Index j = 0; j < dst.cols(); ++j) dst.col(j) = (mask.array() > T(0)).select(src.col(j), dst.col(j));
 }
 
+/// The energy and gradient of every row of `points`, over row blocks on `pool` when it is not null. Each
+/// row's result depends on that row only, so the bits do not depend on the split or the worker count.
+template <class T, class E>
+void evaluate_in_blocks(const E& energy, ThreadPool* pool, int workers, BatchView<T> points, Vector<T>& e,
+                        Batch<T>& g) {
+  if (pool == nullptr) {
+    energy.energy_and_gradient(points, e, g);
+    return;
+  }
+  const RowBlocks blocks = blocks_of(points.rows(), workers);
+  pool->parallel_for(blocks.count(), [&](Index b) {
+    const Index first = blocks.begin(b), rows = blocks.rows(b);
+    energy.energy_and_gradient(points.middleRows(first, rows), e.segment(first, rows), g.middleRows(first, rows));
+  });
+}
+
 /// The buffers of one MH transition over n chains in d dimensions (sized on the first call, then reused).
 template <class T>
 struct MetropolisWorkspace {
@@ -169,6 +171,10 @@ class MetropolisKernel {
   [[nodiscard]] const Eigen::Matrix<Index, Eigen::Dynamic, 1>& divergences() const { return counters_.divergent(); }
   /// Mean acceptance probability over chains of the last step.
   [[nodiscard]] T last_mean_acceptance() const { return last_mean_acceptance_; }
+  /// The per-chain acceptance counts since the last reset, as a public value (see mcmc/acceptance.hpp).
+  [[nodiscard]] AcceptanceStatistics<T> statistics() const {
+    return {counters_.accepted(), counters_.divergent(), counters_.proposed()};
+  }
   /// Zeroes the acceptance statistics (for example after warm-up).
   void reset_statistics() { counters_.reset(); }
 
@@ -220,11 +226,25 @@ class MetropolisKernel {
   /// @brief `steps` transitions of every chain; the current energy and gradient are computed once.
   template <class E, class G>
   void run(const E& energy, BatchRef<T> x, G& rng, Index steps) {
+    run(energy, x, rng, steps, NoObserver{});
+  }
+
+  /// @brief `steps` transitions, calling `observer(ember::StepRecord<T>)` after each with the new states, their
+  /// energies and the accept flags, all from the workspace: no energy evaluation beyond the run's own
+  /// (1 + steps evaluations of the batch, counting the leapfrog steps of HMC as one each).
+  template <class E, class G, class Observer>
+  void run(const E& energy, BatchRef<T> x, G& rng, Index steps, Observer&& observer) {
     Derived::template check_types<E, G>();
+    static_assert(StepObserver<std::remove_reference_t<Observer>, T>,
+                  "ember::MetropolisKernel::run: the observer must be callable as observer(const "
+                  "ember::StepRecord<T>&) (see ember/mcmc/observer.hpp).");
     require(steps >= 0, run_name(), "steps", steps, "must be >= 0");
     if (steps == 0) return;
     begin(energy, x, run_name());
-    for (Index s = 0; s < steps; ++s) transition(energy, x, rng);
+    for (Index s = 0; s < steps; ++s) {
+      transition(energy, x, rng);
+      observer(StepRecord<T>{s, x, work_.energy, work_.accept});
+    }
   }
 
  protected:
