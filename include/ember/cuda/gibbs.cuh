@@ -21,6 +21,7 @@
 #include "ember/core/error.hpp"
 #include "ember/core/random.hpp"
 #include "ember/cuda/buffer.cuh"
+#include "ember/cuda/detail/gibbs_conditional.hpp"
 #include "ember/cuda/detail/launch.cuh"
 #include "ember/cuda/random.cuh"
 #include "ember/energy/rbm.hpp"
@@ -60,7 +61,8 @@ class DeviceRbm {
 
 namespace detail {
 
-// out(i, j) = 1 if u(i, j) < σ(a(i, j) + bias(j)) else 0 (Bernoulli), or a + bias + ξ (Gaussian).
+// out(i, j) = 1 if u(i, j) < σ(a(i, j) + bias(j)) else 0 (Bernoulli), or a + bias + ξ (Gaussian)
+// (detail/gibbs_conditional.hpp).
 template <class T, bool Bernoulli>
 __global__ void sample_units_kernel(const T* input, const T* bias, T* out, Index n, Index width, PhiloxDraw draw) {
   const Index idx = thread_index();
@@ -69,10 +71,9 @@ __global__ void sample_units_kernel(const T* input, const T* bias, T* out, Index
   const auto unit = static_cast<std::uint32_t>(idx / n);
   const T a = input[idx] + bias[unit];
   if constexpr (Bernoulli) {
-    const T u = philox_uniform<T>(draw, chain, unit);
-    out[idx] = u < T(1) / (T(1) + exp(-a)) ? T(1) : T(0);
+    out[idx] = bernoulli_unit(a, philox_uniform<T>(draw, chain, unit));
   } else {
-    out[idx] = a + philox_normal<T>(draw, chain, unit);
+    out[idx] = gaussian_unit(a, philox_normal<T>(draw, chain, unit));
   }
 }
 

@@ -21,6 +21,7 @@
 #include "ember/core/error.hpp"
 #include "ember/core/random.hpp"
 #include "ember/cuda/buffer.cuh"
+#include "ember/cuda/detail/langevin_update.hpp"
 #include "ember/cuda/detail/launch.cuh"
 #include "ember/cuda/energy.cuh"
 #include "ember/cuda/random.cuh"
@@ -30,26 +31,13 @@ namespace ember::cuda {
 
 namespace detail {
 
-/// x(i, :) ← x(i, :) − λ clip(g(i, :)) + σ ξ(i, :), one thread per chain, ξ from the host's Philox layout.
+/// x(i, :) ← x(i, :) − λ clip(g(i, :)) + σ ξ(i, :), one thread per chain (detail/langevin_update.hpp).
 template <class T>
 __global__ void langevin_update_kernel(T* x, const T* g, Index n, Index d, PhiloxDraw draw, T gradient_step,
                                        T noise_scale, T clip, unsigned int* flag) {
   const Index i = thread_index();
   if (i >= n) return;
-  bool ok = true;
-  T z[4];
-  for (Index block = 0; 4 * block < d; ++block) {
-    const int count = static_cast<int>(d - 4 * block < 4 ? d - 4 * block : 4);
-    philox_normal_block(draw, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(block), count, z);
-    for (int w = 0; w < count; ++w) {
-      const Index idx = i + (4 * block + w) * n;
-      T gradient = g[idx];
-      ok = ok && finite(gradient);
-      if (clip > T(0)) gradient = gradient < -clip ? -clip : (gradient > clip ? clip : gradient);
-      const T drifted = x[idx] - gradient_step * gradient;
-      x[idx] = drifted + noise_scale * z[w];
-    }
-  }
+  const bool ok = langevin_chain_update(x, g, i, n, d, draw, gradient_step, noise_scale, clip);
   flag_if_not_finite(ok, flag);
 }
 

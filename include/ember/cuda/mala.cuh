@@ -23,6 +23,7 @@
 #include "ember/core/random.hpp"
 #include "ember/cuda/buffer.cuh"
 #include "ember/cuda/detail/launch.cuh"
+#include "ember/cuda/detail/mala_update.hpp"
 #include "ember/cuda/energy.cuh"
 #include "ember/cuda/random.cuh"
 
@@ -36,22 +37,11 @@ struct MalaSettings {
 
 namespace detail {
 
-// y = x − (ε/2) g + √ε ξ, one thread per chain.
+// y = x − (ε/2) g + √ε ξ, one thread per chain (detail/mala_update.hpp).
 template <class T>
 __global__ void mala_propose_kernel(const T* x, const T* g, T* y, Index n, Index d, PhiloxDraw draw, T step) {
   const Index i = thread_index();
-  if (i >= n) return;
-  const T half = T(0.5) * step;
-  const T root = sqrt(step);
-  T z[4];
-  for (Index block = 0; 4 * block < d; ++block) {
-    const int count = static_cast<int>(d - 4 * block < 4 ? d - 4 * block : 4);
-    philox_normal_block(draw, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(block), count, z);
-    for (int w = 0; w < count; ++w) {
-      const Index idx = i + (4 * block + w) * n;
-      y[idx] = x[idx] - half * g[idx] + root * z[w];
-    }
-  }
+  if (i < n) mala_propose_chain(x, g, y, i, n, d, draw, step);
 }
 
 // The Metropolis–Hastings test; on acceptance the proposal's state, energy and gradient replace the current.
@@ -60,24 +50,16 @@ __global__ void mala_accept_kernel(T* x, T* e, T* g, const T* y, const T* ey, co
                                    PhiloxDraw draw, T step, std::uint32_t* accepted, unsigned int* flag) {
   const Index i = thread_index();
   if (i >= n) return;
-  const T half = T(0.5) * step;
   bool current_ok = finite(e[i]);
   bool proposal_ok = finite(ey[i]);
-  T forward = 0;  // ‖y − x + (ε/2) g(x)‖²
-  T reverse = 0;  // ‖x − y + (ε/2) g(y)‖²
   for (Index j = 0; j < d; ++j) {
-    const Index idx = i + j * n;
-    current_ok = current_ok && finite(g[idx]);
-    proposal_ok = proposal_ok && finite(gy[idx]);
-    const T f = y[idx] - x[idx] + half * g[idx];
-    const T r = x[idx] - y[idx] + half * gy[idx];
-    forward += f * f;
-    reverse += r * r;
+    current_ok = current_ok && finite(g[i + j * n]);
+    proposal_ok = proposal_ok && finite(gy[i + j * n]);
   }
   flag_if_not_finite(current_ok, flag);
-  const T log_ratio = -(ey[i] - e[i]) - (reverse - forward) / (T(2) * step);
-  const T u = philox_uniform<T>(draw, static_cast<std::uint32_t>(i), 0);
-  if (!(current_ok && proposal_ok && log(u) < log_ratio)) return;
+  if (!(current_ok && proposal_ok)) return;
+  const T log_ratio = mala_log_ratio(x, g, e[i], y, gy, ey[i], i, n, d, step);
+  if (!mala_accepts(log_ratio, philox_uniform<T>(draw, static_cast<std::uint32_t>(i), 0))) return;
   for (Index j = 0; j < d; ++j) {
     const Index idx = i + j * n;
     x[idx] = y[idx];

@@ -32,6 +32,7 @@
 #include "ember/cuda/activations.cuh"
 #include "ember/cuda/buffer.cuh"
 #include "ember/cuda/detail/launch.cuh"
+#include "ember/cuda/detail/mlp_chain.hpp"
 #include "ember/cuda/energy.cuh"
 
 namespace ember::cuda {
@@ -45,16 +46,6 @@ enum class MlpPath {
 
 namespace detail {
 
-inline constexpr int fused_max_layers = 4;
-inline constexpr int fused_max_width = 32;
-
-/// Layer widths and parameter offsets, passed by value to the fused kernel.
-struct MlpShape {
-  int layers = 0;                              // k hidden layers
-  int width[fused_max_layers + 1] = {};        // d, h_1, ..., h_k
-  int weight_offset[fused_max_layers + 1] = {};  // W_l at weight_offset[l − 1]; output w at weight_offset[k]
-};
-
 template <class T, class Act>
 __global__ void mlp_fused_kernel(const T* params, Index num_params, MlpShape shape, const T* x, T* e, T* g, Index n,
                                  T inv_base_var) {
@@ -63,53 +54,7 @@ __global__ void mlp_fused_kernel(const T* params, Index num_params, MlpShape sha
   for (Index p = threadIdx.x; p < num_params; p += blockDim.x) theta[p] = params[p];
   __syncthreads();
   const Index i = thread_index();
-  if (i >= n) return;
-
-  T z[fused_max_layers][fused_max_width];  // pre-activations of every hidden layer (for the backward pass)
-  T a[fused_max_width];                    // activations of the current layer
-  const int d = shape.width[0];
-  for (int l = 0; l < shape.layers; ++l) {
-    const int h_in = shape.width[l];
-    const int h = shape.width[l + 1];
-    const T* w = theta + shape.weight_offset[l];
-    const T* b = w + h * h_in;
-    for (int j = 0; j < h; ++j) {
-      T s = b[j];
-      for (int k = 0; k < h_in; ++k) s += w[j + k * h] * (l == 0 ? x[i + k * n] : a[k]);
-      z[l][j] = s;
-    }
-    for (int j = 0; j < h; ++j) a[j] = Act::value(z[l][j]);
-  }
-  const int last = shape.layers - 1;
-  const int h_last = shape.width[shape.layers];
-  const T* w_out = theta + shape.weight_offset[shape.layers];
-  T energy = w_out[h_last];
-  for (int j = 0; j < h_last; ++j) energy += w_out[j] * a[j];
-  T squared_norm = 0;
-  for (int k = 0; k < d; ++k) squared_norm += x[i + k * n] * x[i + k * n];
-  e[i] = energy + T(0.5) * inv_base_var * squared_norm;
-  if (g == nullptr) return;
-
-  T delta[fused_max_width];  // ∂E/∂z of the current layer
-  T next[fused_max_width];
-  for (int j = 0; j < h_last; ++j) delta[j] = w_out[j] * Act::slope(z[last][j]);
-  for (int l = last; l >= 1; --l) {  // back through W_{l+1} (0-based l) into layer l − 1
-    const int h_in = shape.width[l];
-    const int h = shape.width[l + 1];
-    const T* w = theta + shape.weight_offset[l];
-    for (int k = 0; k < h_in; ++k) {
-      T s = 0;
-      for (int j = 0; j < h; ++j) s += delta[j] * w[j + k * h];
-      next[k] = s * Act::slope(z[l - 1][k]);
-    }
-    for (int k = 0; k < h_in; ++k) delta[k] = next[k];
-  }
-  const int h1 = shape.width[1];
-  for (int k = 0; k < d; ++k) {
-    T s = 0;
-    for (int j = 0; j < h1; ++j) s += delta[j] * theta[j + k * h1];
-    g[i + k * n] = s + inv_base_var * x[i + k * n];
-  }
+  if (i < n) e[i] = mlp_chain<Act>(theta, shape, x + i, n, inv_base_var, g == nullptr ? nullptr : g + i);
 }
 
 // Z ← Z + 1bᵀ, H ← σ(Z) over an N × h batch.

@@ -14,6 +14,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/error.hpp"
 #include "ember/cuda/buffer.cuh"
+#include "ember/cuda/detail/langevin_update.hpp"
 #include "ember/cuda/error.cuh"
 
 namespace ember::cuda::detail {
@@ -28,12 +29,6 @@ inline unsigned grid_for(Index count, int threads = block_size) {
 /// Global thread index (64-bit, batches of 2^20 chains × 128 units exceed nothing but stay safe).
 __device__ inline Index thread_index() {
   return static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x;
-}
-
-/// True if x is finite (device and host).
-template <class T>
-EMBER_HOST_DEVICE inline bool finite(T x) {
-  return x - x == T(0);  // NaN − NaN and Inf − Inf are NaN
 }
 
 /// @brief An owned cuBLAS handle (move-only), created on first use by whoever needs GEMMs.
