@@ -18,9 +18,9 @@
 /// | pinwheel     | 5 arms: radial N(1, 0.3²), tangential N(0, 0.1²), rotated by 0.25·e^{radial}, ×2 | no  |
 /// | circles      | 2 equally likely circles of radii 3 and 1.5, blurred by N(0, 0.24²I)  | yes         |
 ///
-/// A circle of radius r blurred by N(0, σ²I) (a "radial Gaussian") has the exact density
-/// p(x) = exp(−(‖x‖² + r²)/(2σ²)) I₀(‖x‖ r/σ²) / (2πσ²), computed as
-/// log p = −log 2πσ² − (‖x‖ − r)²/(2σ²) + log I₀ₑ(‖x‖ r/σ²) with the exponentially scaled Bessel function I₀ₑ.
+/// A circle of radius r blurred by N(0, σ²I) (a "radial Gaussian") has an exact density (data/detail/radial.hpp).
+/// named() also accepts the twelve stress sets of stress2d.hpp (needles, student, uneven, …: Stress2d::names);
+/// `names` lists the nine classic ones.
 /// Sampling takes two draws (uniforms, normals) per call; chain i's point depends only on (seed, draw, i).
 ///
 /// @code
@@ -41,53 +41,17 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/size_limit.hpp"
+#include "ember/data/detail/radial.hpp"
+#include "ember/data/stress2d.hpp"
 #include "ember/energy/gaussian_mixture.hpp"
 
 namespace ember {
 
-/// The 2D toy data sets (see the table in toy2d.hpp).
+/// The 2D toy data sets (see the table in toy2d.hpp); `stress` is any of stress2d.hpp's (see Toy2d::stress_kind).
 enum class Toy2dKind { eight_gaussians, twenty_five_gaussians, swissroll, two_spirals, checkerboard, rings, moons,
-                       pinwheel, circles };
+                       pinwheel, circles, stress };
 
 namespace detail {
-
-/// log I₀ₑ(z) = log(I₀(z) e^{−z}) for z ≥ 0, to double precision: power series below 30, the asymptotic
-/// (Hankel) series above, where its smallest term is below e^{−60}.
-inline double log_bessel_i0e(double z) {
-  if (z < 30) {
-    const double q = 0.25 * z * z;
-    double term = 1, sum = 1;
-    for (int k = 1; k < 200 && term > 1e-17 * sum; ++k) {
-      term *= q / (static_cast<double>(k) * static_cast<double>(k));
-      sum += term;
-    }
-    return std::log(sum) - z;
-  }
-  double term = 1, sum = 1;
-  for (int k = 1; k < 60; ++k) {
-    const double next = term * (2.0 * k - 1) * (2.0 * k - 1) / (8.0 * k * z);
-    if (next > term || next < 1e-17 * sum) break;
-    term = next;
-    sum += term;
-  }
-  return std::log(sum) - 0.5 * std::log(2 * std::numbers::pi * z);
-}
-
-/// log of an equal-weight mixture of circles of radii `radii` blurred by N(0, σ²I), at radius ρ.
-template <std::size_t K>
-double log_radial_mixture(double rho, const std::array<double, K>& radii, double sigma) {
-  std::array<double, K> parts{};
-  double top = -std::numeric_limits<double>::infinity();
-  const double s2 = sigma * sigma;
-  for (std::size_t k = 0; k < K; ++k) {
-    const double r = radii[k];
-    parts[k] = -std::log(2 * std::numbers::pi * s2) - (rho - r) * (rho - r) / (2 * s2) + log_bessel_i0e(rho * r / s2);
-    top = std::max(top, parts[k]);
-  }
-  double sum = 0;
-  for (double p : parts) sum += std::exp(p - top);
-  return top + std::log(sum / static_cast<double>(K));
-}
 
 inline constexpr std::array<double, 4> rings_radii{0.75, 1.5, 2.25, 3.0};
 inline constexpr double rings_sigma = 0.08;
@@ -102,31 +66,50 @@ class Toy2d {
  public:
   using scalar_type = T;
 
-  /// The data-set names accepted by named(), in the order of Toy2dKind.
+  /// The classic data-set names, in the order of Toy2dKind (named() also accepts Stress2d::names).
   static constexpr std::array<std::string_view, 9> names{"8gaussians", "25gaussians", "swissroll", "2spirals",
                                                          "checkerboard", "rings", "moons", "pinwheel", "circles"};
 
+  /// @pre kind is not Toy2dKind::stress (use the Stress2dKind constructor).
   explicit Toy2d(Toy2dKind kind) : kind_(kind) {
+    detail::require(kind != Toy2dKind::stress, "ember::Toy2d", "kind", "stress",
+                    "name the stress set with the Stress2dKind constructor");
     if (kind == Toy2dKind::eight_gaussians) mixture_ = GaussianMixtureEnergy<T>::eight_gaussians();
     if (kind == Toy2dKind::twenty_five_gaussians) mixture_ = GaussianMixtureEnergy<T>::twenty_five_gaussians();
   }
 
-  /// @brief The data set called `name` (one of `names`). @throws ember::invalid_argument listing the names.
+  /// One of the stress suite's data sets (stress2d.hpp) behind the same interface.
+  explicit Toy2d(Stress2dKind kind) : kind_(Toy2dKind::stress), stress_(Stress2d<T>(kind)) {}
+
+  /// @brief The data set called `name` (one of `names` or Stress2d::names).
+  /// @throws ember::invalid_argument listing the names.
   static Toy2d named(std::string_view name) {
     for (std::size_t k = 0; k < names.size(); ++k)
       if (names[k] == name) return Toy2d(static_cast<Toy2dKind>(k));
+    for (std::size_t k = 0; k < Stress2d<T>::names.size(); ++k)
+      if (Stress2d<T>::names[k] == name) return Toy2d(static_cast<Stress2dKind>(k));
     std::string known;
     for (auto n : names) known.append(known.empty() ? "" : ", ").append(n);
+    known.append("; stress sets: ").append(Stress2d<T>::known());
     detail::require(false, "ember::Toy2d::named", "name", std::string(name), "unknown data set; known: " + known);
     return Toy2d(Toy2dKind::eight_gaussians);
   }
 
   [[nodiscard]] Toy2dKind kind() const { return kind_; }
-  [[nodiscard]] std::string_view name() const { return names[static_cast<std::size_t>(kind_)]; }
+  [[nodiscard]] std::string_view name() const {
+    return stress_ ? stress_->name() : names[static_cast<std::size_t>(kind_)];
+  }
+  /// @pre kind() == Toy2dKind::stress.
+  [[nodiscard]] Stress2dKind stress_kind() const {
+    detail::require(stress_.has_value(), "ember::Toy2d::stress_kind", "data set", std::string(name()),
+                    "is not a stress set");
+    return stress_->kind();
+  }
   [[nodiscard]] Index dim() const { return 2; }
 
-  /// True for 8gaussians, 25gaussians, checkerboard, rings and circles.
+  /// True for 8gaussians, 25gaussians, checkerboard, rings, circles and the stress sets but thin_spiral.
   [[nodiscard]] bool has_log_density() const {
+    if (stress_) return stress_->has_log_density();
     return mixture_.has_value() || kind_ == Toy2dKind::checkerboard || kind_ == Toy2dKind::rings ||
            kind_ == Toy2dKind::circles;
   }
@@ -140,6 +123,10 @@ class Toy2d {
     detail::require_shape(out, x.rows(), 1, fn, "out");
     if (mixture_) {
       mixture_->log_density(x, out);
+      return;
+    }
+    if (stress_) {
+      stress_->log_density(x, out);
       return;
     }
     for (Index i = 0; i < x.rows(); ++i) {
@@ -165,6 +152,10 @@ class Toy2d {
     detail::require_shape(out, out.rows(), 2, "ember::Toy2d::sample", "out");
     if (mixture_) {
       mixture_->sample(out, rng);
+      return;
+    }
+    if (stress_) {
+      stress_->sample(out, rng);
       return;
     }
     const Index n = out.rows();
@@ -246,6 +237,7 @@ class Toy2d {
  private:
   Toy2dKind kind_;
   std::optional<GaussianMixtureEnergy<T>> mixture_;
+  std::optional<Stress2d<T>> stress_;
 };
 
 }  // namespace ember

@@ -6,8 +6,10 @@
 /// Levels come from ember::RecoveryLevels (a_i, σ_i, ā_i, σ̄_i, i = 0..L). Each example draws a sampling
 /// level t ∈ {0..L−1} uniformly; its positive is x_t = ā_t x + σ̄_t ε and its conditioning point
 /// y = a_{t+1} x_t + σ_{t+1} ε'. The negative is drawn from p_θ(x_t | y) ∝ exp(−E(x_t, τ_t) − ‖y − a_{t+1}x_t‖²/(2σ²_{t+1}))
-/// by K steps of level t's kernel on ember::Tether(ember::AtTime(E, τ)), started at y (Gao et al.'s
-/// initialisation, finite even at the top level where a_L is small), with the level time τ_t = (t + 1)/(L + 1)
+/// by K steps of level t's kernel on ember::Tether(ember::AtTime(E, τ)), started at y itself. That is not Gao
+/// et al.'s initialisation: their chain runs on the scaled variable a_{t+1}x_t and starts at y, i.e. at y/a_{t+1}
+/// in x-space (as DCD starts at x̃/a); y stays finite and on the data's scale even at the top level, where a_L
+/// is small and y/a_L would be far out. The level time is τ_t = (t + 1)/(L + 1)
 /// (the schedule's grid time of level t; 0 is the data). The gradient is the contrastive skeleton with
 /// times: mean ∇θE(x_t, τ) − mean ∇θE(x⁻, τ). `with_langevin` builds one ULA kernel per level with
 /// the recovery-likelihood rule ε_t = step² = c_t² b² σ²_{t+1} (RecoveryLevels::step_size_squared); any other
