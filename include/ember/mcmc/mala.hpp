@@ -98,7 +98,8 @@ class Mala : public detail::MetropolisKernel<T, Mala<T>> {
     const RowBlocks blocks = blocks_of(points.rows(), settings_.workers);
     pool->parallel_for(blocks.count(), [&](Index b) {
       const Index first = blocks.begin(b), rows = blocks.rows(b);
-      energy.energy_and_gradient(points.middleRows(first, rows), e.segment(first, rows), g.middleRows(first, rows));
+      energy_rows(energy, first, rows)
+          .energy_and_gradient(points.middleRows(first, rows), e.segment(first, rows), g.middleRows(first, rows));
     });
   }
 
