@@ -20,6 +20,7 @@
 /// @endcode
 
 #include <string>
+#include <type_traits>
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
@@ -31,8 +32,11 @@ namespace detail {
 /// e(i) = E(xᵢ) + ‖yᵢ − aᵢ xᵢ‖²/(2sᵢ²) and, when g is given, g(i, :) = ∇E(xᵢ) − (aᵢ/sᵢ²)(yᵢ − aᵢ xᵢ): the one
 /// body of ember::Tether and of its row blocks (the same arithmetic per row, whatever the block).
 template <class E, class T = typename E::scalar_type>
-void tether_evaluate(const E& base, BatchView<T> y, VectorView<T> a, VectorView<T> half_inv_s2,
-                     VectorView<T> a_over_s2, BatchView<T> x, VectorRef<T> e, BatchRef<T>* g, const char* fn) {
+void tether_evaluate(const E& base, std::type_identity_t<BatchView<T>> y, std::type_identity_t<VectorView<T>> a,
+                     std::type_identity_t<VectorView<T>> half_inv_s2, std::type_identity_t<VectorView<T>> a_over_s2,
+                     std::type_identity_t<BatchView<T>> x, std::type_identity_t<VectorRef<T>> e,
+                     std::type_identity_t<BatchRef<T>*> g,
+                     const char* fn) {
   detail::require(x.rows() == y.rows(), fn, "x", detail::shape_of(x.rows(), x.cols()),
                   "must have one row per tethered point (", y.rows(), ")");
   if (g == nullptr) {
