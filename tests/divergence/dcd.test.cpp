@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "divergence/gaussian_oracle.hpp"
+#include "ember/core/random.hpp"
+#include "ember/energy/mlp.hpp"
 #include "ember/mcmc/gaussian_posterior.hpp"
 #include "ember/mcmc/langevin.hpp"
 #include "ember/train/adam.hpp"
@@ -168,4 +170,22 @@ TEST_CASE("DCD: bad settings are rejected with the argument's name", "[dcd][erro
   Batch<double> data = Batch<double>::Zero(3, 2);
   data(1, 1) = std::nan("");
   CHECK_THROWS_WITH(dcd.estimate(model, data, rng), Contains("data(1, 1) = nan"));
+}
+
+TEST_CASE("DCD with Langevin: negatives and gradient are the same bits for 1 and 2 workers", "[dcd][threads]") {
+  // The tethered posterior has one target per point: each worker's row block must see its own targets.
+  const ember::MlpEnergy<float> energy({2, 32, 32}, 3, {.base_scale = 4.0f});
+  ember::Philox data_rng(9);
+  Batch<float> data(300, 2);
+  data_rng.normal(data);
+  const auto run = [&](int workers) {
+    ember::DiffusionContrastiveDivergence dcd(ember::Langevin<float>({.step_size = 0.01f, .workers = workers}),
+                                              {.noise_min = 0.1f, .noise_max = 0.3f, .steps = 3});
+    ember::Philox rng(4);
+    auto result = dcd.estimate(energy, data, rng);
+    return std::pair(Batch<float>(dcd.negatives()), result.gradient);
+  };
+  const auto one = run(1), two = run(2);
+  CHECK(one.first == two.first);
+  CHECK(one.second == two.second);
 }

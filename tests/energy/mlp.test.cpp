@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "support/finite_difference.hpp"
@@ -200,4 +201,27 @@ TEST_CASE("MlpEnergy: huge widths are refused before any allocation, naming the 
   // The output layer's size follows from the last hidden width, which is named.
   CHECK_THROWS_WITH(MlpEnergy<double>({1, 1, Index{1} << 31}, 1), Catch::Matchers::Contains("widths[2] = 2147483648"));
   CHECK_NOTHROW(MlpEnergy<float>({2, 64, 64}, 1));
+}
+
+TEST_CASE("MlpEnergy: parameter gradients are the same bits when the workspace is reused by other sizes",
+          "[mlp][gradient]") {
+  // The parameter passes reuse one thread-local workspace: a call must read nothing an earlier call left.
+  const auto energy = randomised(MlpEnergy<double>({3, 9, 7}, 1, {.base_scale = 2.0}), 41);
+  std::srand(43);
+  const Batch<double> x = Batch<double>::Random(37, 3), v = Batch<double>::Random(37, 3);
+  const Batch<double> other = 5.0 * Batch<double>::Random(80, 3);
+  const Vector<double> w = Vector<double>::Random(37), w_other = Vector<double>::Random(80);
+  const auto gradients = [&] {
+    Vector<double> param = Vector<double>::Zero(energy.num_params()), mixed = param;
+    energy.accumulate_param_gradient(x, w, param);
+    energy.accumulate_mixed_gradient(x, v, mixed);
+    return std::pair(param, mixed);
+  };
+  const auto first = gradients();
+  Vector<double> scratch = Vector<double>::Zero(energy.num_params());
+  energy.accumulate_param_gradient(other, w_other, scratch);  // fills the workspace with other values
+  energy.accumulate_mixed_gradient(other, other, scratch);
+  const auto again = gradients();
+  CHECK(again.first == first.first);
+  CHECK(again.second == first.second);
 }

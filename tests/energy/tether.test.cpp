@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "ember/core/parallel.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "support/finite_difference.hpp"
 
@@ -116,4 +117,30 @@ TEST_CASE("Tether: bad arguments name the function, the argument and the value",
   Vector<double> e(4);
   CHECK_THROWS_WITH(tether.energy(Batch<double>::Zero(4, 2), e),
                     Contains("ember::Tether::energy") && Contains("x = 4 x 2"));
+}
+
+TEST_CASE("Tether: a row block is the tether of those points alone", "[tether]") {
+  // The tether's own terms are per row (the gradient compares bitwise); the Gaussian base's energy of a 4-row
+  // block rounds differently from its 10-row batch (Eigen vectorises by size), so energies compare to 1e-12.
+  const auto base = some_gaussian(3);
+  std::srand(13);
+  const Batch<double> y = Batch<double>::Random(10, 3), x = Batch<double>::Random(10, 3);
+  const Vector<double> a = Vector<double>::Random(10).cwiseAbs().array() + 0.1;
+  const Vector<double> s = Vector<double>::Random(10).cwiseAbs().array() + 0.2;
+  const Tether tether(base, y, a, s);
+  Vector<double> e(10), e_block(4);
+  Batch<double> g(10, 3), g_block(4, 3);
+  tether.energy_and_gradient(x, e, g);
+  const auto block = tether.rows(3, 4);
+  block.energy_and_gradient(x.middleRows(3, 4), e_block, g_block);
+  CHECK(e_block.isApprox(e.segment(3, 4), 1e-12));
+  CHECK(g_block == g.middleRows(3, 4));
+  block.energy(x.middleRows(3, 4), e_block);
+  CHECK(e_block.isApprox(e.segment(3, 4), 1e-12));
+  // ember::energy_rows picks the block for a tether and the energy itself otherwise.
+  CHECK(&ember::energy_rows(base, 3, 4) == &base);
+  ember::energy_rows(tether, 3, 4).energy(x.middleRows(3, 4), e_block);
+  CHECK(e_block.isApprox(e.segment(3, 4), 1e-12));
+  CHECK_THROWS_WITH(tether.rows(8, 4), Catch::Contains("ember::Tether::rows: first + count = 12"));
+  CHECK_THROWS_WITH(block.energy(x, e), Catch::Contains("ember::TetherRows::energy: x = 10 x 3"));
 }

@@ -154,6 +154,18 @@ inline RowBlocks blocks_of(Index n, int workers, Index granule = 64) {
   return {n, size};
 }
 
+/// @brief The energy a worker evaluates on rows [first, first + count) of a batch: `energy.rows(first, count)`
+/// for an energy whose terms depend on the row (ember::Tether: one target per point), otherwise the energy
+/// itself (every row-free energy: a chain's result depends on its own row only).
+template <class E>
+decltype(auto) energy_rows(const E& energy, Index first, Index count) {
+  if constexpr (requires { energy.rows(first, count); }) {
+    return energy.rows(first, count);
+  } else {
+    return (energy);  // a reference, not a copy
+  }
+}
+
 /// @brief A pool shared by copies of a kernel: made on first use for `workers` > 1, null otherwise.
 class SharedPool {
  public:

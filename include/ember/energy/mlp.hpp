@@ -30,7 +30,8 @@
 /// `energy` and `energy_and_gradient` (the samplers' hot path) run the fused, register-blocked SIMD kernels
 /// of ember/simd/dense.hpp (bias, activation and σ′ fused into the products; no allocation after the first
 /// call); a chain's result depends only on its own row. The parameter passes use Eigen GEMMs into
-/// preallocated column blocks (`.noalias()`).
+/// column blocks of a thread-local workspace that only grows (`.noalias()`), so a training loop's
+/// parameter gradients allocate nothing once a batch size has been seen.
 ///
 /// @code
 /// ember::MlpEnergy<float> energy({2, 64, 64}, /*seed=*/7, {.base_scale = 4.0f});
@@ -56,6 +57,47 @@
 #include "ember/simd/dense.hpp"
 
 namespace ember {
+namespace detail {
+
+/// @brief N × cols column-major blocks carved, in order, out of one thread-local buffer per scalar type that
+/// only grows: the MLP's parameter passes reuse it from call to call instead of allocating their N × Σh
+/// blocks (fresh blocks of that size came from the OS, page by page, on every call). Each block starts on
+/// a 64-byte boundary, as a freshly allocated Eigen matrix does, so Eigen's reductions over it split their
+/// work as they would over such a matrix (the same bits). Not re-entrant on a thread: one carving at a time.
+template <class T>
+class MlpWorkspace {
+ public:
+  static constexpr Index align = 64 / static_cast<Index>(sizeof(T));  // entries per 64 bytes
+  using Block = Eigen::Map<Batch<T>, Eigen::Aligned64>;
+
+  /// Blocks of `rows` rows and cols[0], cols[1], … columns.
+  template <std::size_t Count>
+  MlpWorkspace(Index rows, const Index (&cols)[Count]) : rows_(rows) {
+    Index total = 0;
+    for (std::size_t i = 0; i < Count; ++i) total += padded(rows * cols[i]);
+    auto& buffer = storage();
+    if (static_cast<Index>(buffer.size()) < total) buffer.resize(static_cast<std::size_t>(total));
+    next_ = buffer.data();
+  }
+  /// The next block (rows × cols), uninitialised.
+  Block take(Index cols) {
+    T* first = next_;
+    next_ += padded(rows_ * cols);
+    return Block(first, rows_, cols);
+  }
+
+ private:
+  static Index padded(Index size) { return (size + align - 1) / align * align; }
+  static std::vector<T, Eigen::aligned_allocator<T>>& storage() {
+    static_assert(EIGEN_MAX_ALIGN_BYTES <= 64, "ember::detail::MlpWorkspace: blocks are aligned to 64 bytes only.");
+    thread_local std::vector<T, Eigen::aligned_allocator<T>> buffer;
+    return buffer;
+  }
+  Index rows_;
+  T* next_ = nullptr;
+};
+
+}  // namespace detail
 
 /// Settings of an MLP energy (aggregate; designated initialisers welcome).
 template <Scalar T>
@@ -185,8 +227,10 @@ class MlpEnergy {
     check(x, w.size(), fn);
     detail::require_shape(g, num_params(), 1, fn, "g");
     const Index n = x.rows();
-    Batch<T> h(n, hidden_total_);   // H_l for l = 1..k
-    Batch<T> d1(n, hidden_total_);  // σ′(Z_l), then Δ_l in place
+    detail::MlpWorkspace<T> work(n, {hidden_total_, hidden_total_, max_width_});
+    auto h = work.take(hidden_total_);   // H_l for l = 1..k
+    auto d1 = work.take(hidden_total_);  // σ′(Z_l), then Δ_l in place
+    auto back = work.take(max_width_);   // G_{l−1} = Δ_l W_l
     forward_store(x, h, d1, nullptr);
     // Output layer: ∂w = H_kᵀ ω, ∂b = Σω; G_k = ω wᵀ.
     const Index k = layers_ - 1;
@@ -197,7 +241,6 @@ class MlpEnergy {
       weight_gradient(g, layers_).noalias() += w.transpose() * h.middleCols(last, width(k));
     }
     bias_gradient(g, layers_)(0) += w.sum();
-    Batch<T> back(n, max_width_);
     Index column = hidden_total_;
     for (Index l = k; l >= 1; --l) {
       column -= width(l);
@@ -230,13 +273,17 @@ class MlpEnergy {
       weight_gradient(g, 1).noalias() += v.colwise().sum();
       return;
     }
-    Batch<T> h(n, hidden_total_);      // H_l
-    Batch<T> d1(n, hidden_total_);     // σ′(Z_l), then Δ̇_l in place
-    Batch<T> s(n, hidden_total_);      // σ″(Z_l), then σ″ ⊙ Ż_l, then Δ_l in place
-    Batch<T> h_dot(n, hidden_total_);  // Ḣ_l
+    detail::MlpWorkspace<T> work(n, {hidden_total_, hidden_total_, hidden_total_, hidden_total_, max_width_,
+                                     max_width_, max_width_});
+    auto h = work.take(hidden_total_);      // H_l
+    auto d1 = work.take(hidden_total_);     // σ′(Z_l), then Δ̇_l in place
+    auto s = work.take(hidden_total_);      // σ″(Z_l), then σ″ ⊙ Ż_l, then Δ_l in place
+    auto h_dot = work.take(hidden_total_);  // Ḣ_l
+    auto scratch = work.take(max_width_);
+    auto g_bar = work.take(max_width_);     // Ḡ_l (the x-gradient's backward pass)
+    auto g_primal = work.take(max_width_);  // G_l
     forward_store(x, h, d1, &s);
     // Tangents: Ż_l = Ḣ_{l−1} W_lᵀ (into a scratch block), Ḣ_l = σ′ ⊙ Ż_l, s_l ← σ″ ⊙ Ż_l.
-    Batch<T> scratch(n, max_width_);
     Index column = 0;
     for (Index l = 1; l <= k; ++l) {
       auto z_dot = scratch.leftCols(width(l));
@@ -251,8 +298,6 @@ class MlpEnergy {
     }
     // Output layer: F = 1ᵀ Ḣ_k w, so ∂w = Ḣ_kᵀ 1 and ∂b = 0.
     weight_gradient(g, layers_).noalias() += h_dot.middleCols(column - width(k), width(k)).colwise().sum();
-    Batch<T> g_bar(n, max_width_);  // Ḡ_l (the x-gradient's backward pass)
-    Batch<T> g_primal(n, max_width_);  // G_l
     for (Index l = k; l >= 1; --l) {
       column -= width(l);
       auto delta_dot = d1.middleCols(column, width(l));
@@ -330,7 +375,8 @@ class MlpEnergy {
 #endif
   }
   // All hidden layers: h ← H_l, d1 ← σ′(Z_l), and *d2 ← σ″(Z_l) when given (column blocks per layer).
-  void forward_store(BatchView<T> x, Batch<T>& h, Batch<T>& d1, Batch<T>* d2) const {
+  using Block = typename detail::MlpWorkspace<T>::Block;
+  void forward_store(BatchView<T> x, Block& h, Block& d1, Block* d2) const {
     Index column = 0;
     for (Index l = 1; l < layers_; ++l) {
       auto z = h.middleCols(column, width(l));

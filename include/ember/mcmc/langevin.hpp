@@ -9,7 +9,8 @@
 ///
 /// Threads: with `workers` > 1 the chains are split into row blocks run on a ember::ThreadPool (shared by
 /// copies of the kernel). Each chain's noise comes from its own Philox stream and each energy evaluates a
-/// chain from its own row, so the result is bit-identical for any worker count. The step allocates nothing
+/// chain from its own row (an energy with per-row terms, ember::Tether, through ember::energy_rows), so the
+/// result is bit-identical for any worker count. The step allocates nothing
 /// once its workspace has the batch's size.
 ///
 /// @code
@@ -90,8 +91,9 @@ class Langevin {
     const RowBlocks blocks = pool != nullptr ? blocks_of(n, workers_) : RowBlocks{n, n};  // n ≥ 1: checked above
     parallel_for(pool, blocks.count(), [&](Index b) {
       const Index first = blocks.begin(b), rows = blocks.rows(b);
-      energy.energy_and_gradient(x.middleRows(first, rows), energy_.segment(first, rows),
-                                 gradient_.middleRows(first, rows));
+      energy_rows(energy, first, rows)
+          .energy_and_gradient(x.middleRows(first, rows), energy_.segment(first, rows),
+                               gradient_.middleRows(first, rows));
     });
     detail::check_numerics(gradient_, "ember::Langevin::step", "the gradient of the energy");
     const auto draw = rng.draw();

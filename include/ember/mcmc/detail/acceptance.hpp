@@ -96,7 +96,8 @@ void copy_accepted_rows(Dst& dst, const Src& src, const Vector<T>& mask) {
 }
 
 /// The energy and gradient of every row of `points`, over row blocks on `pool` when it is not null. Each
-/// row's result depends on that row only, so the bits do not depend on the split or the worker count.
+/// row's result depends on that row only (an energy with per-row terms, ember::Tether, evaluates the block's
+/// own rows through ember::energy_rows), so the bits do not depend on the split or the worker count.
 template <class T, class E>
 void evaluate_in_blocks(const E& energy, ThreadPool* pool, int workers, BatchView<T> points, Vector<T>& e,
                         Batch<T>& g) {
@@ -107,7 +108,8 @@ void evaluate_in_blocks(const E& energy, ThreadPool* pool, int workers, BatchVie
   const RowBlocks blocks = blocks_of(points.rows(), workers);
   pool->parallel_for(blocks.count(), [&](Index b) {
     const Index first = blocks.begin(b), rows = blocks.rows(b);
-    energy.energy_and_gradient(points.middleRows(first, rows), e.segment(first, rows), g.middleRows(first, rows));
+    energy_rows(energy, first, rows)
+        .energy_and_gradient(points.middleRows(first, rows), e.segment(first, rows), g.middleRows(first, rows));
   });
 }
 
