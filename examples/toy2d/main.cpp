@@ -422,8 +422,11 @@ int main(int argc, char** argv) {
   Config c;
   CLI::App app{"ember-toy2d: train energy-based models on 2D toy data; exact NLL, MMD and KL, with pictures"};
   constexpr Index most = ex::max_of<Index>();
-  app.add_option("--dataset", c.dataset, "8gaussians, 25gaussians, swissroll, 2spirals, checkerboard, rings, moons, "
-                                         "pinwheel or circles")->capture_default_str();
+  std::string dataset_help = "a classic set (";
+  for (std::size_t k = 0; k < ember::Toy2d<T>::names.size(); ++k)
+    dataset_help.append(k == 0 ? "" : ", ").append(ember::Toy2d<T>::names[k]);
+  dataset_help += ") or a stress set (" + ember::Stress2d<T>::known() + ")";
+  app.add_option("--dataset", c.dataset, dataset_help)->capture_default_str();
   app.add_option("--data-file", c.data_file, "a CSV file with two numeric columns (optional header), points in [-6, 6]^2, instead");
   app.add_option("--method", c.method, "cd, pcd, icd, dcd, drl (diffusion recovery likelihood), dsm or all")
       ->capture_default_str();
