@@ -11,7 +11,7 @@
 /// the agreement, so it is refused here.
 ///
 /// @code
-/// EMBER_HOST_DEVICE float axpy(float a, float x, float y) { return ember::cuda::detail::fma(a, x, y); }
+/// float r = ember::cuda::detail::fma(a, x, y);   // a·x + y rounded once, on the host and on the device
 /// @endcode
 
 #include <cmath>

@@ -10,7 +10,7 @@
 ///
 /// @code
 /// ember::cuda::detail::mala_propose_chain(x, g, y, chain, n, d, draw, eps);
-/// T r = ember::cuda::detail::mala_log_ratio(x, g, e, y, gy, ey, chain, n, d, eps);
+/// auto r = ember::cuda::detail::mala_log_ratio(x, g, e, y, gy, ey, chain, n, d, eps);
 /// @endcode
 
 #include <cmath>
