@@ -6,7 +6,7 @@ set(prefix ${WORK_DIR}/prefix)
 foreach(step
     "-S;${EMBER_SOURCE_DIR};-B;${WORK_DIR}/ember-build;-DEMBER_BUILD_TESTS=OFF;-DEMBER_BUILD_EXAMPLES=OFF;-DEMBER_BUILD_BENCHMARKS=OFF;-DEMBER_ENABLE_CUDA=OFF;-DEMBER_INSTALL=ON;-DCMAKE_INSTALL_PREFIX=${prefix}"
     "--install;${WORK_DIR}/ember-build"
-    "-S;${EMBER_SOURCE_DIR}/tests/find-package-test;-B;${WORK_DIR}/consumer-build;-DCMAKE_PREFIX_PATH=${prefix};-DCMAKE_BUILD_TYPE=Release"
+    "-S;${EMBER_SOURCE_DIR}/tests/find-package-test;-B;${WORK_DIR}/consumer-build;-DCMAKE_PREFIX_PATH=${prefix};-DCMAKE_BUILD_TYPE=Release;-DEMBER_EXPECT_MPI=${EMBER_EXPECT_MPI}"
     "--build;${WORK_DIR}/consumer-build")
   execute_process(COMMAND ${CMAKE_COMMAND} ${step} RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
@@ -19,6 +19,19 @@ foreach(program consumer consumer_native)
     message(FATAL_ERROR "find-package test: the program ${program} failed with ${rc}")
   endif()
 endforeach()
+# The MPI component under mpirun with two ranks (where ember's build found MPI).
+if(EMBER_EXPECT_MPI)
+  string(REPLACE "|" ";" mpiexec "${MPIEXEC}")
+  execute_process(COMMAND ${mpiexec} -np 2 ${WORK_DIR}/consumer-build/consumer_mpi RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "find-package test: consumer_mpi under mpirun -np 2 failed with ${rc}")
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${EMBER_SOURCE_DIR}/tests/find-package-test -B ${WORK_DIR}/consumer-mpi-required
+                          -DCMAKE_PREFIX_PATH=${prefix} -DEMBER_REQUIRE_MPI=ON RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "find-package test: find_package(ember REQUIRED COMPONENTS mpi) failed with ${rc}")
+  endif()
+endif()
 # A chosen target ISA instead of the building machine's: configuring is enough to check the flag.
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${EMBER_SOURCE_DIR}/tests/find-package-test -B ${WORK_DIR}/consumer-arch
                         -DCMAKE_PREFIX_PATH=${prefix} -DEMBER_ARCH=x86-64-v2 RESULT_VARIABLE rc)
