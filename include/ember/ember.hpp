@@ -26,6 +26,7 @@
 #include "ember/divergence/recovery_likelihood.hpp"
 #include "ember/divergence/score_matching.hpp"
 #include "ember/divergence/sliced_score_matching.hpp"
+#include "ember/divergence/with_sparsity.hpp"
 #include "ember/energy/banana.hpp"
 #include "ember/energy/check_gradients.hpp"
 #include "ember/energy/double_well.hpp"

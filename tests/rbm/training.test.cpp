@@ -8,6 +8,7 @@
 #include "ember/data/bars_and_stripes.hpp"
 #include "ember/divergence/cd.hpp"
 #include "ember/divergence/pcd.hpp"
+#include "ember/divergence/with_sparsity.hpp"
 #include "ember/energy/rbm.hpp"
 #include "ember/mcmc/gibbs.hpp"
 #include "ember/mcmc/replay_buffer.hpp"

@@ -28,6 +28,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/energy/rbm.hpp"
+#include "ember/simd/activations.hpp"
 #include "ember/mcmc/gibbs.hpp"
 
 namespace ember {
@@ -159,7 +160,7 @@ AisEstimate ais_log_partition(const E& rbm, VectorView<typename E::scalar_type> 
   if constexpr (gaussian) {
     base += 0.5 * static_cast<double>(d) * std::log(2 * std::numbers::pi);
   } else {
-    for (Index k = 0; k < d; ++k) base += detail::softplus(static_cast<double>(b_a(k)));
+    for (Index k = 0; k < d; ++k) base += Softplus::value(static_cast<double>(b_a(k)));
   }
   const double top = log_w.maxCoeff();
   const Eigen::ArrayXd scaled_w = (log_w.array() - top).exp();
