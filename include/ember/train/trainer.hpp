@@ -13,7 +13,7 @@
 /// has failed, never per kernel step. One ember::Philox seeded
 /// from the settings drives minibatches and estimators: a run is reproducible from its seed.
 ///
-/// Resume (io/checkpoint.hpp): a callback saves the energy, optimizer and estimator state with
+/// Resume (io/checkpoint.hpp, io/checkpoint_train.hpp, io/checkpoint_mcmc.hpp): a callback saves the energy, optimizer and estimator state with
 /// TrainProgress::iteration and ::generator_position; a later call restores them and passes
 /// `.start_iteration` and `.generator_position`, and continues bit for bit where the first run was.
 ///
