@@ -28,38 +28,43 @@ struct SparsitySettings {
 
 /// @brief Any estimator plus the RBM sparsity regulariser: `estimate` calls the wrapped estimator, then adds
 /// Rbm::accumulate_sparsity_gradient on the data batch to the result's gradient (the loss is unchanged).
-/// Works with every estimator whose result has a `gradient` (CD-k, PCD, ...) and with ember::train.
-template <class Estimator, Scalar T>
+/// Works with every ember::Estimator (CD-k, PCD, ...) of an energy that offers `accumulate_sparsity_gradient`
+/// (ember::Rbm), and is itself one, for ember::train.
+/// @tparam Inner the wrapped estimator's type
+template <class Inner, Scalar T>
 class WithSparsity {
  public:
   using scalar_type = T;
 
   /// @pre 0 < settings.target < 1, settings.strength ≥ 0.
-  WithSparsity(Estimator estimator, SparsitySettings<T> settings)
+  WithSparsity(Inner estimator, SparsitySettings<T> settings)
       : estimator_(std::move(estimator)), settings_(settings) {
     detail::require(std::isfinite(settings.target) && settings.target > T(0) && settings.target < T(1),
                     "ember::WithSparsity", "target", settings.target, "must lie in (0, 1)");
-    detail::require(std::isfinite(settings.strength) && settings.strength >= T(0), "ember::WithSparsity", "strength",
-                    settings.strength, "must be finite and >= 0");
+    detail::require_non_negative(settings.strength, "ember::WithSparsity", "strength");
   }
 
   /// @brief The wrapped estimate plus the sparsity gradient of `data`.
   template <class E, class G>
+    requires Estimator<Inner, E, G> && requires(const E& rbm, BatchView<T> v, T x, VectorRef<T> g) {
+      rbm.accumulate_sparsity_gradient(v, x, x, g);
+    }
   auto estimate(const E& rbm, BatchView<T> data, G& rng) {
     auto result = estimator_.estimate(rbm, data, rng);
-    if (settings_.strength > T(0)) rbm.accumulate_sparsity_gradient(data, settings_.target, settings_.strength, result.gradient);
+    if (settings_.strength > T(0))
+      rbm.accumulate_sparsity_gradient(data, settings_.target, settings_.strength, result.gradient);
     return result;
   }
 
-  [[nodiscard]] Estimator& estimator() { return estimator_; }
+  [[nodiscard]] Inner& estimator() { return estimator_; }
   [[nodiscard]] const SparsitySettings<T>& settings() const { return settings_; }
 
  private:
-  Estimator estimator_;
+  Inner estimator_;
   SparsitySettings<T> settings_;
 };
 
-template <class Estimator, Scalar T>
-WithSparsity(Estimator, SparsitySettings<T>) -> WithSparsity<Estimator, T>;
+template <class Inner, Scalar T>
+WithSparsity(Inner, SparsitySettings<T>) -> WithSparsity<Inner, T>;
 
 }  // namespace ember

@@ -59,12 +59,6 @@
 
 namespace ember {
 
-/// The kind of an RBM's visible units (its hidden units are always Bernoulli).
-enum class VisibleUnits {
-  bernoulli,  ///< v ∈ {0, 1}ᵈ, p(v | h) = σ(b + W h)
-  gaussian    ///< v ∈ ℝᵈ, p(v | h) = N(b + W h, I) (unit variance)
-};
-
 
 /// @brief A restricted Boltzmann machine with d visible and h hidden units, seen as its free energy F(v).
 ///
@@ -83,8 +77,8 @@ class Rbm {
   /// @brief All parameters zero. @pre n_visible ≥ 1, n_hidden ≥ 1, d h + d + h parameters within
   /// ember::max_allocation_bytes.
   Rbm(Index n_visible, Index n_hidden) : d_(n_visible), h_(n_hidden) {
-    detail::require(n_visible >= 1, "ember::Rbm", "n_visible", n_visible, "must be >= 1");
-    detail::require(n_hidden >= 1, "ember::Rbm", "n_hidden", n_hidden, "must be >= 1");
+    detail::require_at_least_one(n_visible, "ember::Rbm", "n_visible");
+    detail::require_at_least_one(n_hidden, "ember::Rbm", "n_hidden");
     // d h + d + h in checked arithmetic and within the memory budget, before anything is allocated.
     const Index weights = detail::checked_allocation<T>(d_, h_, "ember::Rbm", "n_hidden", n_hidden, "the weights");
     const Index biases = detail::checked_sum(d_, h_, "ember::Rbm", "n_hidden", n_hidden, "the biases");
@@ -98,8 +92,7 @@ class Rbm {
   template <class G>
   static Rbm random(Index n_visible, Index n_hidden, G& rng, T weight_std = T(0.01)) {
     static_assert(Generator<G>, "ember::Rbm::random: the generator must model ember::Generator (for example ember::Philox).");
-    detail::require(std::isfinite(weight_std) && weight_std >= T(0), "ember::Rbm::random", "weight_std", weight_std,
-                    "must be finite and >= 0");
+    detail::require_non_negative(weight_std, "ember::Rbm::random", "weight_std");
     Rbm rbm(n_visible, n_hidden);
     Batch<T> w(n_visible, n_hidden);
     rng.draw().template normal<T>(w, 0);
@@ -117,7 +110,7 @@ class Rbm {
   /// @brief Threads for the products from the next call on (1: serial). Results do not depend on it.
   /// Copies of the RBM share the pool. @pre workers ≥ 1.
   void set_workers(int workers) {
-    detail::require(workers >= 1, "ember::Rbm::set_workers", "workers", workers, "must be >= 1");
+    detail::require_at_least_one(workers, "ember::Rbm::set_workers", "workers");
     pool_ = workers > 1 ? std::make_shared<ThreadPool>(workers) : nullptr;
   }
   [[nodiscard]] int workers() const { return pool_ ? pool_->workers() : 1; }
@@ -310,7 +303,7 @@ class Rbm {
     check(v, v.rows(), fn);
     detail::require(std::isfinite(target) && target > T(0) && target < T(1), fn, "target", target,
                     "must lie in (0, 1)");
-    detail::require(std::isfinite(strength) && strength >= T(0), fn, "strength", strength, "must be finite and >= 0");
+    detail::require_non_negative(strength, fn, "strength");
     detail::require_shape(g, num_params(), 1, fn, "g");
     auto& ws = detail::rbm_workspace<T>();
     ws.input.resize(v.rows(), h_);
@@ -483,23 +476,5 @@ using BernoulliRbm = Rbm<T, VisibleUnits::bernoulli>;
 template <Scalar T>
 using GaussianBernoulliRbm = Rbm<T, VisibleUnits::gaussian>;
 
-
-/// @brief What block Gibbs and the RBM metrics need: a parametric free energy with both conditionals.
-///
-/// - `E::visible_units`: the kind of visible units; `n_visible()`, `n_hidden()`;
-/// - `hidden_input(v, a)`: a = V W + 1cᵀ; `visible_input(h, a)`: a = H Wᵀ + 1bᵀ;
-/// - `weights()`, `visible_bias()`, `hidden_bias()`: views of W (d × h), b and c.
-template <class E>
-concept RbmEnergy = ParametricEnergy<E> &&
-                    requires(const E& rbm, BatchView<typename E::scalar_type> x, BatchRef<typename E::scalar_type> a) {
-                      { E::visible_units } -> std::convertible_to<VisibleUnits>;
-                      { rbm.n_visible() } -> std::convertible_to<Index>;
-                      { rbm.n_hidden() } -> std::convertible_to<Index>;
-                      rbm.hidden_input(x, a);
-                      rbm.visible_input(x, a);
-                      rbm.weights();
-                      rbm.visible_bias();
-                      rbm.hidden_bias();
-                    };
 
 }  // namespace ember

@@ -50,8 +50,8 @@ struct Shard {
 /// @pre n ≥ 1, block_rows ≥ 1 and at least one block per rank (⌈n / block_rows⌉ ≥ ranks); the refusal names
 /// `fn` and reads the same on every rank.
 inline Shard shard_of(Index n, Index block_rows, int rank, int ranks, std::string_view fn) {
-  ember::detail::require(block_rows >= 1, fn, "block_rows", block_rows, "must be >= 1");
-  ember::detail::require(n >= 1, fn, "chains", n, "must be >= 1");
+  ember::detail::require_at_least_one(block_rows, fn, "block_rows");
+  ember::detail::require_at_least_one(n, fn, "chains");
   Shard s;
   s.blocks = RowBlocks{n, block_rows};
   s.rank = rank;
