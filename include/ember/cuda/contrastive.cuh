@@ -21,13 +21,13 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/cuda/buffer.cuh"
 #include "ember/cuda/detail/launch.cuh"
 #include "ember/cuda/energy.cuh"
 #include "ember/cuda/langevin.cuh"
 #include "ember/cuda/mlp.cuh"
 #include "ember/cuda/random.cuh"
+#include "ember/simd/random.hpp"
 
 namespace ember::cuda {
 

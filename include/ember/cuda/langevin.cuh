@@ -19,13 +19,13 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/cuda/buffer.cuh"
 #include "ember/cuda/detail/langevin_update.hpp"
 #include "ember/cuda/detail/launch.cuh"
 #include "ember/cuda/energy.cuh"
 #include "ember/cuda/random.cuh"
 #include "ember/mcmc/langevin.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember::cuda {
 

@@ -28,9 +28,9 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/detail/symmetric_positive_definite.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/core/size_limit.hpp"
 #include "ember/energy/gaussian.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember {
 

@@ -51,10 +51,10 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/core/size_limit.hpp"
 #include "ember/simd/activations.hpp"
 #include "ember/simd/dense.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember {
 namespace detail {

@@ -5,7 +5,7 @@
 ///
 /// The blocks depend on the number of chains and `block_rows` only, never on the rank count; rank r of R
 /// owns blocks [⌊rB/R⌋, ⌊(r+1)B/R⌋) of the B blocks (uneven shares differ by one block). Since chain c's random
-/// numbers depend only on (seed, draw, c) (core/random.hpp) and every kernel treats rows independently, a
+/// numbers depend only on (seed, draw, c) (simd/random.hpp) and every kernel treats rows independently, a
 /// shard stepped with `ShardGenerator` (chain numbers offset by the shard's first row) holds exactly the rows a
 /// one-process run over all chains would hold, bit for bit.
 ///

@@ -49,7 +49,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/train/clip.hpp"
 #include "ember/train/learning_rate.hpp"
 #include "ember/train/minibatch.hpp"
