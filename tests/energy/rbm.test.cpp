@@ -1,4 +1,4 @@
-// Tests include/ember/energy/rbm.hpp (all RBM tests live in tests/rbm/, one executable).
+// Tests include/ember/energy/rbm.hpp.
 #include "ember/energy/rbm.hpp"
 
 #include <catch2/catch.hpp>
