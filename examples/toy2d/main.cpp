@@ -39,6 +39,8 @@
 #include <ember/energy/mlp.hpp>
 #include <ember/energy/time_conditioned.hpp>
 #include <ember/io/checkpoint.hpp>
+#include <ember/io/checkpoint_mcmc.hpp>
+#include <ember/io/checkpoint_train.hpp>
 #include <ember/mcmc/langevin.hpp>
 #include <ember/mcmc/replay_buffer.hpp>
 #include <ember/metrics/grid_nll.hpp>

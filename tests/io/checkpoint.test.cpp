@@ -9,6 +9,9 @@
 #include <ember/energy/gaussian.hpp>
 #include <ember/energy/mlp.hpp>
 #include <ember/io/checkpoint.hpp>
+#include <ember/io/checkpoint_mcmc.hpp>
+#include <ember/io/checkpoint_mlp.hpp>
+#include <ember/io/checkpoint_train.hpp>
 #include <ember/mcmc/hmc.hpp>
 #include <ember/mcmc/langevin.hpp>
 #include <ember/mcmc/mala.hpp>

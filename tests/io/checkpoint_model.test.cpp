@@ -1,10 +1,9 @@
-// Tests of include/ember/io/checkpoint.hpp's models-with-architecture part (a file of its own, next to
-// checkpoint.test.cpp's file-format tests): an MLP stored with its widths, activation and base scale is rebuilt
-// from the file alone, and restoring into a network of another architecture names what differs.
+// Tests of include/ember/io/checkpoint_mlp.hpp: an MLP stored with its widths, activation and base scale is
+// rebuilt from the file alone, and restoring into a network of another architecture names what differs.
 #include <catch2/catch.hpp>
 
 #include <ember/energy/mlp.hpp>
-#include <ember/io/checkpoint.hpp>
+#include <ember/io/checkpoint_mlp.hpp>
 
 #include <cstdio>
 #include <filesystem>

@@ -16,6 +16,8 @@
 #include "ember/divergence/pcd.hpp"
 #include "ember/energy/mlp.hpp"
 #include "ember/io/checkpoint.hpp"
+#include "ember/io/checkpoint_mcmc.hpp"
+#include "ember/io/checkpoint_train.hpp"
 #include "ember/mcmc/langevin.hpp"
 #include "ember/mcmc/mala.hpp"
 #include "ember/mcmc/replay_buffer.hpp"

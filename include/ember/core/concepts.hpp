@@ -1,7 +1,11 @@
 #pragma once
 /// @file
-/// @brief C++20 concepts: what an energy, a parametric energy (with or without the mixed product), a generator
-/// and a kernel must offer.
+/// @brief Every C++20 concept of ember: what an energy (parametric, with the mixed product, time-conditioned, an RBM),
+/// a generator, a kernel, an observer, a noise schedule, an estimator and an optimizer must offer, with the small
+/// vocabulary types they name (VisibleUnits, StepRecord, Transition).
+///
+/// (The CUDA backend's ember::cuda::DeviceEnergy stays in cuda/energy.cuh: it names device buffers, which need the
+/// CUDA headers.)
 ///
 /// All batch arguments follow core/batch.hpp: N × d, one row per point. "Accumulate" functions add into
 /// their output (so sums of energies and the two halves of an estimator write into one vector).
@@ -16,6 +20,11 @@ namespace ember {
 /// float or double: the scalar types every ember template is instantiated and tested for.
 template <class T>
 concept Scalar = std::same_as<T, float> || std::same_as<T, double>;
+
+/// @brief E's `scalar_type` is T: what a kernel or an estimator for T accepts (checked with a readable message where
+/// the energy comes in).
+template <class E, class T>
+concept HasScalarType = std::same_as<typename E::scalar_type, T>;
 
 /// @brief An energy E: ℝᵈ → ℝ evaluated on a batch.
 ///
@@ -134,5 +143,99 @@ concept Kernel = Energy<E> && Generator<G> &&
                  requires(K& kernel, const E& energy, BatchRef<typename E::scalar_type> x, G& generator) {
                    kernel.step(energy, x, generator);
                  };
+
+/// @brief What an observer sees after one transition (views valid only during the call).
+template <Scalar T>
+struct StepRecord {
+  Index step = 0;          ///< 0-based index of the transition within this `run` call
+  BatchView<T> states;     ///< N × d: every chain after the transition
+  VectorView<T> energy;    ///< E(states), length N, where the kernel holds it (Metropolis-adjusted); else empty
+  VectorView<T> accepted;  ///< 1 where the chain accepted its proposal, else 0 (Metropolis-adjusted); else empty
+};
+
+/// @brief Anything callable as `observer(const StepRecord<T>&)` (its result is ignored; mcmc/observer.hpp).
+template <class O, class T>
+concept StepObserver = Scalar<T> && std::invocable<O&, const StepRecord<T>&>;
+
+/// The kind of an RBM's visible units (its hidden units are always Bernoulli).
+enum class VisibleUnits {
+  bernoulli,  ///< v ∈ {0, 1}ᵈ, p(v | h) = σ(b + W h)
+  gaussian    ///< v ∈ ℝᵈ, p(v | h) = N(b + W h, I) (unit variance)
+};
+
+/// @brief What block Gibbs and the RBM metrics need: a parametric free energy with both conditionals
+/// (ember::Rbm, energy/rbm.hpp).
+///
+/// - `E::visible_units`: the kind of visible units; `n_visible()`, `n_hidden()`;
+/// - `hidden_input(v, a)`: a = V W + 1cᵀ; `visible_input(h, a)`: a = H Wᵀ + 1bᵀ;
+/// - `weights()`, `visible_bias()`, `hidden_bias()`: views of W (d × h), b and c.
+template <class E>
+concept RbmEnergy = ParametricEnergy<E> &&
+                    requires(const E& rbm, BatchView<typename E::scalar_type> x, BatchRef<typename E::scalar_type> a) {
+                      { E::visible_units } -> std::convertible_to<VisibleUnits>;
+                      { rbm.n_visible() } -> std::convertible_to<Index>;
+                      { rbm.n_hidden() } -> std::convertible_to<Index>;
+                      rbm.hidden_input(x, a);
+                      rbm.visible_input(x, a);
+                      rbm.weights();
+                      rbm.visible_bias();
+                      rbm.hidden_bias();
+                    };
+
+/// @brief The Gaussian transition x_t = scale · x_s + std · ε between two times s ≤ t of a schedule.
+template <Scalar T>
+struct Transition {
+  T scale;  ///< a_{t|s}: the mean coefficient of x_t given x_s (1 for variance-exploding schedules)
+  T std;    ///< s_{t|s}: the standard deviation of x_t given x_s (0 when s = t)
+};
+
+/// @brief A noise schedule over t ∈ [0, 1] (schedule/schedule.hpp states the conventions).
+///
+/// - `mean_coefficient(t)`: α(t), x_t = α(t) x_0 + σ(t) ε;
+/// - `standard_deviation(t)`: σ(t);
+/// - `beta(t)`: the rate of the forward SDE (VP: dx = −½β x dt + √β dW; VE: β = dσ²/dt);
+/// - `snr(t)`: α(t)² / σ(t)², finite everywhere (σ² is floored at the smallest normal number);
+/// - `transition(s, t)`: ember::Transition from time s to time t ≥ s.
+template <class S>
+concept Schedule = requires(const S& schedule, typename S::scalar_type t) {
+  requires Scalar<typename S::scalar_type>;
+  { schedule.mean_coefficient(t) } -> std::same_as<typename S::scalar_type>;
+  { schedule.standard_deviation(t) } -> std::same_as<typename S::scalar_type>;
+  { schedule.beta(t) } -> std::same_as<typename S::scalar_type>;
+  { schedule.snr(t) } -> std::same_as<typename S::scalar_type>;
+  { schedule.transition(t, t) } -> std::same_as<Transition<typename S::scalar_type>>;
+};
+
+/// @brief What an estimate holds for ember::train (ember::EstimatorResult, or a type derived from it): `loss`,
+/// `positive_energy`, `negative_energy` (convertible to T) and `gradient`, the flat ∇θ as a Vector<T>.
+template <class R, class T>
+concept EstimateOf = requires(R& result) {
+  { result.loss } -> std::convertible_to<T>;
+  { result.positive_energy } -> std::convertible_to<T>;
+  { result.negative_energy } -> std::convertible_to<T>;
+  requires std::same_as<std::remove_cvref_t<decltype(result.gradient)>, Vector<T>>;
+};
+
+/// @brief An estimator of the training gradient for energy E: `estimate(energy, data, rng)` on an N × d data batch
+/// returns an EstimateOf<E::scalar_type> (every divergence/ estimator; ember::WithSparsity around one).
+template <class S, class E, class G>
+concept Estimator = Generator<G> && requires(S& estimator, const E& energy, BatchView<typename E::scalar_type> data,
+                                             G& generator) {
+  { estimator.estimate(energy, data, generator) } -> EstimateOf<typename E::scalar_type>;
+};
+
+/// @brief An optimizer of a parameter vector over T: `step(params, gradient)` updates params in place (ember::Sgd,
+/// ember::Adam). A learning-rate schedule additionally needs `settings().learning_rate` and `set_learning_rate`.
+template <class O, class T>
+concept Optimizer = Scalar<T> && requires(O& optimizer, Vector<T>& params, const Vector<T>& gradient) {
+  optimizer.step(params, gradient);
+};
+
+/// @brief A per-chain analytic energy for the CUDA backend's ember::cuda::PointEnergy: E = f(x, g, stride) for one
+/// chain (g may be null: energy only). Trivially copyable, so that it can be passed to a kernel by value.
+template <class F, class T>
+concept PointFunctor = std::is_trivially_copyable_v<F> && requires(const F& f, const T* x, T* g, Index stride) {
+  { f(x, g, stride) } -> std::convertible_to<T>;
+};
 
 }  // namespace ember

@@ -69,6 +69,20 @@ void require_positive(T value, std::string_view function, std::string_view argum
           "must be finite and > 0");
 }
 
+/// A scalar that must be finite and >= 0 (regularisation weights, clip limits, noise scales); `note` is appended to
+/// the reason (" (0 disables clipping)").
+template <class T, class... Note>
+void require_non_negative(T value, std::string_view function, std::string_view argument, const Note&... note) {
+  require(std::isfinite(static_cast<double>(value)) && value >= T(0), function, argument, value,
+          "must be finite and >= 0", note...);
+}
+
+/// A count that must be >= 1 (steps, sizes, workers); `note` is appended to the reason (" (one level)").
+template <class T, class... Note>
+void require_at_least_one(T value, std::string_view function, std::string_view argument, const Note&... note) {
+  require(value >= T(1), function, argument, value, "must be >= 1", note...);
+}
+
 /// A scalar that must be finite.
 template <class T>
 void require_finite(T value, std::string_view function, std::string_view argument) {

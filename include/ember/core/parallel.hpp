@@ -38,7 +38,7 @@ class ThreadPool {
   /// @brief A pool of `workers` threads in all (workers − 1 are started; the caller is the last).
   /// @pre workers ≥ 1.
   explicit ThreadPool(int workers) : workers_(workers) {
-    detail::require(workers >= 1, "ember::ThreadPool::ThreadPool", "workers", workers, "must be >= 1");
+    detail::require_at_least_one(workers, "ember::ThreadPool::ThreadPool", "workers");
     threads_.reserve(static_cast<std::size_t>(workers - 1));
     for (int t = 1; t < workers; ++t) threads_.emplace_back([this] { worker_loop(); });
   }

@@ -21,13 +21,13 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/cuda/buffer.cuh"
 #include "ember/cuda/detail/launch.cuh"
 #include "ember/cuda/energy.cuh"
 #include "ember/cuda/langevin.cuh"
 #include "ember/cuda/mlp.cuh"
 #include "ember/cuda/random.cuh"
+#include "ember/simd/random.hpp"
 
 namespace ember::cuda {
 
@@ -148,7 +148,7 @@ class ContrastiveStep {
   /// @brief CD-k: negatives = k steps of `kernel` from the data; then the gradient.
   template <class Kernel>
   void cd(const Energy& energy, const DeviceBatch<T>& data, Kernel& kernel, Philox& rng, Index k) {
-    ember::detail::require(k >= 1, "ember::cuda::ContrastiveStep::cd", "k", k, "must be >= 1");
+    ember::detail::require_at_least_one(k, "ember::cuda::ContrastiveStep::cd", "k");
     negatives_.copy_from(data);
     kernel.run(energy, negatives_, rng, k);
     gradient_from(energy, data, negatives_);
@@ -159,7 +159,7 @@ class ContrastiveStep {
   template <class Kernel>
   void dcd(const Energy& energy, const DeviceBatch<T>& data, Kernel& kernel, Philox& rng, Index k, T a, T s) {
     constexpr const char* fn = "ember::cuda::ContrastiveStep::dcd";
-    ember::detail::require(k >= 1, fn, "k", k, "must be >= 1");
+    ember::detail::require_at_least_one(k, fn, "k");
     ember::detail::require_positive(a, fn, "a");
     ember::detail::require_positive(s, fn, "s");
     detail::require_shape(data, data.rows(), energy.dim(), fn, "data");

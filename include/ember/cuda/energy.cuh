@@ -26,7 +26,8 @@
 
 namespace ember::cuda {
 
-/// @brief A batched energy on the device: the samplers' view of an energy (see the file comment).
+/// @brief A batched energy on the device: the samplers' view of an energy (see the file comment). Not in
+/// core/concepts.hpp with the others: it names DeviceBatch, which needs the CUDA headers.
 template <class E>
 concept DeviceEnergy = requires(const E& energy, const DeviceBatch<typename E::scalar_type>& x,
                                 DeviceVector<typename E::scalar_type>& e, DeviceBatch<typename E::scalar_type>& g) {
@@ -34,12 +35,6 @@ concept DeviceEnergy = requires(const E& energy, const DeviceBatch<typename E::s
   { energy.dim() } -> std::convertible_to<Index>;
   energy.energy(x, e);
   energy.energy_and_gradient(x, e, g);
-};
-
-/// @brief A per-chain analytic energy: E = f(x, g, stride) for one chain (g may be null: energy only).
-template <class F, class T>
-concept PointFunctor = std::is_trivially_copyable_v<F> && requires(const F& f, const T* x, T* g, Index stride) {
-  { f(x, g, stride) } -> std::convertible_to<T>;
 };
 
 namespace detail {
@@ -83,7 +78,7 @@ class PointEnergy {
 
   /// @brief Wraps `f` as a `dim`-dimensional device energy. @pre dim ≥ 1.
   PointEnergy(F f, Index dim) : f_(f), dim_(dim) {
-    ember::detail::require(dim >= 1, "ember::cuda::PointEnergy", "dim", dim, "must be >= 1");
+    ember::detail::require_at_least_one(dim, "ember::cuda::PointEnergy", "dim");
   }
 
   [[nodiscard]] Index dim() const { return dim_; }

@@ -19,12 +19,12 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/cuda/buffer.cuh"
 #include "ember/cuda/detail/gibbs_conditional.hpp"
 #include "ember/cuda/detail/launch.cuh"
 #include "ember/cuda/random.cuh"
 #include "ember/energy/rbm.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember::cuda {
 

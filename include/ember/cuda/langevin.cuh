@@ -19,13 +19,13 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/cuda/buffer.cuh"
 #include "ember/cuda/detail/langevin_update.hpp"
 #include "ember/cuda/detail/launch.cuh"
 #include "ember/cuda/energy.cuh"
 #include "ember/cuda/random.cuh"
 #include "ember/mcmc/langevin.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember::cuda {
 
@@ -88,7 +88,7 @@ class Langevin {
   void advance(const E& energy, DeviceBatch<T>& x, Philox& rng) {
     static_assert(DeviceEnergy<E>, "ember::cuda::Langevin: the energy must model ember::cuda::DeviceEnergy "
                                    "(scalar_type, dim(), energy(x, e), energy_and_gradient(x, e, g) on DeviceBatch).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>,
+    static_assert(HasScalarType<E, T>,
                   "ember::cuda::Langevin: the energy's scalar_type must match the kernel's scalar type.");
     energy.energy_and_gradient(x, energy_, gradient_);
     detail::langevin_update_kernel<T><<<detail::grid_for(x.rows()), detail::block_size>>>(

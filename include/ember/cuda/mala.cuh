@@ -20,12 +20,12 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/cuda/buffer.cuh"
 #include "ember/cuda/detail/launch.cuh"
 #include "ember/cuda/detail/mala_update.hpp"
 #include "ember/cuda/energy.cuh"
 #include "ember/cuda/random.cuh"
+#include "ember/simd/random.hpp"
 
 namespace ember::cuda {
 
@@ -100,7 +100,7 @@ class Mala {
   void run(const E& energy, DeviceBatch<T>& x, Philox& rng, Index steps) {
     static_assert(DeviceEnergy<E>, "ember::cuda::Mala: the energy must model ember::cuda::DeviceEnergy "
                                    "(scalar_type, dim(), energy(x, e), energy_and_gradient(x, e, g) on DeviceBatch).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>,
+    static_assert(HasScalarType<E, T>,
                   "ember::cuda::Mala: the energy's scalar_type must match the kernel's scalar type.");
     constexpr const char* fn = "ember::cuda::Mala::run";
     ember::detail::require(steps >= 0, fn, "steps", steps, "must be >= 0");

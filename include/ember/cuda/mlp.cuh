@@ -129,9 +129,8 @@ class DeviceMlp {
     ember::detail::require(widths_.size() >= 2, fn, "widths.size()", widths_.size(),
                            "needs the input dimension and at least one hidden layer");
     for (std::size_t l = 0; l < widths_.size(); ++l)
-      ember::detail::require(widths_[l] >= 1, fn, "widths[" + std::to_string(l) + "]", widths_[l], "must be >= 1");
-    ember::detail::require(std::isfinite(static_cast<double>(base_scale)) && base_scale >= T(0), fn, "base_scale",
-                           base_scale, "must be finite and >= 0 (0 disables the base term)");
+      ember::detail::require_at_least_one(widths_[l], fn, "widths[" + std::to_string(l) + "]");
+    ember::detail::require_non_negative(base_scale, fn, "base_scale", " (0 disables the base term)");
     Index offset = 0;
     for (std::size_t l = 1; l < widths_.size(); ++l) {
       weight_offset_.push_back(offset);

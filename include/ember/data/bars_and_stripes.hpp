@@ -67,7 +67,7 @@ Batch<T> sample_bars_and_stripes(Index n, Index count, G& rng) {
                               "(for example ember::Philox).");
   constexpr const char* fn = "ember::sample_bars_and_stripes";
   detail::require_bars_and_stripes_size(n, fn);
-  detail::require(count >= 1, fn, "count", count, "must be >= 1");
+  detail::require_at_least_one(count, fn, "count");
   (void)detail::checked_allocation<T>(count, n * n, fn, "count", count, "the images");
   const auto patterns = static_cast<std::uint32_t>(bars_and_stripes_count(n));
   Batch<T> out(count, n * n);

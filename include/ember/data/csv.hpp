@@ -195,8 +195,7 @@ template <Scalar T>
 Batch<T> parse_csv(std::istream& in, std::string_view source, CsvSettings settings = {}) {
   constexpr const char* fn = "ember::read_csv";
   detail::require(settings.columns >= 0, fn, "settings.columns", settings.columns, "must be >= 0");
-  detail::require(settings.max_line_length >= 1, fn, "settings.max_line_length", settings.max_line_length,
-                  "must be >= 1");
+  detail::require_at_least_one(settings.max_line_length, fn, "settings.max_line_length");
   std::vector<double> values;
   Index columns = settings.columns;
   Index rows = 0;

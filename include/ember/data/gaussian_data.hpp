@@ -28,9 +28,9 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/detail/symmetric_positive_definite.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/core/size_limit.hpp"
 #include "ember/energy/gaussian.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember {
 
@@ -43,14 +43,14 @@ class GaussianData {
 
   /// @brief N(0, I) in `dim` dimensions. @pre dim ≥ 1.
   static GaussianData identity(Index dim) {
-    detail::require(dim >= 1, "ember::GaussianData::identity", "dim", dim, "must be >= 1");
+    detail::require_at_least_one(dim, "ember::GaussianData::identity", "dim");
     (void)detail::checked_allocation<double>(dim, dim, "ember::GaussianData::identity", "dim", dim, "the covariance");
     return GaussianData(Vector<T>::Zero(dim), Matrix::Identity(dim, dim), "ember::GaussianData::identity");
   }
 
   /// @brief N(0, A Aᵀ / (2d)) with A a d × 2d standard normal matrix drawn from Philox(seed). @pre dim ≥ 1.
   static GaussianData random(Index dim, std::uint64_t seed) {
-    detail::require(dim >= 1, "ember::GaussianData::random", "dim", dim, "must be >= 1");
+    detail::require_at_least_one(dim, "ember::GaussianData::random", "dim");
     (void)detail::checked_allocation<double>(detail::checked_product(dim, 2, "ember::GaussianData::random", "dim", dim,
                                                                      "the d x 2d factor"),
                                              dim, "ember::GaussianData::random", "dim", dim, "the d x 2d factor");
@@ -65,7 +65,7 @@ class GaussianData {
   /// @pre dim ≥ 1, condition ≥ 1 (and condition = 1 when dim = 1).
   static GaussianData with_condition_number(Index dim, T condition, std::uint64_t seed) {
     constexpr const char* fn = "ember::GaussianData::with_condition_number";
-    detail::require(dim >= 1, fn, "dim", dim, "must be >= 1");
+    detail::require_at_least_one(dim, fn, "dim");
     (void)detail::checked_allocation<double>(dim, dim, fn, "dim", dim, "the covariance");
     detail::require(std::isfinite(condition) && condition >= T(1), fn, "condition", condition,
                     "must be finite and >= 1");
@@ -135,7 +135,7 @@ class GaussianData {
   /// @brief n independent draws as a new n × d batch. @pre n ≥ 1.
   template <class G>
   Batch<T> sample(Index n, G& rng) const {
-    detail::require(n >= 1, "ember::GaussianData::sample", "n", n, "must be >= 1");
+    detail::require_at_least_one(n, "ember::GaussianData::sample", "n");
     (void)detail::checked_allocation<T>(n, dim(), "ember::GaussianData::sample", "n", n, "the samples");
     Batch<T> out(n, dim());
     sample(out, rng);
@@ -159,7 +159,7 @@ class GaussianData {
  private:
   GaussianData(const Vector<T>& mean, const Matrix& covariance, const char* fn) : mean_(mean), covariance_(covariance) {
     const Index d = mean.size();
-    detail::require(d >= 1, fn, "mean.size()", d, "must be >= 1");
+    detail::require_at_least_one(d, fn, "mean.size()");
     detail::require_shape(covariance, d, d, fn, "covariance");
     detail::require_all_finite(mean, fn, "mean");
     detail::require_all_finite(covariance, fn, "covariance");

@@ -186,7 +186,7 @@ class Stress2d {
   /// @brief n independent draws as a new n × 2 batch. @pre n ≥ 1.
   template <class G>
   Batch<T> sample(Index n, G& rng) const {
-    detail::require(n >= 1, "ember::Stress2d::sample", "n", n, "must be >= 1");
+    detail::require_at_least_one(n, "ember::Stress2d::sample", "n");
     Batch<T> out(n, 2);
     sample(out, rng);
     return out;

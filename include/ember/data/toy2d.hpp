@@ -227,7 +227,7 @@ class Toy2d {
   /// @brief n independent draws as a new n × 2 batch. @pre n ≥ 1.
   template <class G>
   Batch<T> sample(Index n, G& rng) const {
-    detail::require(n >= 1, "ember::Toy2d::sample", "n", n, "must be >= 1");
+    detail::require_at_least_one(n, "ember::Toy2d::sample", "n");
     (void)detail::checked_allocation<T>(n, 2, "ember::Toy2d::sample", "n", n, "the samples");
     Batch<T> out(n, 2);
     sample(out, rng);

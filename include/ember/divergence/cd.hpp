@@ -43,10 +43,9 @@ class ContrastiveDivergence {
   /// @pre settings.steps ≥ 1, settings.energy_regularization ≥ 0.
   explicit ContrastiveDivergence(K kernel, CdSettings<T> settings = {})
       : kernel_(std::move(kernel)), settings_(settings) {
-    detail::require(settings.steps >= 1, "ember::ContrastiveDivergence", "steps", settings.steps, "must be >= 1");
-    detail::require(std::isfinite(settings.energy_regularization) && settings.energy_regularization >= T(0),
-                    "ember::ContrastiveDivergence", "energy_regularization", settings.energy_regularization,
-                    "must be finite and >= 0");
+    detail::require_at_least_one(settings.steps, "ember::ContrastiveDivergence", "steps");
+    detail::require_non_negative(settings.energy_regularization, "ember::ContrastiveDivergence",
+                                 "energy_regularization");
   }
 
   /// @brief One estimate on a minibatch. `data` is not modified; the negatives are kept (`negatives()`).
@@ -57,8 +56,8 @@ class ContrastiveDivergence {
     [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(ParametricEnergy<E>, "ember::ContrastiveDivergence::estimate: the energy must model "
                                        "ember::ParametricEnergy.");
-    static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::ContrastiveDivergence::estimate: the energy's "
-                                                              "scalar_type must match the estimator's.");
+    static_assert(HasScalarType<E, T>, "ember::ContrastiveDivergence::estimate: the energy's "
+                                       "scalar_type must match the estimator's.");
     static_assert(Kernel<K, E, G>, "ember::ContrastiveDivergence::estimate: the kernel must model ember::Kernel "
                                    "for this energy and generator (kernel.step(energy, x, rng)).");
     detail::require_batch(data, static_cast<Index>(energy.dim()), "ember::ContrastiveDivergence::estimate", "data");

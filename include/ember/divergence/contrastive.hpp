@@ -53,7 +53,7 @@ class Contrastive {
                   T energy_regularization = T(0)) {
     static_assert(ParametricEnergy<E>, "ember::Contrastive::accumulate: the energy must model ember::ParametricEnergy "
                                        "(params(), accumulate_param_gradient).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>,
+    static_assert(HasScalarType<E, T>,
                   "ember::Contrastive::accumulate: the energy's scalar_type must match the estimator's scalar type.");
     if constexpr (FusedParametricEnergy<E>) {
       const auto fused = [&](BatchView<T> x, VectorRef<T> e, T a, T b, VectorRef<T> g) {
@@ -77,7 +77,7 @@ class Contrastive {
                   VectorView<T> negative_times, EstimatorResult<T>& result, T energy_regularization = T(0)) {
     static_assert(TimeConditionedEnergy<E>, "ember::Contrastive::accumulate: with times, the energy must model "
                                             "ember::TimeConditionedEnergy.");
-    static_assert(std::is_same_v<typename E::scalar_type, T>,
+    static_assert(HasScalarType<E, T>,
                   "ember::Contrastive::accumulate: the energy's scalar_type must match the estimator's scalar type.");
     constexpr const char* fn = "ember::Contrastive::accumulate";
     detail::require_shape(positive_times, positives.rows(), 1, fn, "positive_times");
@@ -108,8 +108,7 @@ class Contrastive {
     detail::require(negatives.rows() > 0, fn, "negatives", detail::shape_of(negatives.rows(), negatives.cols()),
                     "the batch is empty");
     detail::require_shape(negatives, negatives.rows(), positives.cols(), fn, "negatives");
-    detail::require(std::isfinite(alpha) && alpha >= T(0), fn, "energy_regularization", alpha,
-                    "must be finite and >= 0 (0 disables the regulariser)");
+    detail::require_non_negative(alpha, fn, "energy_regularization", " (0 disables the regulariser)");
     if (result.gradient.size() != num_params) result.gradient = Vector<T>::Zero(num_params);
     positive_energy_.resize(positives.rows());
     negative_energy_.resize(negatives.rows());

@@ -61,9 +61,8 @@ class DiffusionContrastiveDivergence {
     if (settings.noise == DiffusionNoise::variance_preserving)
       detail::require(settings.noise_max < T(1), fn, "noise_max", settings.noise_max,
                       "must be < 1 for variance-preserving noise (s = sqrt(1 - alpha_bar))");
-    detail::require(settings.steps >= 1, fn, "steps", settings.steps, "must be >= 1");
-    detail::require(std::isfinite(settings.energy_regularization) && settings.energy_regularization >= T(0), fn,
-                    "energy_regularization", settings.energy_regularization, "must be finite and >= 0");
+    detail::require_at_least_one(settings.steps, fn, "steps");
+    detail::require_non_negative(settings.energy_regularization, fn, "energy_regularization");
   }
 
   /// @brief One estimate with levels from the settings (one draw for the levels when they vary, one for the
@@ -96,8 +95,8 @@ class DiffusionContrastiveDivergence {
     [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(ParametricEnergy<E>, "ember::DiffusionContrastiveDivergence::estimate: the energy must model "
                                        "ember::ParametricEnergy.");
-    static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::DiffusionContrastiveDivergence::estimate: "
-                                                              "the energy's scalar_type must match the estimator's.");
+    static_assert(HasScalarType<E, T>, "ember::DiffusionContrastiveDivergence::estimate: "
+                                       "the energy's scalar_type must match the estimator's.");
     static_assert(Kernel<K, Tether<E>, G>, "ember::DiffusionContrastiveDivergence::estimate: the kernel must model "
                                            "ember::Kernel for the tethered posterior ember::Tether<E>.");
     constexpr const char* fn = "ember::DiffusionContrastiveDivergence::estimate";

@@ -118,13 +118,12 @@ class ImprovedContrastiveDivergence {
         settings_(settings),
         langevin_(Langevin<T>::decoupled(settings.gradient_step, settings.noise_scale, settings.gradient_clip)) {
     constexpr const char* fn = "ember::ImprovedContrastiveDivergence";
-    detail::require(settings.steps >= 1, fn, "steps", settings.steps, "must be >= 1");
-    detail::require(settings.entropy_neighbours >= 1, fn, "entropy_neighbours", settings.entropy_neighbours,
-                    "must be >= 1");
+    detail::require_at_least_one(settings.steps, fn, "steps");
+    detail::require_at_least_one(settings.entropy_neighbours, fn, "entropy_neighbours");
     for (const auto& [name, value] : {std::pair{"kl_weight", settings.kl_weight},
                                       std::pair{"entropy_weight", settings.entropy_weight},
                                       std::pair{"energy_regularization", settings.energy_regularization}})
-      detail::require(std::isfinite(value) && value >= T(0), fn, name, value, "must be finite and >= 0");
+      detail::require_non_negative(value, fn, name);
   }
 
   /// @brief One estimate: chains from the buffer (or data), K Langevin steps, the three terms, then the final
@@ -135,8 +134,8 @@ class ImprovedContrastiveDivergence {
     static_assert(MixedGradientEnergy<E>, "ember::ImprovedContrastiveDivergence::estimate: the energy must model "
                                           "ember::MixedGradientEnergy: improved CD differentiates through a Langevin "
                                           "step, so it needs accumulate_mixed_gradient(x, v, g) (CD, PCD and DCD do not).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::ImprovedContrastiveDivergence::estimate: "
-                                                              "the energy's scalar_type must match the estimator's.");
+    static_assert(HasScalarType<E, T>, "ember::ImprovedContrastiveDivergence::estimate: "
+                                       "the energy's scalar_type must match the estimator's.");
     constexpr const char* fn = "ember::ImprovedContrastiveDivergence::estimate";
     detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
     detail::require(buffer_.dim() == static_cast<Index>(energy.dim()), fn, "buffer.dim()", buffer_.dim(),

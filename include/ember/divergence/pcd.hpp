@@ -58,11 +58,9 @@ class PersistentContrastiveDivergence {
       detail::require(buffer_.settings().reinit_probability == T(0), "ember::PersistentContrastiveDivergence",
                       "buffer.settings().reinit_probability", buffer_.settings().reinit_probability,
                       "must be 0 with PcdChains::in_order (Tieleman's chains are never re-initialised)");
-    detail::require(settings.steps >= 1, "ember::PersistentContrastiveDivergence", "steps", settings.steps,
-                    "must be >= 1");
-    detail::require(std::isfinite(settings.energy_regularization) && settings.energy_regularization >= T(0),
-                    "ember::PersistentContrastiveDivergence", "energy_regularization", settings.energy_regularization,
-                    "must be finite and >= 0");
+    detail::require_at_least_one(settings.steps, "ember::PersistentContrastiveDivergence", "steps");
+    detail::require_non_negative(settings.energy_regularization, "ember::PersistentContrastiveDivergence",
+                                 "energy_regularization");
   }
 
   /// @brief One estimate: N chains from the buffer, k steps, written back. `data` is not modified.
@@ -71,8 +69,8 @@ class PersistentContrastiveDivergence {
     [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(ParametricEnergy<E>, "ember::PersistentContrastiveDivergence::estimate: the energy must model "
                                        "ember::ParametricEnergy.");
-    static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::PersistentContrastiveDivergence::estimate: "
-                                                              "the energy's scalar_type must match the estimator's.");
+    static_assert(HasScalarType<E, T>, "ember::PersistentContrastiveDivergence::estimate: "
+                                       "the energy's scalar_type must match the estimator's.");
     static_assert(Kernel<K, E, G>, "ember::PersistentContrastiveDivergence::estimate: the kernel must model "
                                    "ember::Kernel for this energy and generator.");
     constexpr const char* fn = "ember::PersistentContrastiveDivergence::estimate";

@@ -59,9 +59,8 @@ class RecoveryLikelihood {
     constexpr const char* fn = "ember::RecoveryLikelihood";
     detail::require(static_cast<Index>(kernels_.size()) == levels_.top_level(), fn, "kernels.size()", kernels_.size(),
                     "must equal the number of sampling levels ", levels_.top_level());
-    detail::require(settings.steps >= 1, fn, "steps", settings.steps, "must be >= 1");
-    detail::require(std::isfinite(settings.energy_regularization) && settings.energy_regularization >= T(0), fn,
-                    "energy_regularization", settings.energy_regularization, "must be finite and >= 0");
+    detail::require_at_least_one(settings.steps, fn, "steps");
+    detail::require_non_negative(settings.energy_regularization, fn, "energy_regularization");
   }
 
   /// @brief ULA at every level with the recovery-likelihood step rule ε_t = c_t² b² σ²_{t+1}.
@@ -87,8 +86,8 @@ class RecoveryLikelihood {
     [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
     static_assert(TimeConditionedEnergy<E>, "ember::RecoveryLikelihood::estimate: the energy must model "
                                             "ember::TimeConditionedEnergy (wrap a plain one in ember::TimeIndependent).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::RecoveryLikelihood::estimate: the energy's "
-                                                              "scalar_type must match the estimator's.");
+    static_assert(HasScalarType<E, T>, "ember::RecoveryLikelihood::estimate: the energy's "
+                                       "scalar_type must match the estimator's.");
     static_assert(Kernel<K, Tether<AtTime<E>>, G>, "ember::RecoveryLikelihood::estimate: the kernel must model "
                                                    "ember::Kernel for ember::Tether<ember::AtTime<E>>.");
     constexpr const char* fn = "ember::RecoveryLikelihood::estimate";
@@ -148,7 +147,7 @@ class RecoveryLikelihood {
   [[nodiscard]] Batch<T> sample(const E& energy, Index n, G& rng) {
     static_assert(TimeConditionedEnergy<E>, "ember::RecoveryLikelihood::sample: the energy must model "
                                             "ember::TimeConditionedEnergy.");
-    detail::require(n >= 1, "ember::RecoveryLikelihood::sample", "n", n, "must be >= 1");
+    detail::require_at_least_one(n, "ember::RecoveryLikelihood::sample", "n");
     negatives_.resize(n, static_cast<Index>(energy.dim()));
     rng.draw().template normal<T>(negatives_, 0);
     a_.resize(n);

@@ -47,8 +47,8 @@ class DenoisingScoreMatching {
     static_assert(MixedGradientEnergy<E>, "ember::DenoisingScoreMatching::estimate: the energy must model "
                                           "ember::MixedGradientEnergy: score matching's loss contains ∇ₓE, so its "
                                           "gradient needs accumulate_mixed_gradient(x, v, g) (CD, PCD and DCD do not).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::DenoisingScoreMatching::estimate: the "
-                                                              "energy's scalar_type must match the estimator's.");
+    static_assert(HasScalarType<E, T>, "ember::DenoisingScoreMatching::estimate: the "
+                                       "energy's scalar_type must match the estimator's.");
     constexpr const char* fn = "ember::DenoisingScoreMatching::estimate";
     detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
     const Index n = data.rows(), d = data.cols();

@@ -53,9 +53,9 @@ class SlicedScoreMatching {
   /// @pre projections ≥ 1, difference_step finite and ≥ 0.
   explicit SlicedScoreMatching(SsmSettings<T> settings = {}) : settings_(settings) {
     constexpr const char* fn = "ember::SlicedScoreMatching";
-    detail::require(settings.projections >= 1, fn, "projections", settings.projections, "must be >= 1");
-    detail::require(std::isfinite(settings.difference_step) && settings.difference_step >= T(0), fn,
-                    "difference_step", settings.difference_step, "must be finite and >= 0 (0 picks the cube root of epsilon)");
+    detail::require_at_least_one(settings.projections, fn, "projections");
+    detail::require_non_negative(settings.difference_step, fn, "difference_step",
+                                 " (0 picks the cube root of epsilon)");
     step_ = settings.difference_step > T(0) ? settings.difference_step
                                              : std::cbrt(std::numeric_limits<T>::epsilon());
   }
@@ -67,8 +67,8 @@ class SlicedScoreMatching {
     static_assert(MixedGradientEnergy<E>, "ember::SlicedScoreMatching::estimate: the energy must model "
                                           "ember::MixedGradientEnergy: sliced score matching's loss contains ∇ₓE, so "
                                           "its gradient needs accumulate_mixed_gradient(x, v, g).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>, "ember::SlicedScoreMatching::estimate: the "
-                                                              "energy's scalar_type must match the estimator's.");
+    static_assert(HasScalarType<E, T>, "ember::SlicedScoreMatching::estimate: the "
+                                       "energy's scalar_type must match the estimator's.");
     static_assert(Generator<G>, "ember::SlicedScoreMatching::estimate: the generator must model ember::Generator.");
     constexpr const char* fn = "ember::SlicedScoreMatching::estimate";
     detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");

@@ -35,7 +35,7 @@ class DoubleWellEnergy {
   /// @pre dim ≥ 1; a finite and > 0.
   explicit DoubleWellEnergy(Index dim, T a = T(1)) : dim_(dim), a_(a) {
     constexpr const char* fn = "ember::DoubleWellEnergy::DoubleWellEnergy";
-    detail::require(dim >= 1, fn, "dim", dim, "must be >= 1");
+    detail::require_at_least_one(dim, fn, "dim");
     detail::require_positive(a, fn, "a");
     log_partition_ = static_cast<T>(std::log(well_integral(static_cast<double>(a))) +
                                     0.5 * static_cast<double>(dim - 1) * std::log(2 * std::numbers::pi));

@@ -36,7 +36,7 @@ class GaussianEnergy {
 
   /// @brief N(0, I) in `dim` dimensions. @pre dim ≥ 1.
   static GaussianEnergy standard(Index dim) {
-    detail::require(dim >= 1, "ember::GaussianEnergy::standard", "dim", dim, "must be >= 1");
+    detail::require_at_least_one(dim, "ember::GaussianEnergy::standard", "dim");
     (void)detail::checked_allocation<T>(dim, dim, "ember::GaussianEnergy::standard", "dim", dim,
                                         "the precision matrix");
     return from_mean_precision(Vector<T>::Zero(dim), Matrix::Identity(dim, dim));
@@ -46,7 +46,7 @@ class GaussianEnergy {
   static GaussianEnergy from_mean_precision(const Vector<T>& mean, const Matrix& precision) {
     constexpr const char* fn = "ember::GaussianEnergy::from_mean_precision";
     const Index d = mean.size();
-    detail::require(d >= 1, fn, "mean.size()", d, "must be >= 1");
+    detail::require_at_least_one(d, fn, "mean.size()");
     detail::require_shape(precision, d, d, fn, "precision");
     detail::require_all_finite(mean, fn, "mean");
     detail::require_all_finite(precision, fn, "precision");

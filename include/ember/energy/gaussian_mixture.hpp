@@ -40,7 +40,7 @@ class GaussianMixtureEnergy {
   GaussianMixtureEnergy(const Vector<T>& weights, const Matrix& means, const Vector<T>& std_devs) {
     constexpr const char* fn = "ember::GaussianMixtureEnergy::GaussianMixtureEnergy";
     const Index k = weights.size();
-    detail::require(k >= 1, fn, "weights.size()", k, "must be >= 1 (one weight per component)");
+    detail::require_at_least_one(k, fn, "weights.size()", " (one weight per component)");
     detail::require(means.cols() >= 1, fn, "means", detail::shape_of(means.rows(), means.cols()),
                     "must have d >= 1 columns (row k = the mean of component k)");
     detail::require_shape(means, k, means.cols(), fn, "means");

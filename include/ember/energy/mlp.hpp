@@ -51,10 +51,10 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
 #include "ember/core/size_limit.hpp"
 #include "ember/simd/activations.hpp"
 #include "ember/simd/dense.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember {
 namespace detail {
@@ -120,14 +120,11 @@ class MlpEnergy {
   MlpEnergy(std::vector<Index> widths, std::uint64_t seed, MlpSettings<T> settings = {})
       : widths_(std::move(widths)), settings_(settings) {
     constexpr const char* fn = "ember::MlpEnergy::MlpEnergy";
-    detail::require(!widths_.empty(), fn, "widths.size()", widths_.size(),
-                    "must be >= 1 (the input dimension, then the hidden widths)");
+    detail::require_at_least_one(widths_.size(), fn, "widths.size()", " (the input dimension, then the hidden widths)");
     for (std::size_t l = 0; l < widths_.size(); ++l)
-      detail::require(widths_[l] >= 1, fn, "widths[" + std::to_string(l) + "]", widths_[l], "must be >= 1");
-    detail::require(std::isfinite(static_cast<double>(settings.base_scale)) && settings.base_scale >= T(0), fn,
-                    "settings.base_scale", settings.base_scale, "must be finite and >= 0 (0 = no base term)");
-    detail::require(std::isfinite(static_cast<double>(settings.init_gain)) && settings.init_gain >= T(0), fn,
-                    "settings.init_gain", settings.init_gain, "must be finite and >= 0");
+      detail::require_at_least_one(widths_[l], fn, "widths[" + std::to_string(l) + "]");
+    detail::require_non_negative(settings.base_scale, fn, "settings.base_scale", " (0 = no base term)");
+    detail::require_non_negative(settings.init_gain, fn, "settings.init_gain");
     layers_ = static_cast<Index>(widths_.size());  // hidden layers + the output layer
     offsets_.resize(static_cast<std::size_t>(layers_) + 1);
     // The parameter count Σ h_l h_{l−1} + h_l, in checked arithmetic: a huge width must fail here, naming it,

@@ -25,7 +25,7 @@
 /// check is exact and per call, so both paths are used by the same functions alike and results never depend
 /// on threads; they differ from a GEMM's by rounding only. Memory: a thread that evaluates an RBM on binary
 /// batches keeps one copy of W in its workspace (W as last seen, row-major: d·h scalars; see
-/// detail::RbmBlockCache) plus the last N × h product.
+/// detail::RbmBlockCache in energy/detail/rbm_workspace.hpp) plus the last N × h product.
 ///
 /// @code
 /// auto rbm = ember::BernoulliRbm<float>::random(16, 8, rng);   // 16 visible, 8 hidden, W ~ N(0, 0.01²)
@@ -52,152 +52,13 @@
 #include "ember/core/error.hpp"
 #include "ember/core/parallel.hpp"
 #include "ember/core/size_limit.hpp"
+#include "ember/energy/detail/rbm_workspace.hpp"
+#include "ember/simd/activations.hpp"
 #include "ember/simd/binary_product.hpp"
 #include "ember/simd/transpose.hpp"
 
 namespace ember {
 
-/// The kind of an RBM's visible units (its hidden units are always Bernoulli).
-enum class VisibleUnits {
-  bernoulli,  ///< v ∈ {0, 1}ᵈ, p(v | h) = σ(b + W h)
-  gaussian    ///< v ∈ ℝᵈ, p(v | h) = N(b + W h, I) (unit variance)
-};
-
-namespace detail {
-
-/// Numerically stable scalar σ(x) = 1 / (1 + e^{−x}): e^{−x} → ∞ gives exactly 0, never NaN.
-template <class T>
-inline T sigmoid(T x) {
-  return T(1) / (T(1) + std::exp(-x));
-}
-
-/// Numerically stable scalar softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^{−|x|}).
-template <class T>
-inline T softplus(T x) {
-  return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
-}
-
-/// In place σ over `count` contiguous entries: xsimd over whole registers, the scalar definition on the tail.
-template <class T>
-void sigmoid_inplace(T* data, std::size_t count) {
-  using batch = xsimd::batch<T>;
-  const batch one(T(1));
-  std::size_t i = 0;
-  for (; i + batch::size <= count; i += batch::size)
-    (one / (one + xsimd::exp(-batch::load_unaligned(data + i)))).store_unaligned(data + i);
-  for (; i < count; ++i) data[i] = sigmoid(data[i]);
-}
-
-/// In place softplus over `count` contiguous entries (xsimd body, scalar tail).
-template <class T>
-void softplus_inplace(T* data, std::size_t count) {
-  using batch = xsimd::batch<T>;
-  const batch zero(T(0));
-  std::size_t i = 0;
-  for (; i + batch::size <= count; i += batch::size) {
-    const batch x = batch::load_unaligned(data + i);
-    (xsimd::max(x, zero) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)))).store_unaligned(data + i);
-  }
-  for (; i < count; ++i) data[i] = softplus(data[i]);
-}
-
-/// One column block of a table-lookup product X W, remembered between calls: W's block as last seen, row-major
-/// (the rows the tables sum; compared bit for bit with W, in the same pass that transposes it, on every call or,
-/// under a hold of the RBM's parameters, on the hold's first call),
-/// and the last product with its X (X's codes). CD's positive phase multiplies the same data by the same W as
-/// Gibbs' first half-step did: the second product is then free, and W is rewritten once per parameter update.
-template <class T>
-struct RbmBlockCache {
-  Index d = 0, count = 0;
-  std::vector<T, xsimd::aligned_allocator<T>> rows;     // W(:, block) as last seen, row-major d × count
-  const T* source = nullptr;                            // the W block `rows` was last validated against ...
-  std::uint64_t validated_in = 0;                       // ... under this parameter hold (0: none)
-  std::vector<std::uint8_t> codes;                      // X's row codes (rows × chunks) of `product`
-  Index rows_of_x = 0, chunks = 0;
-  std::vector<T, xsimd::aligned_allocator<T>> product;  // X W(:, block), row-major N × count
-  bool has_weights = false, has_product = false;
-};
-
-/// f(j, n) over columns [first, first + count) of a column-major matrix with `rows` rows and leading dimension
-/// `stride`: one call f(first, rows·count) when the columns are contiguous (a SIMD loop then runs throughout;
-/// per column, the last rows mod lanes entries would take its scalar tail), else f(j, rows) per column.
-template <class F>
-void for_column_runs(Index rows, Index stride, Index first, Index count, F&& f) {
-  if (stride == rows) {
-    f(first, rows * count);
-  } else {
-    for (Index j = first; j < first + count; ++j) f(j, rows);
-  }
-}
-
-/// Reusable per-thread buffers for the RBM's const evaluations: no allocation once warm, and safe when
-/// several threads evaluate the same RBM on different row blocks.
-template <class T>
-struct RbmWorkspace {
-  Batch<T> input;             // N × h hidden inputs A
-  Batch<T> other;             // N × h second buffer (σ(A), or U W)
-  Vector<T> weighted;         // length-N per-point weights
-  simd::BinaryCodes rows;     // codes of a binary batch's rows (for V W or H Wᵀ by table lookup)
-  simd::BinaryCodes columns;  // codes of its columns (for Vᵀ S)
-  std::vector<RbmBlockCache<T>> blocks;  // per column block of V W (each touched by one thread per call)
-  std::uint64_t hold = 0;                // the innermost Rbm::hold_parameters() on this thread (0: none) ...
-  const void* held = nullptr;            // ... and the parameters it holds
-};
-
-template <class T>
-RbmWorkspace<T>& rbm_workspace() {
-  thread_local RbmWorkspace<T> workspace;
-  return workspace;
-}
-
-/// Rbm::hold_parameters()'s guard: marks the calling thread's workspace with a fresh hold number and the held
-/// parameters, and restores the enclosing hold when it ends (holds nest). Like a lock guard it is to end on the
-/// thread that took it; holds that end out of order leave no hold at all (the caches are then validated on every
-/// call again: slower, never stale).
-template <class T>
-class RbmParameterHold {
- public:
-  explicit RbmParameterHold(const void* params)
-      : workspace_(rbm_workspace<T>()), outer_hold_(workspace_.hold), outer_held_(workspace_.held) {
-    static std::atomic<std::uint64_t> holds{0};
-    hold_ = holds.fetch_add(1, std::memory_order_relaxed) + 1;
-    workspace_.hold = hold_;
-    workspace_.held = params;
-  }
-  RbmParameterHold(const RbmParameterHold&) = delete;
-  RbmParameterHold& operator=(const RbmParameterHold&) = delete;
-  ~RbmParameterHold() {
-    const bool innermost = workspace_.hold == hold_;
-    workspace_.hold = innermost ? outer_hold_ : 0;
-    workspace_.held = innermost ? outer_held_ : nullptr;
-  }
-
- private:
-  RbmWorkspace<T>& workspace_;
-  std::uint64_t hold_ = 0;
-  std::uint64_t outer_hold_;
-  const void* outer_held_;
-};
-
-/// Buffers of one column block's table-lookup product, per worker thread.
-template <class T>
-struct RbmBlockWorkspace {
-  simd::BinaryProductWorkspace<T> lut;
-  std::vector<T, xsimd::aligned_allocator<T>> dense;   // the dense factor's block (S) as a row-major tile
-  std::vector<T, xsimd::aligned_allocator<T>> result;  // the product's block, row-major
-};
-
-template <class T>
-RbmBlockWorkspace<T>& rbm_block_workspace() {
-  thread_local RbmBlockWorkspace<T> workspace;
-  return workspace;
-}
-
-/// A table-lookup product pays for its tables (2⁴ adds per 4 summed rows) over the rows of its result; below
-/// this many rows (chains, or visible units for Vᵀ S) the GEMM is cheaper.
-inline constexpr Index binary_product_min_rows = 16;
-
-}  // namespace detail
 
 /// @brief A restricted Boltzmann machine with d visible and h hidden units, seen as its free energy F(v).
 ///
@@ -216,8 +77,8 @@ class Rbm {
   /// @brief All parameters zero. @pre n_visible ≥ 1, n_hidden ≥ 1, d h + d + h parameters within
   /// ember::max_allocation_bytes.
   Rbm(Index n_visible, Index n_hidden) : d_(n_visible), h_(n_hidden) {
-    detail::require(n_visible >= 1, "ember::Rbm", "n_visible", n_visible, "must be >= 1");
-    detail::require(n_hidden >= 1, "ember::Rbm", "n_hidden", n_hidden, "must be >= 1");
+    detail::require_at_least_one(n_visible, "ember::Rbm", "n_visible");
+    detail::require_at_least_one(n_hidden, "ember::Rbm", "n_hidden");
     // d h + d + h in checked arithmetic and within the memory budget, before anything is allocated.
     const Index weights = detail::checked_allocation<T>(d_, h_, "ember::Rbm", "n_hidden", n_hidden, "the weights");
     const Index biases = detail::checked_sum(d_, h_, "ember::Rbm", "n_hidden", n_hidden, "the biases");
@@ -231,8 +92,7 @@ class Rbm {
   template <class G>
   static Rbm random(Index n_visible, Index n_hidden, G& rng, T weight_std = T(0.01)) {
     static_assert(Generator<G>, "ember::Rbm::random: the generator must model ember::Generator (for example ember::Philox).");
-    detail::require(std::isfinite(weight_std) && weight_std >= T(0), "ember::Rbm::random", "weight_std", weight_std,
-                    "must be finite and >= 0");
+    detail::require_non_negative(weight_std, "ember::Rbm::random", "weight_std");
     Rbm rbm(n_visible, n_hidden);
     Batch<T> w(n_visible, n_hidden);
     rng.draw().template normal<T>(w, 0);
@@ -250,7 +110,7 @@ class Rbm {
   /// @brief Threads for the products from the next call on (1: serial). Results do not depend on it.
   /// Copies of the RBM share the pool. @pre workers ≥ 1.
   void set_workers(int workers) {
-    detail::require(workers >= 1, "ember::Rbm::set_workers", "workers", workers, "must be >= 1");
+    detail::require_at_least_one(workers, "ember::Rbm::set_workers", "workers");
     pool_ = workers > 1 ? std::make_shared<ThreadPool>(workers) : nullptr;
   }
   [[nodiscard]] int workers() const { return pool_ ? pool_->workers() : 1; }
@@ -436,13 +296,14 @@ class Rbm {
   /// the penalty λ Σⱼ CE(ρ ‖ q̂ⱼ) is given the gradient dⱼ = λ (q̂ⱼ − ρ) with respect to unit j's total
   /// input, applied to its bias and its incoming weights:
   /// g_c(j) += dⱼ and g_W(k, j) += dⱼ · v̄ₖ, with v̄ = (1/N) Σᵢ vᵢ. Descending g pushes q̂ toward ρ.
+  /// ember::WithSparsity (divergence/with_sparsity.hpp) adds it to any estimator's gradient.
   /// @pre 0 < target < 1, strength ≥ 0.
   void accumulate_sparsity_gradient(BatchView<T> v, T target, T strength, VectorRef<T> g) const {
     constexpr const char* fn = "ember::Rbm::accumulate_sparsity_gradient";
     check(v, v.rows(), fn);
     detail::require(std::isfinite(target) && target > T(0) && target < T(1), fn, "target", target,
                     "must lie in (0, 1)");
-    detail::require(std::isfinite(strength) && strength >= T(0), fn, "strength", strength, "must be finite and >= 0");
+    detail::require_non_negative(strength, fn, "strength");
     detail::require_shape(g, num_params(), 1, fn, "g");
     auto& ws = detail::rbm_workspace<T>();
     ws.input.resize(v.rows(), h_);
@@ -615,68 +476,5 @@ using BernoulliRbm = Rbm<T, VisibleUnits::bernoulli>;
 template <Scalar T>
 using GaussianBernoulliRbm = Rbm<T, VisibleUnits::gaussian>;
 
-/// Settings of the sparsity regulariser (aggregate): target mean activation ρ and strength λ.
-template <Scalar T>
-struct SparsitySettings {
-  T target = T(0.05);  ///< ρ ∈ (0, 1): the desired mean activation of every hidden unit
-  T strength = T(0);   ///< λ ≥ 0: 0 disables the regulariser
-};
-
-/// @brief Any estimator plus the RBM sparsity regulariser: `estimate` calls the wrapped estimator, then adds
-/// Rbm::accumulate_sparsity_gradient on the data batch to the result's gradient (the loss is unchanged).
-/// Works with every estimator whose result has a `gradient` (CD-k, PCD, ...) and with ember::train.
-/// @code
-/// ember::WithSparsity cd_sparse(cd, ember::SparsitySettings<float>{.target = 0.1f, .strength = 0.5f});
-/// @endcode
-template <class Estimator, Scalar T>
-class WithSparsity {
- public:
-  using scalar_type = T;
-
-  /// @pre 0 < settings.target < 1, settings.strength ≥ 0.
-  WithSparsity(Estimator estimator, SparsitySettings<T> settings)
-      : estimator_(std::move(estimator)), settings_(settings) {
-    detail::require(std::isfinite(settings.target) && settings.target > T(0) && settings.target < T(1),
-                    "ember::WithSparsity", "target", settings.target, "must lie in (0, 1)");
-    detail::require(std::isfinite(settings.strength) && settings.strength >= T(0), "ember::WithSparsity", "strength",
-                    settings.strength, "must be finite and >= 0");
-  }
-
-  /// @brief The wrapped estimate plus the sparsity gradient of `data`.
-  template <class E, class G>
-  auto estimate(const E& rbm, BatchView<T> data, G& rng) {
-    auto result = estimator_.estimate(rbm, data, rng);
-    if (settings_.strength > T(0)) rbm.accumulate_sparsity_gradient(data, settings_.target, settings_.strength, result.gradient);
-    return result;
-  }
-
-  [[nodiscard]] Estimator& estimator() { return estimator_; }
-  [[nodiscard]] const SparsitySettings<T>& settings() const { return settings_; }
-
- private:
-  Estimator estimator_;
-  SparsitySettings<T> settings_;
-};
-
-template <class Estimator, Scalar T>
-WithSparsity(Estimator, SparsitySettings<T>) -> WithSparsity<Estimator, T>;
-
-/// @brief What block Gibbs and the RBM metrics need: a parametric free energy with both conditionals.
-///
-/// - `E::visible_units`: the kind of visible units; `n_visible()`, `n_hidden()`;
-/// - `hidden_input(v, a)`: a = V W + 1cᵀ; `visible_input(h, a)`: a = H Wᵀ + 1bᵀ;
-/// - `weights()`, `visible_bias()`, `hidden_bias()`: views of W (d × h), b and c.
-template <class E>
-concept RbmEnergy = ParametricEnergy<E> &&
-                    requires(const E& rbm, BatchView<typename E::scalar_type> x, BatchRef<typename E::scalar_type> a) {
-                      { E::visible_units } -> std::convertible_to<VisibleUnits>;
-                      { rbm.n_visible() } -> std::convertible_to<Index>;
-                      { rbm.n_hidden() } -> std::convertible_to<Index>;
-                      rbm.hidden_input(x, a);
-                      rbm.visible_input(x, a);
-                      rbm.weights();
-                      rbm.visible_bias();
-                      rbm.hidden_bias();
-                    };
 
 }  // namespace ember

@@ -29,7 +29,7 @@ template <class A, class B>
 class Sum {
   static_assert(Energy<A> && Energy<B>, "ember::Sum: both parts must model ember::Energy "
                                         "(scalar_type, dim(), energy(x, e), energy_and_gradient(x, e, g)).");
-  static_assert(std::is_same_v<typename A::scalar_type, typename B::scalar_type>,
+  static_assert(HasScalarType<A, typename B::scalar_type>,
                 "ember::Sum: both parts must have the same scalar_type (float or double).");
   static_assert(!(ParametricEnergy<A> && ParametricEnergy<B>),
                 "ember::Sum: at most one part may be a ParametricEnergy, because params() must be one flat "

@@ -63,7 +63,7 @@ class AtTime {
   /// @brief Replaces the times; reuses storage (no allocation when N is unchanged). @pre t finite.
   void set_times(VectorView<T> t) {
     constexpr const char* fn = "ember::AtTime::set_times";
-    detail::require(t.size() > 0, fn, "t.size()", t.size(), "must be >= 1 (one time per point)");
+    detail::require_at_least_one(t.size(), fn, "t.size()", " (one time per point)");
     detail::require_all_finite(t, fn, "t");
     t_ = t;
   }
@@ -166,9 +166,8 @@ class TimeConditionedMlp {
       : widths_(validated(std::move(widths))),
         base_scale_(settings.base_scale),
         network_(network_widths(widths_), seed, MlpSettings<T>{.base_scale = T(0), .init_gain = settings.init_gain}) {
-    detail::require(std::isfinite(static_cast<double>(settings.base_scale)) && settings.base_scale >= T(0),
-                    "ember::TimeConditionedMlp::TimeConditionedMlp", "settings.base_scale", settings.base_scale,
-                    "must be finite and >= 0 (0 = no base term)");
+    detail::require_non_negative(settings.base_scale, "ember::TimeConditionedMlp::TimeConditionedMlp",
+                                 "settings.base_scale", " (0 = no base term)");
   }
 
   /// @brief The features φ(t) of each time, one row per point: out is N × time_features.
@@ -229,10 +228,9 @@ class TimeConditionedMlp {
  private:
   static std::vector<Index> validated(std::vector<Index> widths) {
     constexpr const char* fn = "ember::TimeConditionedMlp::TimeConditionedMlp";
-    detail::require(!widths.empty(), fn, "widths.size()", widths.size(),
-                    "must be >= 1 (the input dimension, then the hidden widths)");
+    detail::require_at_least_one(widths.size(), fn, "widths.size()", " (the input dimension, then the hidden widths)");
     for (std::size_t l = 0; l < widths.size(); ++l)
-      detail::require(widths[l] >= 1, fn, "widths[" + std::to_string(l) + "]", widths[l], "must be >= 1");
+      detail::require_at_least_one(widths[l], fn, "widths[" + std::to_string(l) + "]");
     // d + time_features must not overflow; the network's own sizes are checked by ember::MlpEnergy.
     (void)detail::checked_sum(widths.front(), time_features, fn, "widths[0]", widths.front(), "the network's inputs");
     return widths;

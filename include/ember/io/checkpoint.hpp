@@ -5,12 +5,17 @@
 ///
 /// A checkpoint is a set of named entries, each a rows × cols array of uint64, float32 or float64 (a
 /// scalar is a 1 × 1 array). `store`/`restore` overloads map ember's stateful objects onto entries under a
-/// key prefix: ember::Philox (seed, position), ember::Sgd and ember::Adam (moments, step count),
-/// ember::ParameterEma (average, updates), ember::ReplayBuffer (samples, fill count, write slot, pushed),
-/// ember::Mala and ember::Hmc (adapted step size, steps taken, warm-up state, acceptance statistics),
-/// ember::MlpEnergy (its architecture: widths, activation, base scale; and its parameters: `restore_mlp`
-/// rebuilds the network from the file alone); other parameters are a float entry (`restore_parameters`). Resuming from them is exact: the training loop
-/// continues bit for bit as if it had never stopped (tests/io/checkpoint.test.cpp).
+/// key prefix. This header holds the format, a parameter vector (`restore_parameters`) and ember::Philox (seed,
+/// position), and depends on core/ only; the other overloads sit in one io/ header per layer of the types they
+/// store, so that this one includes nothing above core/:
+/// - io/checkpoint_train.hpp: ember::Sgd and ember::Adam (moments, step count), ember::ParameterEma (average,
+///   updates);
+/// - io/checkpoint_mcmc.hpp: ember::ReplayBuffer (samples, fill count, write slot, pushed), ember::Mala and
+///   ember::Hmc (adapted step size, steps taken, warm-up state, acceptance statistics);
+/// - io/checkpoint_mlp.hpp: ember::MlpEnergy (its architecture: widths, activation, base scale; and its
+///   parameters: `restore_mlp` rebuilds the network from the file alone).
+/// Resuming from them is exact: the training loop continues bit for bit as if it had never stopped
+/// (tests/io/checkpoint.test.cpp).
 ///
 /// File format, version 1 (all integers little-endian, floats IEEE-754 little-endian):
 ///
@@ -36,7 +41,7 @@
 /// throws the same error.
 ///
 /// @code
-/// ember::Checkpoint ck;  ck.set("params", energy.params());  ember::store(ck, "adam", adam);  ck.save("run.ckpt");
+/// ember::Checkpoint ck;  ck.set("params", energy.params());  ember::store(ck, "rng", rng);  ck.save("run.ckpt");
 /// auto back = ember::Checkpoint::load("run.ckpt");  ember::restore_parameters(back, "params", energy.params());
 /// @endcode
 
@@ -57,14 +62,8 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
-#include "ember/energy/mlp.hpp"
 #include "ember/io/detail/binary.hpp"
-#include "ember/mcmc/detail/acceptance.hpp"
-#include "ember/mcmc/replay_buffer.hpp"
-#include "ember/train/adam.hpp"
-#include "ember/train/ema.hpp"
-#include "ember/train/sgd.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember {
 
@@ -385,7 +384,7 @@ class Checkpoint {
   std::string source_ = "(memory)";
 };
 
-// ---- The training state: store / restore under a key prefix --------------------------------------------------
+// ---- Core state: a parameter vector and the generator ----------------------------------------------------------
 
 /// @brief Restores a parameter vector: entry `key` must be a finite float vector of params.size() entries.
 template <Scalar T>
@@ -403,247 +402,6 @@ inline void restore(const Checkpoint& ck, const std::string& key, Philox& rng) {
   const std::uint64_t seed = ck.integer(key + ".seed");
   const std::uint64_t position = ck.integer(key + ".position");
   rng = Philox(seed, position);
-}
-
-namespace detail {
-/// An optimizer buffer is either empty (before the first step) or one entry per parameter.
-template <Scalar T>
-Vector<T> optimizer_buffer(const Checkpoint& ck, const std::string& name, Index parameters) {
-  Vector<T> v = ck.vector<T>(name);
-  if (v.size() != 0 && v.size() != parameters)
-    throw checkpoint_error("ember::restore: file \"" + ck.source() + "\": entry '" + name + "' has " +
-                           std::to_string(v.size()) + " entries, expected 0 or " + std::to_string(parameters) +
-                           " (one per parameter)");
-  return v;
-}
-
-/// The state SGD and the EMA share in shape: one per-parameter buffer and one count, as `key.<buffer>` and
-/// `key.<count>`.
-template <Scalar T>
-void store_buffer_and_count(Checkpoint& ck, const std::string& key, const char* buffer_name, const Vector<T>& buffer,
-                            const char* count_name, std::uint64_t count) {
-  ck.set(key + "." + buffer_name, buffer);
-  ck.set(key + "." + count_name, count);
-}
-/// Reads back what store_buffer_and_count wrote, as a {buffer, count} aggregate (SgdState, EmaState).
-template <class State, Scalar T>
-State restore_buffer_and_count(const Checkpoint& ck, const std::string& key, const char* buffer_name,
-                               const char* count_name, Index parameters) {
-  return State{optimizer_buffer<T>(ck, key + "." + buffer_name, parameters), ck.integer(key + "." + count_name)};
-}
-}  // namespace detail
-
-/// @brief Stores SGD's velocity and step count as `key.velocity`, `key.steps`.
-template <Scalar T>
-void store(Checkpoint& ck, const std::string& key, const Sgd<T>& sgd) {
-  detail::store_buffer_and_count(ck, key, "velocity", sgd.state().velocity, "steps", sgd.state().steps);
-}
-/// @brief Restores SGD's state. @param parameters the length of the parameter vector it optimizes
-template <Scalar T>
-void restore(const Checkpoint& ck, const std::string& key, Sgd<T>& sgd, Index parameters) {
-  sgd.set_state(detail::restore_buffer_and_count<SgdState<T>, T>(ck, key, "velocity", "steps", parameters));
-}
-
-/// @brief Stores Adam's moments and step count as `key.first_moment`, `key.second_moment`, `key.steps`.
-template <Scalar T>
-void store(Checkpoint& ck, const std::string& key, const Adam<T>& adam) {
-  ck.set(key + ".first_moment", adam.state().first_moment);
-  ck.set(key + ".second_moment", adam.state().second_moment);
-  ck.set(key + ".steps", adam.state().steps);
-}
-/// @brief Restores Adam's state. @param parameters the length of the parameter vector it optimizes
-template <Scalar T>
-void restore(const Checkpoint& ck, const std::string& key, Adam<T>& adam, Index parameters) {
-  AdamState<T> s;
-  s.first_moment = detail::optimizer_buffer<T>(ck, key + ".first_moment", parameters);
-  s.second_moment = detail::optimizer_buffer<T>(ck, key + ".second_moment", parameters);
-  s.steps = ck.integer(key + ".steps");
-  if (s.first_moment.size() != s.second_moment.size() || (s.steps > 0) != (s.first_moment.size() > 0))
-    throw checkpoint_error("ember::restore: file \"" + ck.source() + "\": entries '" + key +
-                           ".*' are inconsistent (moment sizes " + std::to_string(s.first_moment.size()) + " and " +
-                           std::to_string(s.second_moment.size()) + " after " + std::to_string(s.steps) + " steps)");
-  adam.set_state(std::move(s));
-}
-
-/// @brief Stores the parameter average and update count as `key.average`, `key.updates`.
-template <Scalar T>
-void store(Checkpoint& ck, const std::string& key, const ParameterEma<T>& ema) {
-  detail::store_buffer_and_count(ck, key, "average", ema.state().average, "updates", ema.state().updates);
-}
-/// @brief Restores an EMA. @param parameters the length of the parameter vector it averages
-template <Scalar T>
-void restore(const Checkpoint& ck, const std::string& key, ParameterEma<T>& ema, Index parameters) {
-  ema.set_state(detail::restore_buffer_and_count<EmaState<T>, T>(ck, key, "average", "updates", parameters));
-}
-
-/// @brief Stores a replay buffer's samples, fill count, FIFO slot and push count under `key.*`.
-template <Scalar T, class Init>
-void store(Checkpoint& ck, const std::string& key, const ReplayBuffer<T, Init>& buffer) {
-  const auto& s = buffer.state();
-  ck.set(key + ".samples", s.samples);
-  ck.set(key + ".fill_count", static_cast<std::uint64_t>(s.fill_count));
-  ck.set(key + ".next_slot", static_cast<std::uint64_t>(s.next_slot));
-  ck.set(key + ".pushed", s.pushed);
-}
-/// @brief Restores a replay buffer; the stored one must have the same capacity and dimension.
-template <Scalar T, class Init>
-void restore(const Checkpoint& ck, const std::string& key, ReplayBuffer<T, Init>& buffer) {
-  ReplayBufferState<T> s;
-  s.samples = ck.matrix<T>(key + ".samples", buffer.capacity(), buffer.dim());
-  const std::uint64_t fill = ck.integer(key + ".fill_count");
-  const std::uint64_t slot = ck.integer(key + ".next_slot");
-  const auto capacity = static_cast<std::uint64_t>(buffer.capacity());
-  if (fill > capacity || slot >= capacity)
-    throw checkpoint_error("ember::restore: file \"" + ck.source() + "\": entries '" + key + ".fill_count' = " +
-                           std::to_string(fill) + " / '" + key + ".next_slot' = " + std::to_string(slot) +
-                           " do not fit a buffer of capacity " + std::to_string(capacity));
-  s.fill_count = static_cast<Index>(fill);
-  s.next_slot = static_cast<Index>(slot);
-  s.pushed = ck.integer(key + ".pushed");
-  buffer.set_state(std::move(s));
-}
-
-/// @brief Stores the state of a Metropolis-adjusted kernel (ember::Mala, ember::Hmc) under `key.*`: the step
-/// size in use, the steps taken, the warm-up's dual-averaging state, the last mean acceptance and the
-/// per-chain statistics — what a resumed run needs to continue the kernel bit for bit.
-template <class T, class K>
-void store(Checkpoint& ck, const std::string& key, const detail::MetropolisKernel<T, K>& kernel) {
-  const MetropolisState<T> s = kernel.state();
-  const auto real = [](T v) { return Eigen::Matrix<T, 1, 1>::Constant(v); };
-  ck.set(key + ".step_size", real(s.step_size));
-  ck.set(key + ".steps_taken", static_cast<std::uint64_t>(s.steps_taken));
-  ck.set(key + ".last_mean_acceptance", real(s.last_mean_acceptance));
-  ck.set(key + ".adaptation_iteration", static_cast<std::uint64_t>(s.adaptation_iteration));
-  ck.set(key + ".adaptation_h_bar", real(s.adaptation_h_bar));
-  ck.set(key + ".adaptation_log_step_bar", real(s.adaptation_log_step_bar));
-  ck.set_counts(key + ".accepted", s.accepted);
-  ck.set_counts(key + ".divergent", s.divergent);
-  ck.set(key + ".proposed", static_cast<std::uint64_t>(s.proposed));
-}
-/// @brief Restores a Metropolis-adjusted kernel built with the same settings as the stored one.
-/// @throws ember::checkpoint_error if an entry is missing, of the wrong type, or the entries are inconsistent.
-template <class T, class K>
-void restore(const Checkpoint& ck, const std::string& key, detail::MetropolisKernel<T, K>& kernel) {
-  const auto real = [&](const char* name) { return ck.matrix<T>(key + "." + name, 1, 1)(0, 0); };
-  const auto count = [&](const char* name) {
-    const std::uint64_t v = ck.integer(key + "." + name);
-    if (v > static_cast<std::uint64_t>(std::numeric_limits<Index>::max()))
-      throw checkpoint_error("ember::restore: file \"" + ck.source() + "\": entry '" + key + "." + name + "' = " +
-                             std::to_string(v) + " is more than a count can be");
-    return static_cast<Index>(v);
-  };
-  MetropolisState<T> s;
-  s.step_size = real("step_size");
-  s.steps_taken = count("steps_taken");
-  s.last_mean_acceptance = real("last_mean_acceptance");
-  s.adaptation_iteration = static_cast<long>(count("adaptation_iteration"));
-  s.adaptation_h_bar = real("adaptation_h_bar");
-  s.adaptation_log_step_bar = real("adaptation_log_step_bar");
-  s.accepted = ck.counts(key + ".accepted");
-  s.divergent = ck.counts(key + ".divergent");
-  s.proposed = count("proposed");
-  try {
-    kernel.set_state(std::move(s));
-  } catch (const ember::invalid_argument& e) {
-    throw checkpoint_error("ember::restore: file \"" + ck.source() + "\": entries '" + key +
-                           ".*' are inconsistent (" + e.what() + ")");
-  }
-}
-
-// ---- Models with their architecture ---------------------------------------------------------------------------
-
-namespace detail {
-/// The name a checkpoint stores for an MLP activation: ember's four, or a user activation's `static constexpr
-/// std::string_view name`.
-template <class Activation>
-constexpr std::string_view activation_name() {
-  if constexpr (requires { std::string_view(Activation::name); }) return Activation::name;
-  else if constexpr (std::is_same_v<Activation, Silu>) return "silu";
-  else if constexpr (std::is_same_v<Activation, Softplus>) return "softplus";
-  else if constexpr (std::is_same_v<Activation, Tanh>) return "tanh";
-  else if constexpr (std::is_same_v<Activation, SmoothLeaky>) return "smooth_leaky";
-  else static_assert(sizeof(Activation) == 0, "ember::store: give a user activation a "
-                                              "`static constexpr std::string_view name` to checkpoint its MLP.");
-}
-
-/// The stored activation name (its bytes as a uint64 column, since entries hold numbers).
-inline std::string stored_activation(const Checkpoint& ck, const std::string& key) {
-  const auto codes = ck.counts(key + ".activation");
-  std::string name;
-  for (Index i = 0; i < codes.size(); ++i) name.push_back(static_cast<char>(codes(i) & 0x7f));
-  return name;
-}
-
-template <class T>
-std::string describe_widths(const std::vector<T>& widths) {
-  std::string out = "{";
-  for (std::size_t l = 0; l < widths.size(); ++l) out += (l ? ", " : "") + std::to_string(widths[l]);
-  return out + "}";
-}
-}  // namespace detail
-
-/// @brief Stores an MLP with what rebuilds it: `key.widths`, `key.activation` (its name), `key.base_scale` and
-/// the parameters `key.params`.
-template <Scalar T, class Activation>
-void store(Checkpoint& ck, const std::string& key, const MlpEnergy<T, Activation>& mlp) {
-  const std::vector<Index>& widths = mlp.widths();
-  ck.set_counts(key + ".widths", Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>>(
-                                     widths.data(), static_cast<Index>(widths.size())));
-  const std::string_view name = detail::activation_name<Activation>();
-  Eigen::Matrix<Index, Eigen::Dynamic, 1> codes(static_cast<Index>(name.size()));
-  for (std::size_t k = 0; k < name.size(); ++k) codes(static_cast<Index>(k)) = static_cast<unsigned char>(name[k]);
-  ck.set_counts(key + ".activation", codes);
-  ck.set(key + ".base_scale", Eigen::Matrix<T, 1, 1>::Constant(mlp.settings().base_scale));
-  ck.set(key + ".params", mlp.params());
-}
-
-/// @brief Restores an MLP's parameters after checking that the stored architecture is this network's.
-/// @throws ember::checkpoint_error naming what differs (widths, activation or base scale) and both values
-template <Scalar T, class Activation>
-void restore(const Checkpoint& ck, const std::string& key, MlpEnergy<T, Activation>& mlp) {
-  const std::string where = "ember::restore: file \"" + ck.source() + "\": MLP '" + key + "': ";
-  const auto stored = ck.counts(key + ".widths");
-  const std::vector<Index> widths(stored.data(), stored.data() + stored.size());
-  if (widths != mlp.widths())
-    throw checkpoint_error(where + "widths are " + detail::describe_widths(widths) + " in the file, " +
-                           detail::describe_widths(mlp.widths()) + " in the model");
-  const std::string activation = detail::stored_activation(ck, key);
-  if (activation != detail::activation_name<Activation>())
-    throw checkpoint_error(where + "activation is '" + activation + "' in the file, '" +
-                           std::string(detail::activation_name<Activation>()) + "' in the model");
-  const T base_scale = ck.matrix<T>(key + ".base_scale", 1, 1)(0, 0);
-  if (base_scale != mlp.settings().base_scale)
-    throw checkpoint_error(where + "base_scale is " + detail::describe(base_scale) + " in the file, " +
-                           detail::describe(mlp.settings().base_scale) + " in the model");
-  restore_parameters(ck, key + ".params", mlp.params());
-}
-
-/// @brief Rebuilds an MLP from a checkpoint alone (widths, base scale and parameters as stored).
-/// @throws ember::checkpoint_error if an entry is missing or the stored activation is not `Activation`
-template <Scalar T, class Activation = Silu>
-MlpEnergy<T, Activation> restore_mlp(const Checkpoint& ck, const std::string& key) {
-  const std::string where = "ember::restore_mlp: file \"" + ck.source() + "\": MLP '" + key + "': ";
-  const auto stored = ck.counts(key + ".widths");
-  // The widths must be sensible and fit the stored parameters before any network is allocated.
-  const Index stored_params = ck.vector<T>(key + ".params").size();
-  const auto mismatch = [&] {
-    return checkpoint_error(where + "widths " +
-                            detail::describe_widths(std::vector<Index>(stored.data(), stored.data() + stored.size())) +
-                            " do not describe a network of " + std::to_string(stored_params) + " parameters");
-  };
-  Index expected = 0;
-  for (Index l = 0; l < stored.size(); ++l) {
-    const Index in = stored(l), out = l + 1 < stored.size() ? stored(l + 1) : 1;
-    if (in < 1 || in > stored_params || out > stored_params) throw mismatch();
-    expected += (in + 1) * out;  // W_l and b_l; no overflow: each term ≤ (p + 1)·p and we stop once past p
-    if (expected > stored_params) throw mismatch();
-  }
-  if (stored.size() == 0 || expected != stored_params) throw mismatch();
-  MlpSettings<T> settings;
-  settings.base_scale = ck.matrix<T>(key + ".base_scale", 1, 1)(0, 0);
-  MlpEnergy<T, Activation> mlp(std::vector<Index>(stored.data(), stored.data() + stored.size()), /*seed=*/0, settings);
-  restore(ck, key, mlp);
-  return mlp;
 }
 
 }  // namespace ember

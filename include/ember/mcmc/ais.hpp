@@ -89,12 +89,11 @@ namespace detail {
 template <Scalar T>
 Vector<T> ais_betas(const AisSettings<T>& settings, const char* fn) {
   detail::require(settings.chains >= 2, fn, "settings.chains", settings.chains, "must be >= 2");
-  detail::require(settings.transitions_per_level >= 1, fn, "settings.transitions_per_level",
-                  settings.transitions_per_level, "must be >= 1");
+  detail::require_at_least_one(settings.transitions_per_level, fn, "settings.transitions_per_level");
   detail::require_positive(settings.base_sigma, fn, "settings.base_sigma");
   Vector<T> betas = settings.betas;
   if (betas.size() == 0) {
-    detail::require(settings.levels >= 1, fn, "settings.levels", settings.levels, "must be >= 1");
+    detail::require_at_least_one(settings.levels, fn, "settings.levels");
     betas.resize(settings.levels);
     for (Index m = 0; m < settings.levels; ++m)
       betas(m) = static_cast<T>(static_cast<double>(m + 1) / static_cast<double>(settings.levels));

@@ -45,15 +45,14 @@ class AnnealedLangevin {
   AnnealedLangevin(Vector<T> times, Vector<T> step_sizes, AnnealedLangevinSettings<T> settings = {})
       : times_(std::move(times)), step_sizes_(std::move(step_sizes)), settings_(settings) {
     constexpr const char* fn = "ember::AnnealedLangevin";
-    detail::require(step_sizes_.size() >= 1, fn, "step_sizes.size()", step_sizes_.size(), "must be >= 1 (one level)");
+    detail::require_at_least_one(step_sizes_.size(), fn, "step_sizes.size()", " (one level)");
     detail::require(times_.size() == step_sizes_.size(), fn, "times.size()", times_.size(),
                     "must equal step_sizes.size() = ", step_sizes_.size());
     detail::require_all_finite(times_, fn, "times");
     for (Index l = 0; l < step_sizes_.size(); ++l)
       detail::require_positive(step_sizes_(l), fn, "step_sizes(" + std::to_string(l) + ")");
-    detail::require(settings.steps_per_level >= 1, fn, "steps_per_level", settings.steps_per_level, "must be >= 1");
-    detail::require(std::isfinite(settings.gradient_clip) && settings.gradient_clip >= T(0), fn, "gradient_clip",
-                    settings.gradient_clip, "must be finite and >= 0 (0 disables clipping)");
+    detail::require_at_least_one(settings.steps_per_level, fn, "steps_per_level");
+    detail::require_non_negative(settings.gradient_clip, fn, "gradient_clip", " (0 disables clipping)");
   }
 
   [[nodiscard]] Index levels() const { return step_sizes_.size(); }
@@ -69,7 +68,7 @@ class AnnealedLangevin {
     static_assert(Energy<E> || TimeConditionedEnergy<E>,
                   "ember::AnnealedLangevin::step: the energy type must model ember::Energy or "
                   "ember::TimeConditionedEnergy.");
-    static_assert(std::is_same_v<typename E::scalar_type, T>,
+    static_assert(HasScalarType<E, T>,
                   "ember::AnnealedLangevin::step: the energy's scalar_type must match the sampler's scalar type.");
     if constexpr (Energy<E>) {
       run_levels([&](Index) -> const E& { return energy; }, x, rng);

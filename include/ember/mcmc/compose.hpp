@@ -25,7 +25,7 @@ class Repeat {
  public:
   /// @pre times ≥ 1. @throws ember::invalid_argument.
   Repeat(K kernel, Index times) : kernel_(std::move(kernel)), times_(times) {
-    detail::require(times >= 1, "ember::Repeat", "times", times, "must be >= 1");
+    detail::require_at_least_one(times, "ember::Repeat", "times");
   }
   template <class E, class G>
   void step(const E& energy, BatchRef<typename E::scalar_type> x, G& rng) {
@@ -82,7 +82,7 @@ class Every {
  public:
   /// @pre period ≥ 1. @throws ember::invalid_argument.
   Every(K kernel, Index period) : kernel_(std::move(kernel)), period_(period) {
-    detail::require(period >= 1, "ember::Every", "period", period, "must be >= 1");
+    detail::require_at_least_one(period, "ember::Every", "period");
   }
   template <class E, class G>
   void step(const E& energy, BatchRef<typename E::scalar_type> x, G& rng) {

@@ -23,6 +23,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/energy/rbm.hpp"
+#include "ember/simd/activations.hpp"
 
 namespace ember {
 
@@ -143,7 +144,7 @@ class BlockGibbs {
                                 "(ember::Rbm or a type modelling ember::RbmEnergy, with the conditionals "
                                 "hidden_input(v, a) and visible_input(h, a)); use Langevin, MALA or HMC for other energies.");
     if constexpr (RbmEnergy<E>)
-      static_assert(std::is_same_v<typename E::scalar_type, T>,
+      static_assert(HasScalarType<E, T>,
                     "ember::BlockGibbs: the RBM's scalar_type must match the kernel's scalar type.");
     static_assert(Generator<G>, "ember::BlockGibbs: the generator must model ember::Generator (for example ember::Philox).");
   }

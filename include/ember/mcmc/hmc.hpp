@@ -62,8 +62,8 @@ class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
   /// adapt_steps ≥ 0, workers ≥ 1. @throws ember::invalid_argument.
   explicit Hmc(HmcSettings<T> settings = {})
       : Base(settings.step_size, settings.target_acceptance, settings.adapt_steps), settings_(std::move(settings)) {
-    detail::require(settings_.leapfrog_steps >= 1, name, "leapfrog_steps", settings_.leapfrog_steps, "must be >= 1");
-    detail::require(settings_.workers >= 1, name, "workers", settings_.workers, "must be >= 1");
+    detail::require_at_least_one(settings_.leapfrog_steps, name, "leapfrog_steps");
+    detail::require_at_least_one(settings_.workers, name, "workers");
     for (Index k = 0; k < settings_.mass.size(); ++k)
       detail::require_positive(settings_.mass(k), name, ("mass(" + std::to_string(k) + ")").c_str());
     if (settings_.mass.size() > 0) {
@@ -81,7 +81,7 @@ class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
     check_energy<E>();
     constexpr const char* fn = "ember::Hmc::leapfrog";
     detail::require_positive(step_size, fn, "step_size");
-    detail::require(steps >= 1, fn, "steps", steps, "must be >= 1");
+    detail::require_at_least_one(steps, fn, "steps");
     detail::require_shape(p, x.rows(), x.cols(), fn, "p");
     this->begin(energy, x, fn);
     integrate(energy, x, p, this->work_.proposal_energy, this->work_.gradient, step_size, steps);
@@ -92,7 +92,7 @@ class Hmc : public detail::MetropolisKernel<T, Hmc<T>> {
   static constexpr void check_energy() {
     static_assert(Energy<E>, "ember::Hmc::step: the energy type must model ember::Energy "
                              "(scalar_type, dim(), energy(x, e), energy_and_gradient(x, e, g)).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>,
+    static_assert(HasScalarType<E, T>,
                   "ember::Hmc::step: the energy's scalar_type must match the kernel's scalar type.");
   }
   template <class E, class G>

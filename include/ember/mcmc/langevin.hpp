@@ -62,7 +62,7 @@ class Langevin {
 
   /// @brief Threads over blocks of chains from the next step on. @pre workers ≥ 1.
   void set_workers(int workers) {
-    detail::require(workers >= 1, "ember::Langevin::set_workers", "workers", workers, "must be >= 1");
+    detail::require_at_least_one(workers, "ember::Langevin::set_workers", "workers");
     workers_ = workers;
   }
   [[nodiscard]] int workers() const { return workers_; }
@@ -77,7 +77,7 @@ class Langevin {
   void step(const E& energy, BatchRef<T> x, G& rng) {
     static_assert(Energy<E>, "ember::Langevin::step: the energy type must model ember::Energy "
                              "(scalar_type, dim(), energy(x, e), energy_and_gradient(x, e, g)).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>,
+    static_assert(HasScalarType<E, T>,
                   "ember::Langevin::step: the energy's scalar_type must match the kernel's scalar type.");
     static_assert(Generator<G>, "ember::Langevin::step: the generator must model ember::Generator "
                                 "(for example ember::Philox).");
@@ -145,10 +145,8 @@ class Langevin {
 
   Langevin(T gradient_step, T noise_scale, T gradient_clip, const char* fn)
       : gradient_step_(gradient_step), noise_scale_(noise_scale), gradient_clip_(gradient_clip) {
-    detail::require(std::isfinite(noise_scale) && noise_scale >= T(0), fn, "noise_scale", noise_scale,
-                    "must be finite and >= 0");
-    detail::require(std::isfinite(gradient_clip) && gradient_clip >= T(0), fn, "gradient_clip", gradient_clip,
-                    "must be finite and >= 0 (0 disables clipping)");
+    detail::require_non_negative(noise_scale, fn, "noise_scale");
+    detail::require_non_negative(gradient_clip, fn, "gradient_clip", " (0 disables clipping)");
   }
 
   T gradient_step_;

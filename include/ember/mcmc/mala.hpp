@@ -56,7 +56,7 @@ class Mala : public detail::MetropolisKernel<T, Mala<T>> {
   /// @throws ember::invalid_argument.
   explicit Mala(MalaSettings<T> settings = {})
       : Base(settings.step_size, settings.target_acceptance, settings.adapt_steps), settings_(settings) {
-    detail::require(settings.workers >= 1, name, "workers", settings.workers, "must be >= 1");
+    detail::require_at_least_one(settings.workers, name, "workers");
   }
 
  private:
@@ -64,7 +64,7 @@ class Mala : public detail::MetropolisKernel<T, Mala<T>> {
   static constexpr void check_types() {
     static_assert(Energy<E>, "ember::Mala::step: the energy type must model ember::Energy "
                              "(scalar_type, dim(), energy(x, e), energy_and_gradient(x, e, g)).");
-    static_assert(std::is_same_v<typename E::scalar_type, T>,
+    static_assert(HasScalarType<E, T>,
                   "ember::Mala::step: the energy's scalar_type must match the kernel's scalar type.");
     static_assert(Generator<G>, "ember::Mala::step: the generator must model ember::Generator "
                                 "(for example ember::Philox).");

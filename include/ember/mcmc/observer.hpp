@@ -25,19 +25,6 @@
 
 namespace ember {
 
-/// @brief What an observer sees after one transition (views valid only during the call).
-template <Scalar T>
-struct StepRecord {
-  Index step = 0;          ///< 0-based index of the transition within this `run` call
-  BatchView<T> states;     ///< N × d: every chain after the transition
-  VectorView<T> energy;    ///< E(states), length N, where the kernel holds it (Metropolis-adjusted); else empty
-  VectorView<T> accepted;  ///< 1 where the chain accepted its proposal, else 0 (Metropolis-adjusted); else empty
-};
-
-/// @brief Anything callable as `observer(const StepRecord<T>&)` (its result is ignored).
-template <class O, class T>
-concept StepObserver = Scalar<T> && std::invocable<O&, const StepRecord<T>&>;
-
 /// @brief An observer that does nothing (what `run` without an observer uses).
 struct NoObserver {
   template <class Record>
@@ -52,7 +39,7 @@ class TraceRecorder {
  public:
   /// @pre thin ≥ 1.
   explicit TraceRecorder(Index thin = 1) : thin_(thin) {
-    detail::require(thin >= 1, "ember::TraceRecorder", "thin", thin, "must be >= 1");
+    detail::require_at_least_one(thin, "ember::TraceRecorder", "thin");
   }
 
   void operator()(const StepRecord<T>& record) {

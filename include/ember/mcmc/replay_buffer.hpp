@@ -88,8 +88,8 @@ class ReplayBuffer {
   ReplayBuffer(Index dim, Init init, ReplayBufferSettings<T> settings = {})
       : settings_(settings), init_(std::move(init)) {
     constexpr const char* fn = "ember::ReplayBuffer";
-    detail::require(dim >= 1, fn, "dim", dim, "must be >= 1");
-    detail::require(settings.capacity >= 1, fn, "capacity", settings.capacity, "must be >= 1");
+    detail::require_at_least_one(dim, fn, "dim");
+    detail::require_at_least_one(settings.capacity, fn, "capacity");
     // Slots are drawn as 32-bit indices (Philox's index(chain, bound)): a larger capacity would wrap.
     detail::require(settings.capacity <= Index{0xFFFFFFFF}, fn, "capacity", settings.capacity,
                     "must be < 2^32 (slots are drawn as 32-bit indices)");
@@ -169,7 +169,7 @@ class ReplayBuffer {
   /// @brief `sample` into a new n × d batch.
   template <class G>
   [[nodiscard]] Batch<T> sample(Index n, G& rng) {
-    detail::require(n >= 1, "ember::ReplayBuffer::sample", "n", n, "must be >= 1");
+    detail::require_at_least_one(n, "ember::ReplayBuffer::sample", "n");
     (void)detail::checked_allocation<T>(n, dim(), "ember::ReplayBuffer::sample", "n", n, "the samples");
     Batch<T> out(n, dim());
     sample(BatchRef<T>(out), rng);

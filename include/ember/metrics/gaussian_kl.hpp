@@ -29,7 +29,7 @@ double gaussian_kl(const Eigen::MatrixBase<M0>& mean0, const Eigen::MatrixBase<C
                    const Eigen::MatrixBase<M1>& mean1, const Eigen::MatrixBase<C1>& cov1) {
   constexpr const char* fn = "ember::gaussian_kl";
   const Index d = mean0.size();
-  detail::require(d >= 1, fn, "mean0.size()", d, "must be >= 1");
+  detail::require_at_least_one(d, fn, "mean0.size()");
   detail::require_shape(cov0, d, d, fn, "cov0");
   detail::require_shape(mean1, d, 1, fn, "mean1");
   detail::require_shape(cov1, d, d, fn, "cov1");

@@ -69,7 +69,7 @@ double median_heuristic_bandwidth(BatchView<T> x, BatchView<T> y, Index max_poin
   constexpr const char* fn = "ember::median_heuristic_bandwidth";
   detail::require_batch(x, x.cols(), fn, "x");
   detail::require_batch(y, x.cols(), fn, "y");
-  detail::require(max_points >= 1, fn, "max_points", max_points, "must be >= 1");
+  detail::require_at_least_one(max_points, fn, "max_points");
   const Index nx = std::min(x.rows(), max_points);
   const Index ny = std::min(y.rows(), max_points);
   (void)detail::checked_allocation<double>(nx + ny, nx + ny, fn, "max_points", max_points,

@@ -28,6 +28,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/energy/rbm.hpp"
+#include "ember/simd/activations.hpp"
 #include "ember/mcmc/gibbs.hpp"
 
 namespace ember {
@@ -84,8 +85,8 @@ AisEstimate ais_log_partition(const E& rbm, VectorView<typename E::scalar_type> 
   const Index h = rbm.n_hidden();
   const Index m = settings.runs;
   detail::require(m >= 2, fn, "settings.runs", m, "must be >= 2 (the standard error needs two runs)");
-  detail::require(settings.temperatures >= 1, fn, "settings.temperatures", settings.temperatures, "must be >= 1");
-  detail::require(settings.gibbs_steps >= 1, fn, "settings.gibbs_steps", settings.gibbs_steps, "must be >= 1");
+  detail::require_at_least_one(settings.temperatures, fn, "settings.temperatures");
+  detail::require_at_least_one(settings.gibbs_steps, fn, "settings.gibbs_steps");
   detail::require_shape(base_visible_bias, d, 1, fn, "base_visible_bias");
   detail::require_all_finite(base_visible_bias, fn, "base_visible_bias");
   detail::require_all_finite(rbm.params(), fn, "rbm.params()");
@@ -159,7 +160,7 @@ AisEstimate ais_log_partition(const E& rbm, VectorView<typename E::scalar_type> 
   if constexpr (gaussian) {
     base += 0.5 * static_cast<double>(d) * std::log(2 * std::numbers::pi);
   } else {
-    for (Index k = 0; k < d; ++k) base += detail::softplus(static_cast<double>(b_a(k)));
+    for (Index k = 0; k < d; ++k) base += Softplus::value(static_cast<double>(b_a(k)));
   }
   const double top = log_w.maxCoeff();
   const Eigen::ArrayXd scaled_w = (log_w.array() - top).exp();

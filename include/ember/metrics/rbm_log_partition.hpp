@@ -24,6 +24,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/error.hpp"
 #include "ember/energy/rbm.hpp"
+#include "ember/simd/activations.hpp"
 
 namespace ember {
 
@@ -89,13 +90,13 @@ double exact_log_partition(const E& rbm) {
       if constexpr (gaussian) {
         term = states * c + 0.5 * input.rowwise().squaredNorm() - Eigen::VectorXd::Constant(chunk, 0.5 * b.squaredNorm());
       } else {
-        input = input.unaryExpr([](double x) { return detail::softplus(x); });
+        input = input.unaryExpr([](double x) { return Softplus::value(x); });
         term = states * c + input.rowwise().sum();
       }
     } else {
       input.noalias() = states * w;  // chunk × h
       input.rowwise() += c.transpose();
-      input = input.unaryExpr([](double x) { return detail::softplus(x); });
+      input = input.unaryExpr([](double x) { return Softplus::value(x); });
       term = states * b + input.rowwise().sum();
     }
     lse.add(term);

@@ -19,6 +19,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/error.hpp"
 #include "ember/energy/rbm.hpp"
+#include "ember/simd/activations.hpp"
 
 namespace ember {
 
@@ -51,7 +52,7 @@ void pseudo_log_likelihood(const E& rbm, BatchView<typename E::scalar_type> v, V
     detail::softplus_inplace(flipped.data(), static_cast<std::size_t>(flipped.size()));
     // F(v) − F(v ⊕ eₖ) = b_k·sign + Σⱼ softplus(a'ⱼ) − Σⱼ softplus(aⱼ)
     Vector<T> gap = (b(k) * sign + flipped.rowwise().sum() - base_sum);
-    for (Index i = 0; i < n; ++i) out(i) -= detail::softplus(gap(i));
+    for (Index i = 0; i < n; ++i) out(i) -= Softplus::value(gap(i));
   }
 }
 

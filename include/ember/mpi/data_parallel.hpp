@@ -55,12 +55,12 @@ struct DataParallelSettings {
 };
 
 /// @brief An estimator per block of a fixed-size minibatch, run over the ranks of a communicator.
-/// @tparam Estimator anything with `estimate(energy, batch, rng)` returning an ember::EstimatorResult
-template <class Estimator>
+/// @tparam Inner an ember::Estimator: `estimate(energy, batch, rng)` returning an ember::EstimatorResult
+template <class Inner>
 class DataParallel {
  public:
-  using estimator_type = Estimator;
-  using scalar_type = typename Estimator::scalar_type;
+  using estimator_type = Inner;
+  using scalar_type = typename Inner::scalar_type;
   using T = scalar_type;
 
   /// @param comm       the ranks (the reference is kept: it must outlive this object)
@@ -87,6 +87,7 @@ class DataParallel {
   /// @brief One estimate on the minibatch `data` (N × d, the same on every rank). Collective.
   /// @param rng the run's generator (a copyable one with position(), like ember::Philox), the same on every rank
   template <class E, class G>
+    requires Estimator<Inner, E, ShardGenerator<G>>
   EstimatorResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
     constexpr const char* fn = "ember::mpi::DataParallel::estimate";
     ember::detail::require(data.rows() == shard_.blocks.n, fn, "data.rows()", data.rows(),
@@ -167,7 +168,7 @@ class DataParallel {
   }
 
   /// The estimators of the blocks this rank owns, first block first.
-  [[nodiscard]] std::vector<Estimator>& estimators() { return estimators_; }
+  [[nodiscard]] std::vector<Inner>& estimators() { return estimators_; }
   [[nodiscard]] const Shard& shard() const { return shard_; }
   [[nodiscard]] const DataParallelSettings& settings() const { return settings_; }
 
@@ -234,7 +235,7 @@ class DataParallel {
   DataParallelSettings settings_;
   Shard shard_;
   Index stride_ = 1;
-  std::vector<Estimator> estimators_;
+  std::vector<Inner> estimators_;
 };
 
 template <class Make>

@@ -5,7 +5,7 @@
 ///
 /// The blocks depend on the number of chains and `block_rows` only, never on the rank count; rank r of R
 /// owns blocks [⌊rB/R⌋, ⌊(r+1)B/R⌋) of the B blocks (uneven shares differ by one block). Since chain c's random
-/// numbers depend only on (seed, draw, c) (core/random.hpp) and every kernel treats rows independently, a
+/// numbers depend only on (seed, draw, c) (simd/random.hpp) and every kernel treats rows independently, a
 /// shard stepped with `ShardGenerator` (chain numbers offset by the shard's first row) holds exactly the rows a
 /// one-process run over all chains would hold, bit for bit.
 ///
@@ -50,8 +50,8 @@ struct Shard {
 /// @pre n ≥ 1, block_rows ≥ 1 and at least one block per rank (⌈n / block_rows⌉ ≥ ranks); the refusal names
 /// `fn` and reads the same on every rank.
 inline Shard shard_of(Index n, Index block_rows, int rank, int ranks, std::string_view fn) {
-  ember::detail::require(block_rows >= 1, fn, "block_rows", block_rows, "must be >= 1");
-  ember::detail::require(n >= 1, fn, "chains", n, "must be >= 1");
+  ember::detail::require_at_least_one(block_rows, fn, "block_rows");
+  ember::detail::require_at_least_one(n, fn, "chains");
   Shard s;
   s.blocks = RowBlocks{n, block_rows};
   s.rank = rank;

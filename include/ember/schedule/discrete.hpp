@@ -35,7 +35,7 @@ class DiscreteSchedule : public detail::CheckedSchedule<DiscreteSchedule<T>, T> 
   /// @brief From β_1..β_n. @pre n ≥ 1, every β ∈ (0, 1) and finite. @throws ember::invalid_argument.
   static DiscreteSchedule from_betas(const std::vector<double>& betas) {
     constexpr const char* fn = "ember::DiscreteSchedule::from_betas";
-    detail::require(!betas.empty(), fn, "betas.size()", betas.size(), "must be >= 1");
+    detail::require_at_least_one(betas.size(), fn, "betas.size()");
     std::vector<double> log_one_minus(betas.size());
     for (std::size_t k = 0; k < betas.size(); ++k) {
       detail::require(std::isfinite(betas[k]) && betas[k] > 0.0 && betas[k] < 1.0, fn,
@@ -48,7 +48,7 @@ class DiscreteSchedule : public detail::CheckedSchedule<DiscreteSchedule<T>, T> 
   /// @brief From ᾱ_1..ᾱ_n (ᾱ_0 = 1 is implied). @pre strictly decreasing, in (0, 1).
   static DiscreteSchedule from_alpha_bars(const std::vector<double>& alpha_bars) {
     constexpr const char* fn = "ember::DiscreteSchedule::from_alpha_bars";
-    detail::require(!alpha_bars.empty(), fn, "alpha_bars.size()", alpha_bars.size(), "must be >= 1");
+    detail::require_at_least_one(alpha_bars.size(), fn, "alpha_bars.size()");
     std::vector<double> log_one_minus(alpha_bars.size());
     double previous = 1.0;
     for (std::size_t k = 0; k < alpha_bars.size(); ++k) {

@@ -109,7 +109,7 @@ class RecoveryLevels : public DiscreteSchedule<T> {
   static std::vector<double> level_betas(const std::vector<double>& betas, const std::vector<Index>& boundaries) {
     constexpr const char* fn = "ember::RecoveryLevels";
     const auto n = static_cast<Index>(betas.size());
-    detail::require(n >= 1, fn, "betas.size()", n, "must be >= 1");
+    detail::require_at_least_one(n, fn, "betas.size()");
     detail::require(boundaries.size() >= 2, fn, "boundaries.size()", boundaries.size(), "must be >= 2");
     std::vector<double> result;
     Index previous = -1;

@@ -84,7 +84,7 @@ class VpCosine : public detail::CheckedSchedule<VpCosine<T>, T> {
   /// @pre steps ≥ 1, 0 < max_beta < 1. @throws ember::invalid_argument.
   [[nodiscard]] DiscreteSchedule<T> discretize(Index steps = 1000, double max_beta = 0.999) const {
     constexpr const char* fn = "ember::VpCosine::discretize";
-    detail::require(steps >= 1, fn, "steps", steps, "must be >= 1");
+    detail::require_at_least_one(steps, fn, "steps");
     detail::require(std::isfinite(max_beta) && max_beta > 0.0 && max_beta < 1.0, fn, "max_beta", max_beta,
                     "must lie in (0, 1)");
     const VpCosine<double> exact({.offset = static_cast<double>(offset_), .beta_cap = 1.0});

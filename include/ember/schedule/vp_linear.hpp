@@ -38,8 +38,7 @@ class VpLinear : public detail::CheckedSchedule<VpLinear<T>, T> {
   /// @pre 0 ≤ beta_min < beta_max, both finite. @throws ember::invalid_argument otherwise.
   explicit VpLinear(VpLinearSettings<T> settings = {})
       : beta_min_(settings.beta_min), beta_max_(settings.beta_max) {
-    detail::require(std::isfinite(beta_min_) && beta_min_ >= T(0), name, "beta_min", beta_min_,
-                    "must be finite and >= 0");
+    detail::require_non_negative(beta_min_, name, "beta_min");
     detail::require(std::isfinite(beta_max_) && beta_max_ > beta_min_, name, "beta_max", beta_max_,
                     "must be finite and > beta_min = " + detail::describe(beta_min_));
   }

@@ -2,7 +2,8 @@
 /// @file
 /// @brief Smooth activations σ with σ′ and σ″ (MLP energies need σ″ for the mixed gradient), written once
 /// against xsimd::batch and once as scalars, and `simd::activate`, which applies one over a contiguous
-/// array computing σ, σ′ (and σ″ when asked) in one pass.
+/// array computing σ, σ′ (and σ″ when asked) in one pass; also the plain in-place logistic and softplus loops of
+/// the RBM (`detail::sigmoid_inplace`, `detail::softplus_inplace`).
 ///
 /// Each activation struct offers `value`, `first`, `second` on scalars (the reference definitions the SIMD
 /// path is tested against) and `evaluate(x, value, first, second)` on an xsimd::batch. All are stable for
@@ -232,6 +233,43 @@ struct SmoothLeaky {
     second = B(static_cast<T>(1 - slope)) * second;
   }
 };
+
+namespace detail {
+
+/// Numerically stable scalar σ(x) = 1 / (1 + e^{−x}): e^{−x} → ∞ gives exactly 0, never NaN.
+template <class T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
+
+// The RBM's loops below are not simd::activate<Softplus>: their tails are scalar (activate pads a register) and σ is
+// a plain division (Softplus's logistic uses a reciprocal estimate), so RBM results would change in the last bits.
+
+/// In place σ over `count` contiguous entries: xsimd over whole registers, the scalar definition on the tail.
+template <class T>
+void sigmoid_inplace(T* data, std::size_t count) {
+  using batch = xsimd::batch<T>;
+  const batch one(T(1));
+  std::size_t i = 0;
+  for (; i + batch::size <= count; i += batch::size)
+    (one / (one + xsimd::exp(-batch::load_unaligned(data + i)))).store_unaligned(data + i);
+  for (; i < count; ++i) data[i] = sigmoid(data[i]);
+}
+
+/// In place softplus over `count` contiguous entries (xsimd body, Softplus::value on the tail).
+template <class T>
+void softplus_inplace(T* data, std::size_t count) {
+  using batch = xsimd::batch<T>;
+  const batch zero(T(0));
+  std::size_t i = 0;
+  for (; i + batch::size <= count; i += batch::size) {
+    const batch x = batch::load_unaligned(data + i);
+    (xsimd::max(x, zero) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)))).store_unaligned(data + i);
+  }
+  for (; i < count; ++i) data[i] = Softplus::value(data[i]);
+}
+
+}  // namespace detail
 
 namespace simd {
 

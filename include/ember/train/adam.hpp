@@ -57,8 +57,7 @@ class Adam {
     detail::require(std::isfinite(settings.beta2) && settings.beta2 >= T(0) && settings.beta2 < T(1), fn, "beta2",
                     settings.beta2, "must be in [0, 1)");
     detail::require_positive(settings.epsilon, fn, "epsilon");
-    detail::require(std::isfinite(settings.weight_decay) && settings.weight_decay >= T(0), fn, "weight_decay",
-                    settings.weight_decay, "must be finite and >= 0");
+    detail::require_non_negative(settings.weight_decay, fn, "weight_decay");
   }
 
   /// @brief One step, `params` updated in place; `gradient` is not modified.

@@ -87,10 +87,10 @@ namespace detail {
 
 /// Applies a schedule to an optimizer during one ember::train call and restores its base rate on exit.
 /// An optimizer without `settings().learning_rate` and `set_learning_rate` accepts only a constant schedule.
-template <class Optimizer>
+template <class O>
 class ScheduledLearningRate {
  public:
-  ScheduledLearningRate(Optimizer& optimizer, const LearningRateSchedule& schedule, Index iterations,
+  ScheduledLearningRate(O& optimizer, const LearningRateSchedule& schedule, Index iterations,
                         const char* function)
       : optimizer_(optimizer), schedule_(schedule), iterations_(iterations) {
     schedule.check(iterations, function);
@@ -117,7 +117,7 @@ class ScheduledLearningRate {
   }
 
  private:
-  static constexpr bool adjustable = requires(Optimizer& o) {
+  static constexpr bool adjustable = requires(O& o) {
     static_cast<double>(o.settings().learning_rate);
     o.set_learning_rate(o.settings().learning_rate);
   };
@@ -130,7 +130,7 @@ class ScheduledLearningRate {
     optimizer_.set_learning_rate(r);
   }
 
-  Optimizer& optimizer_;
+  O& optimizer_;
   LearningRateSchedule schedule_;
   Index iterations_;
   double base_ = 0;

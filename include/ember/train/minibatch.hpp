@@ -25,7 +25,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember {
 

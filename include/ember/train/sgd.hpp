@@ -50,8 +50,7 @@ class Sgd {
     detail::require_positive(settings.learning_rate, fn, "learning_rate");
     detail::require(std::isfinite(settings.momentum) && settings.momentum >= T(0) && settings.momentum < T(1), fn,
                     "momentum", settings.momentum, "must be in [0, 1)");
-    detail::require(std::isfinite(settings.weight_decay) && settings.weight_decay >= T(0), fn, "weight_decay",
-                    settings.weight_decay, "must be finite and >= 0");
+    detail::require_non_negative(settings.weight_decay, fn, "weight_decay");
     detail::require(!settings.nesterov || settings.momentum > T(0), fn, "nesterov", settings.nesterov,
                     "Nesterov momentum needs momentum > 0");
   }

@@ -13,7 +13,7 @@
 /// has failed, never per kernel step. One ember::Philox seeded
 /// from the settings drives minibatches and estimators: a run is reproducible from its seed.
 ///
-/// Resume (io/checkpoint.hpp): a callback saves the energy, optimizer and estimator state with
+/// Resume (io/checkpoint.hpp, io/checkpoint_train.hpp, io/checkpoint_mcmc.hpp): a callback saves the energy, optimizer and estimator state with
 /// TrainProgress::iteration and ::generator_position; a later call restores them and passes
 /// `.start_iteration` and `.generator_position`, and continues bit for bit where the first run was.
 ///
@@ -49,7 +49,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/train/clip.hpp"
 #include "ember/train/learning_rate.hpp"
 #include "ember/train/minibatch.hpp"
@@ -153,8 +153,8 @@ namespace detail {
 /// and some are not finite, the sampler diverged — whatever the first error was (often an energy's input
 /// check on the next step, which would blame the user's input). Throws ember::numerical_error naming the
 /// iteration, the quantity and the count of bad rows; returns otherwise. Costs nothing on the success path.
-template <class Estimator, class Where>
-void blame_diverged_negatives(const Estimator& estimator, const Where& where, const std::exception& first) {
+template <class S, class Where>
+void blame_diverged_negatives(const S& estimator, const Where& where, const std::exception& first) {
   if constexpr (requires { { estimator.negatives().allFinite() } -> std::convertible_to<bool>; }) {
     const auto& x = estimator.negatives();
     if (all_finite(x)) return;
@@ -168,33 +168,32 @@ void blame_diverged_negatives(const Estimator& estimator, const Where& where, co
 }  // namespace detail
 
 /// @brief Trains `energy` in place.
-/// @param estimator any estimator with `estimate(energy, batch, rng)` returning a result with `loss`,
+/// @param estimator an ember::Estimator for E: `estimate(energy, batch, rng)` returning a result with `loss`,
 ///        `gradient`, `positive_energy`, `negative_energy` (every ember::divergence estimator)
 /// @param energy    an ember::ParametricEnergy or ember::TimeConditionedEnergy; its params() are updated
-/// @param optimizer anything with `step(VectorRef<T> params, VectorView<T> gradient)` (ember::Sgd, ember::Adam)
+/// @param optimizer an ember::Optimizer: `step(params, gradient)` (ember::Sgd, ember::Adam)
 /// @param data      the N × d data set (checked once for NaN/Inf; not modified)
 /// @throws ember::invalid_argument on bad settings or data; ember::numerical_error "ember::train: iteration k:
 ///         …" naming the quantity when the sampler's negatives, the loss, an energy, the gradient or the updated
 ///         parameters are not finite (the parameters are then those before the failed iteration).
-template <class Estimator, class E, class Optimizer, class Callback = TerminalProgress>
-TrainSummary train(Estimator& estimator, E& energy, Optimizer& optimizer,
-                   BatchView<typename E::scalar_type> data, TrainSettings settings, Callback&& callback = {}) {
+template <class S, class E, class O, class Callback = TerminalProgress>
+  requires Estimator<S, E, Philox> && Optimizer<O, typename E::scalar_type>
+TrainSummary train(S& estimator, E& energy, O& optimizer, BatchView<typename E::scalar_type> data,
+                   TrainSettings settings, Callback&& callback = {}) {
   static_assert(ParametricEnergy<E> || TimeConditionedEnergy<E>,
                 "ember::train: the energy must model ember::ParametricEnergy or ember::TimeConditionedEnergy.");
   using T = typename E::scalar_type;
   constexpr const char* fn = "ember::train";
   detail::require(settings.iterations >= 0, fn, "iterations", settings.iterations, "must be >= 0");
-  detail::require(settings.batch_size >= 1, fn, "batch_size", settings.batch_size, "must be >= 1");
-  detail::require(settings.report_every >= 1, fn, "report_every", settings.report_every, "must be >= 1");
-  detail::require(std::isfinite(settings.gradient_clip) && settings.gradient_clip >= 0, fn, "gradient_clip",
-                  settings.gradient_clip, "must be finite and >= 0 (0 disables clipping)");
+  detail::require_at_least_one(settings.batch_size, fn, "batch_size");
+  detail::require_at_least_one(settings.report_every, fn, "report_every");
+  detail::require_non_negative(settings.gradient_clip, fn, "gradient_clip", " (0 disables clipping)");
   detail::require(settings.start_iteration >= 0 && settings.start_iteration <= settings.iterations, fn,
                   "start_iteration", settings.start_iteration, "must be in [0, iterations]");
-  detail::require(std::isfinite(settings.divergence_threshold) && settings.divergence_threshold >= 0, fn,
-                  "divergence_threshold", settings.divergence_threshold, "must be finite and >= 0 (0 disables it)");
+  detail::require_non_negative(settings.divergence_threshold, fn, "divergence_threshold", " (0 disables it)");
   detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
   detail::require_all_finite(energy.params(), fn, "energy.params()");
-  detail::ScheduledLearningRate<Optimizer> learning_rate(optimizer, settings.learning_rate_schedule,
+  detail::ScheduledLearningRate<O> learning_rate(optimizer, settings.learning_rate_schedule,
                                                          settings.iterations, fn);  // restores the base rate on exit
 
   Philox rng(settings.seed, settings.generator_position);

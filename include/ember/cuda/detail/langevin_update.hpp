@@ -15,9 +15,9 @@
 #include <cstdint>
 
 #include "ember/core/batch.hpp"
-#include "ember/core/random.hpp"
 #include "ember/cuda/detail/host_device.hpp"
 #include "ember/cuda/detail/random_stream.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember::cuda::detail {
 

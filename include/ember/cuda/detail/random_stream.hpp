@@ -19,9 +19,9 @@
 #include <cstdint>
 
 #include "ember/core/philox.hpp"
-#include "ember/core/random.hpp"
 #include "ember/cuda/detail/host_device.hpp"
 #include "ember/simd/box_muller.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember::cuda {
 

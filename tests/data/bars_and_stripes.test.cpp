@@ -1,4 +1,4 @@
-// Tests include/ember/data/bars_and_stripes.hpp (all RBM tests live in tests/rbm/).
+// Tests include/ember/data/bars_and_stripes.hpp.
 #include "ember/data/bars_and_stripes.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,5 @@
-#include "ember/core/random.hpp"
+// Tests include/ember/simd/random.hpp (ember::Philox: known answers, the vectorised draws against the scalar ones).
+#include "ember/simd/random.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,21 +1,14 @@
-// Tests the table-lookup products with a binary factor (simd/binary_product.hpp), the SIMD layout changes
-// (simd/transpose.hpp), and the RBM functions that use them for binary batches: every result against a
-// double-precision product computed entry by entry, on shapes with ragged chunks, strips and blocks; the
-// binary check (anything but 0 or 1, NaN included, sends a batch to the GEMM); and the RBM's block cache,
-// which must never return a product for weights or data that have changed since.
+// Tests include/ember/energy/rbm.hpp on binary batches: the functions that take table-lookup products (simd/
+// binary_product.hpp) agree with the dense formulas; the RBM's block cache (energy/detail/rbm_workspace.hpp) never
+// returns a product for weights or data that have changed since; non-binary and short batches take the GEMM.
+#include "ember/energy/rbm.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <memory>
-#include <tuple>
 
-#include "ember/core/random.hpp"
-#include "ember/energy/rbm.hpp"
-#include "ember/mcmc/gibbs.hpp"
-#include "ember/simd/binary_product.hpp"
-#include "ember/simd/transpose.hpp"
 #include "support/random_batch.hpp"
 #include "support/random_rbm.hpp"
 
@@ -23,7 +16,6 @@ using ember::Batch;
 using ember::Index;
 using ember::Vector;
 using ember_test::binary_batch;
-using ember_test::normal_batch;
 
 namespace {
 
@@ -41,133 +33,7 @@ double max_relative_error(const A& a, const B& b) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("binary_product: X D for binary X equals the dense product", "[rbm][binary_product]", float,
-                   double) {
-  using T = TestType;
-  using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  // n, K (ragged last chunk when K % 4 != 0), m (ragged last strip, several strips, several table groups; the
-  // last strip takes 1, 2 or 4 registers, ragged or whole, depending on m and the lane count: 80 and 96 floats,
-  // 40 and 48 doubles end in a whole 1- and 2-register strip with AVX-512)
-  const auto [n, depth, m] = GENERATE(table<Index, Index, Index>({{1, 1, 1},
-                                                                   {3, 7, 17},
-                                                                   {100, 784, 128},
-                                                                   {37, 201, 300},
-                                                                   {16, 64, 65},
-                                                                   {5, 130, 3},
-                                                                   {20, 50, 88},
-                                                                   {20, 50, 80},
-                                                                   {20, 50, 96},
-                                                                   {9, 33, 40},
-                                                                   {9, 33, 48}}));
-  CAPTURE(n, depth, m);
-  const Batch<T> x = binary_batch<T>(n, depth, 11 + static_cast<std::uint64_t>(depth));
-  const RowMajor dense = normal_batch<T>(depth, m, 12);
-  const Eigen::MatrixXd expected = x.template cast<double>() * dense.template cast<double>();
-
-  ember::simd::BinaryCodes codes;
-  REQUIRE(ember::simd::encode_rows(x.data(), n, depth, n, codes));
-  ember::simd::BinaryProductWorkspace<T> ws;
-  RowMajor out(n, m);
-  ember::simd::binary_product(codes, dense.data(), m, m, out.data(), m, ws);
-  CHECK(max_relative_error(out, expected) <= tolerance<T>(depth));
-
-  // Xᵀ D' through the column codes of the same X: the summed dimension is X's rows.
-  const RowMajor dense_t = normal_batch<T>(n, m, 13);
-  const Eigen::MatrixXd expected_t = x.transpose().template cast<double>() * dense_t.template cast<double>();
-  REQUIRE(ember::simd::encode_columns(x.data(), n, depth, n, codes));
-  RowMajor out_t(depth, m);
-  ember::simd::binary_product(codes, dense_t.data(), m, m, out_t.data(), m, ws);
-  CHECK(max_relative_error(out_t, expected_t) <= tolerance<T>(n));
-}
-
-TEST_CASE("binary_product: a zero or all-ones X gives zero or the column sums, exactly", "[rbm][binary_product]") {
-  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Index n = 20, depth = 9, m = 40;
-  const RowMajor dense = normal_batch<float>(depth, m, 3);
-  ember::simd::BinaryCodes codes;
-  ember::simd::BinaryProductWorkspace<float> ws;
-  RowMajor out(n, m);
-  const Batch<float> zeros = Batch<float>::Zero(n, depth);
-  REQUIRE(ember::simd::encode_rows(zeros.data(), n, depth, n, codes));
-  ember::simd::binary_product(codes, dense.data(), m, m, out.data(), m, ws);
-  CHECK(out.isZero(0.0f));
-  const Batch<float> ones = Batch<float>::Ones(n, depth);
-  REQUIRE(ember::simd::encode_rows(ones.data(), n, depth, n, codes));
-  ember::simd::binary_product(codes, dense.data(), m, m, out.data(), m, ws);
-  const Eigen::RowVectorXd sums = dense.cast<double>().colwise().sum();
-  for (Index s = 0; s < n; ++s) CHECK(max_relative_error(out.row(s), sums) <= tolerance<float>(depth));
-}
-
-TEMPLATE_TEST_CASE("encode_rows/encode_columns: anything but 0 and 1 is refused", "[rbm][binary_product]", float,
-                   double) {
-  using T = TestType;
-  const T bad = GENERATE(T(0.5), T(-1), T(2), std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity());
-  CAPTURE(bad);
-  Batch<T> x = binary_batch<T>(24, 10, 5);
-  ember::simd::BinaryCodes codes;
-  CHECK(ember::simd::encode_rows(x.data(), 24, 10, 24, codes));
-  CHECK(ember::simd::encode_columns(x.data(), 24, 10, 24, codes));
-  x(23, 9) = bad;  // the very last entry: no early exit can skip it
-  CHECK_FALSE(ember::simd::encode_rows(x.data(), 24, 10, 24, codes));
-  CHECK_FALSE(ember::simd::encode_columns(x.data(), 24, 10, 24, codes));
-  x(23, 9) = T(-0.0);  // −0 == 0: a binary entry
-  CHECK(ember::simd::encode_rows(x.data(), 24, 10, 24, codes));
-
-  // A block of a taller batch (leading dimension > rows) whose rows below the block are not binary: the encoders
-  // read only the block's rows, and give the codes of the same block stored compactly.
-  const Index n = 21, depth = 9, ld = 40;
-  Batch<T> tall = Batch<T>::Constant(ld, depth, bad);
-  const Batch<T> block = binary_batch<T>(n, depth, 6);
-  tall.topRows(n) = block;
-  ember::simd::BinaryCodes expected, got;
-  REQUIRE(ember::simd::encode_rows(block.data(), n, depth, n, expected));
-  REQUIRE(ember::simd::encode_rows(tall.data(), n, depth, ld, got));
-  CHECK(got.code == expected.code);
-  REQUIRE(ember::simd::encode_columns(block.data(), n, depth, n, expected));
-  REQUIRE(ember::simd::encode_columns(tall.data(), n, depth, ld, got));
-  CHECK(got.code == expected.code);
-}
-
-TEMPLATE_TEST_CASE("row_to_column_major and subtract_row_major: exact layout changes", "[rbm][binary_product]", float,
-                   double) {
-  using T = TestType;
-  using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const auto [rows, cols] = GENERATE(table<Index, Index>({{1, 1}, {16, 16}, {37, 53}, {100, 128}, {3, 40}}));
-  CAPTURE(rows, cols);
-  const RowMajor src = normal_batch<T>(rows, cols, 7);
-  const Vector<T> bias = normal_batch<T>(cols, 1, 8).col(0);
-  // Destination with a larger leading dimension than its rows (a block of a bigger batch).
-  Batch<T> dst = Batch<T>::Constant(rows + 3, cols, T(9));
-  ember::simd::row_to_column_major(src.data(), cols, rows, cols, dst.data(), rows + 3);
-  CHECK(dst.topRows(rows) == Batch<T>(src));
-  CHECK((dst.bottomRows(3).array() == T(9)).all());
-  ember::simd::row_to_column_major(src.data(), cols, rows, cols, dst.data(), rows + 3, bias.data());
-  CHECK(dst.topRows(rows) == Batch<T>(src.rowwise() + bias.transpose()));
-  const Batch<T> before = dst;
-  ember::simd::subtract_row_major(src.data(), cols, rows, cols, dst.data(), rows + 3);
-  CHECK(dst.topRows(rows) == Batch<T>(before.topRows(rows) - Batch<T>(src)));
-  CHECK((dst.bottomRows(3).array() == T(9)).all());
-
-  // refresh_column_major: a copy already equal bit for bit is reported unchanged; any entry differing in any bit
-  // (−0 for +0 and a NaN among them, which == comparisons would miss or always report) is rewritten and reported.
-  RowMajor changed = src;
-  Batch<T> copy(rows + 3, cols);
-  ember::simd::row_to_column_major(src.data(), cols, rows, cols, copy.data(), rows + 3);
-  CHECK_FALSE(ember::simd::refresh_column_major(src.data(), cols, rows, cols, copy.data(), rows + 3));
-  for (const T value : {T(-0.0), std::numeric_limits<T>::quiet_NaN(), T(1.5)}) {
-    changed(rows - 1, cols - 1) = T(0);
-    ember::simd::row_to_column_major(changed.data(), cols, rows, cols, copy.data(), rows + 3);
-    changed(rows - 1, cols - 1) = value;  // the last entry: in the scalar tail or the last SIMD block
-    CHECK(ember::simd::refresh_column_major(changed.data(), cols, rows, cols, copy.data(), rows + 3));
-    CHECK(std::memcmp(&copy(rows - 1, cols - 1), &changed(rows - 1, cols - 1), sizeof(T)) == 0);
-    CHECK_FALSE(ember::simd::refresh_column_major(changed.data(), cols, rows, cols, copy.data(), rows + 3));
-  }
-  changed(0, 0) += T(1);  // the first entry
-  CHECK(ember::simd::refresh_column_major(changed.data(), cols, rows, cols, copy.data(), rows + 3));
-  CHECK(copy(0, 0) == changed(0, 0));
-}
-
-TEMPLATE_TEST_CASE("Rbm: binary batches (table lookup) agree with the dense formulas", "[rbm][binary_product]",
+TEMPLATE_TEST_CASE("Rbm: binary batches (table lookup) agree with the dense formulas", "[rbm][binary]",
                    ember::BernoulliRbm<float>, ember::BernoulliRbm<double>, ember::GaussianBernoulliRbm<float>) {
   using R = TestType;
   using T = typename R::scalar_type;
@@ -215,7 +81,7 @@ TEMPLATE_TEST_CASE("Rbm: binary batches (table lookup) agree with the dense form
 }
 
 TEST_CASE("Rbm: a product remembered for the block cache never outlives a change of W, c or the batch",
-          "[rbm][binary_product]") {
+          "[rbm][binary]") {
   using R = ember::BernoulliRbm<float>;
   const Index visible = 50, hidden = 260, n = 32;
   R rbm = ember_test::random_rbm<R>(visible, hidden, 31, 0.3);
@@ -254,7 +120,7 @@ TEST_CASE("Rbm: a product remembered for the block cache never outlives a change
 }
 
 TEST_CASE("Rbm::hold_parameters: W is validated once per hold, for the held RBM only, and again after the hold",
-          "[rbm][binary_product]") {
+          "[rbm][binary]") {
   using R = ember::BernoulliRbm<float>;
   const Index visible = 40, hidden = 150, n = 24;
   R rbm = ember_test::random_rbm<R>(visible, hidden, 41, 0.3);
@@ -314,7 +180,7 @@ TEST_CASE("Rbm::hold_parameters: W is validated once per hold, for the held RBM 
 }
 
 TEST_CASE("Rbm: non-binary batches and short ones take the GEMM, with the same results as before",
-          "[rbm][binary_product]") {
+          "[rbm][binary]") {
   using R = ember::BernoulliRbm<float>;
   const Index visible = 30, hidden = 20;
   const R rbm = ember_test::random_rbm<R>(visible, hidden, 41, 0.3);

@@ -1,4 +1,4 @@
-// Tests include/ember/metrics/rbm_log_partition.hpp (all RBM tests live in tests/rbm/).
+// Tests include/ember/metrics/rbm_log_partition.hpp.
 #include "ember/metrics/rbm_log_partition.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
-// Tests the RBM's fused training hook (energy_and_accumulate_param_gradient, ember::FusedParametricEnergy)
-// and its threaded products: the hook equals energy() + accumulate_param_gradient(), CD-1 trains alike with
-// and without it, and every result is bit-identical for any worker count.
+// Tests include/ember/energy/rbm.hpp's fused training hook (energy_and_accumulate_param_gradient,
+// ember::FusedParametricEnergy) and its threaded products: the hook equals energy() + accumulate_param_gradient(),
+// CD-1 trains alike with and without it, and every result is bit-identical for any worker count.
 #include <catch2/catch.hpp>
 
 #include <cmath>

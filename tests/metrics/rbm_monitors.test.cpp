@@ -1,4 +1,4 @@
-// Tests include/ember/metrics/rbm_monitors.hpp (all RBM tests live in tests/rbm/).
+// Tests include/ember/metrics/rbm_monitors.hpp.
 #include "ember/metrics/rbm_monitors.hpp"
 
 #include <catch2/catch.hpp>

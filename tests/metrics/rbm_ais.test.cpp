@@ -1,4 +1,4 @@
-// Tests include/ember/metrics/rbm_ais.hpp (all RBM tests live in tests/rbm/).
+// Tests include/ember/metrics/rbm_ais.hpp.
 #include "ember/metrics/rbm_ais.hpp"
 
 #include <catch2/catch.hpp>

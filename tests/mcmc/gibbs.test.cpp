@@ -1,4 +1,4 @@
-// Tests include/ember/mcmc/gibbs.hpp (all RBM tests live in tests/rbm/).
+// Tests include/ember/mcmc/gibbs.hpp.
 #include "ember/mcmc/gibbs.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// Tests include/ember/data/binary_csv.hpp (all RBM tests live in tests/rbm/).
+// Tests include/ember/data/binary_csv.hpp.
 #include "ember/data/binary_csv.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,6 @@
-// RBM training end to end: the shared CD-k / PCD estimators, optimizers and trainer with the RBM energy and
-// its block Gibbs kernel (no RBM-specific estimator code), judged by the exact log-likelihood.
+// Tests include/ember/train/trainer.hpp with an RBM, end to end: the shared CD-k / PCD estimators (and
+// ember::WithSparsity), optimizers and trainer with the RBM energy and its block Gibbs kernel (no RBM-specific
+// estimator code), judged by the exact log-likelihood.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "ember/data/bars_and_stripes.hpp"
 #include "ember/divergence/cd.hpp"
 #include "ember/divergence/pcd.hpp"
+#include "ember/divergence/with_sparsity.hpp"
 #include "ember/energy/rbm.hpp"
 #include "ember/mcmc/gibbs.hpp"
 #include "ember/mcmc/replay_buffer.hpp"

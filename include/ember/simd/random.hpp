@@ -1,0 +1,166 @@
+#pragma once
+/// @file
+/// @brief ember::Philox: a seeded, counter-based generator with one independent stream per chain.
+///
+/// In simd/ because its draws are vectorised (Philox on 16 counters at once, Box–Muller over xsimd batches); the
+/// scalar Philox4x32-10 block function it is defined by is core/philox.hpp.
+///
+/// Stream layout (the CUDA backend reproduces it bit for bit): the key is the 64-bit seed; draw number
+/// n of the generator, chain c and coordinate block b use the counter {b, c, lo(n), hi(n)}. Block b
+/// yields four 32-bit words for coordinates 4b..4b+3. A uniform uses one word; normals use Box–Muller on
+/// the word pairs (0, 1) and (2, 3). So chain c's numbers never depend on N, on which thread ran it, or on
+/// the order of evaluation: results are bit-identical for any thread count.
+///
+/// A kernel step takes one `Draw` (`rng.draw()`), then fills row blocks from it with their first chain's
+/// index; the generator itself is only advanced by `draw()`, so it is passed by reference and never shared.
+///
+/// @code
+/// ember::Philox rng(2024);                 // always explicitly seeded
+/// ember::Batch<float> noise(1024, 2);
+/// rng.normal(noise);                        // one draw: N(0, 1) for every chain and coordinate
+/// @endcode
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+
+#include "ember/core/batch.hpp"
+#include "ember/core/philox.hpp"
+#include "ember/simd/detail/philox_x16.hpp"
+#include "ember/simd/box_muller.hpp"
+
+namespace ember {
+
+/// @brief The random numbers of one draw of a Philox generator (immutable, cheap to copy, thread-safe).
+class PhiloxDraw {
+ public:
+  EMBER_HOST_DEVICE constexpr PhiloxDraw(philox::Key key, std::uint64_t draw) : key_(key), draw_(draw) {}
+
+  /// The 128 bits for coordinate block `block` of chain `chain`.
+  EMBER_HOST_DEVICE constexpr philox::Block bits(std::uint32_t chain, std::uint32_t block) const {
+    return philox::philox4x32_10(
+        {block, chain, static_cast<std::uint32_t>(draw_), static_cast<std::uint32_t>(draw_ >> 32)}, key_);
+  }
+
+  /// @brief Fills `out` (rows = chains first_chain, first_chain+1, ...) with standard normals.
+  template <class T>
+  void normal(BatchRef<T> out, Index first_chain = 0) const {
+    fill<T, true>(out, first_chain);
+  }
+
+  /// @brief Fills `out` with uniforms in the open interval (0, 1).
+  template <class T>
+  void uniform(BatchRef<T> out, Index first_chain = 0) const {
+    fill<T, false>(out, first_chain);
+  }
+
+  /// @brief One uniform integer in [0, n) for chain `chain` from word `word` (0..3) of block `block`.
+  /// Uses Lemire's multiply-shift; the bias is below n / 2^32.
+  constexpr std::uint32_t index(std::uint32_t chain, std::uint32_t n, std::uint32_t block = 0,
+                                std::uint32_t word = 0) const {
+    return static_cast<std::uint32_t>((std::uint64_t{bits(chain, block)[word]} * n) >> 32);
+  }
+
+  [[nodiscard]] constexpr std::uint64_t draw_number() const { return draw_; }
+
+ private:
+  template <class T, bool Normal>
+  void fill(BatchRef<T> out, Index first_chain) const {
+    constexpr Index lanes = static_cast<Index>(xsimd::batch<T>::size);
+    constexpr Index chunk = 16 * lanes;  // chains converted per pass; a multiple of the SIMD width
+    alignas(64) std::array<std::array<T, chunk>, 4> word;   // entries [0, padded) written before use
+    alignas(64) std::array<std::array<T, chunk>, 4> value;
+    const Index n = out.rows();
+    const Index dim = out.cols();
+    for (Index block = 0; 4 * block < dim; ++block) {
+      for (Index start = 0; start < n; start += chunk) {
+        const Index count = std::min(chunk, n - start);
+        const Index padded = (count + lanes - 1) / lanes * lanes;
+        // Padded lanes get chain ids past the end, then are dropped.
+        Index i = 0;
+#if defined(__AVX512F__)
+        for (; i + 16 <= padded; i += 16) {
+          __m512i words[4];
+          simd::detail::philox4x32_10_x16(static_cast<std::uint32_t>(block),
+                                          static_cast<std::uint32_t>(first_chain + start + i),
+                                          static_cast<std::uint32_t>(draw_), static_cast<std::uint32_t>(draw_ >> 32),
+                                          key_, words);
+          for (int w = 0; w < 4; ++w) uniforms_from_bits(words[w], word[w].data() + i);
+        }
+#endif
+        for (; i < padded; ++i) {
+          const auto b = bits(static_cast<std::uint32_t>(first_chain + start + i), static_cast<std::uint32_t>(block));
+          for (int w = 0; w < 4; ++w) word[w][i] = simd::uniform_from_bits<T>(b[w]);
+        }
+        if constexpr (Normal) {
+          simd::box_muller(word[0].data(), word[1].data(), value[0].data(), value[1].data(),
+                           static_cast<std::size_t>(padded));
+          simd::box_muller(word[2].data(), word[3].data(), value[2].data(), value[3].data(),
+                           static_cast<std::size_t>(padded));
+        }
+        const auto& source = Normal ? value : word;
+        for (Index w = 0; w < 4 && 4 * block + w < dim; ++w)
+          std::copy_n(source[w].data(), count, &out(start, 4 * block + w));
+      }
+    }
+  }
+
+#if defined(__AVX512F__)
+  // simd::uniform_from_bits for 16 words (the same exact operations).
+  static void uniforms_from_bits(__m512i bits, float* out) {
+    const __m512 top = _mm512_cvtepi32_ps(_mm512_srli_epi32(bits, 9));  // 23 bits: exact
+    _mm512_store_ps(out, _mm512_mul_ps(_mm512_add_ps(top, _mm512_set1_ps(0.5f)), _mm512_set1_ps(0x1p-23f)));
+  }
+  static void uniforms_from_bits(__m512i bits, double* out) {
+    const __m512d half = _mm512_set1_pd(0.5), scale = _mm512_set1_pd(0x1p-32);
+    _mm512_store_pd(out, _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu32_pd(_mm512_castsi512_si256(bits)), half), scale));
+    _mm512_store_pd(out + 8,
+                    _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu32_pd(_mm512_extracti64x4_epi64(bits, 1)), half), scale));
+  }
+#endif
+
+  philox::Key key_;
+  std::uint64_t draw_;
+};
+
+/// @brief Seeded counter-based generator: `draw()` hands out the next draw; nothing else mutates it.
+///
+/// The whole state is (seed, position): checkpoints save those two numbers and resume exactly.
+class Philox {
+ public:
+  /// @param seed     the 64-bit key of every stream (there is deliberately no default seed)
+  /// @param position the number of draws already taken (0 for a fresh generator)
+  explicit constexpr Philox(std::uint64_t seed, std::uint64_t position = 0)
+      : key_{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}, position_(position) {}
+
+  /// @brief The next draw; advances the position by one.
+  constexpr PhiloxDraw draw() { return PhiloxDraw(key_, position_++); }
+
+  /// @brief Standard normals for every chain (row) and coordinate (column) of `out`; one draw.
+  template <class Derived>
+  void normal(Eigen::MatrixBase<Derived>& out) {
+    using T = typename Derived::Scalar;
+    draw().template normal<T>(out.derived(), 0);
+  }
+  /// @brief Uniforms in (0, 1) for every entry of `out`; one draw.
+  template <class Derived>
+  void uniform(Eigen::MatrixBase<Derived>& out) {
+    using T = typename Derived::Scalar;
+    draw().template uniform<T>(out.derived(), 0);
+  }
+
+  [[nodiscard]] constexpr std::uint64_t seed() const {
+    return std::uint64_t{key_[0]} | (std::uint64_t{key_[1]} << 32);
+  }
+  [[nodiscard]] constexpr std::uint64_t position() const { return position_; }
+  constexpr void set_position(std::uint64_t position) { position_ = position; }
+
+ private:
+  philox::Key key_;
+  std::uint64_t position_;
+};
+
+}  // namespace ember
