@@ -590,7 +590,8 @@ int main(int argc, char** argv) {
                                 .colour_label = "density p(x, y)",
                                 .half_width = picture_half_width,
                                 .top_cap = 2 * panels[0].values.maxCoeff(),
-                                .panel_pixels = 150,
+                                .panel_pixels = 200,
+                                .columns = 4,
                                 .caption = {"one colour scale for every panel"}})
         .save_png(c.out + "/montage.png");
     if (failed == results.size()) {

@@ -234,22 +234,27 @@ inline void draw_axes(Figure& f, const Box& panel, const Axis& x, const Axis& y,
               (panel.y0 + panel.y1) / 2, y.label);
 }
 
-/// `text` cut at spaces into lines of at most `width` pixels (a longer word stays whole).
+/// `text` cut into lines of at most `width` pixels: at "; " first, then at spaces (a longer word stays whole).
 inline std::vector<std::string> wrap(const std::string& text, int width, int scale = 2) {
   std::vector<std::string> lines;
-  std::string line;
-  std::size_t begin = 0;
-  while (begin < text.size()) {
-    const std::size_t end = std::min(text.find(' ', begin), text.size());
-    const std::string word = text.substr(begin, end - begin);
-    if (!line.empty() && Image::text_width(line + " " + word, scale) > width) {
-      lines.push_back(line);
-      line.clear();
+  std::size_t phrase = 0;
+  while (phrase < text.size()) {
+    const std::size_t phrase_end = std::min(text.find("; ", phrase), text.size());
+    std::string line;
+    std::size_t begin = phrase;
+    while (begin < phrase_end) {
+      const std::size_t end = std::min(text.find(' ', begin), phrase_end);
+      const std::string word = text.substr(begin, end - begin);
+      if (!line.empty() && Image::text_width(line + " " + word, scale) > width) {
+        lines.push_back(line);
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + word;
+      begin = end + 1;
     }
-    line += (line.empty() ? "" : " ") + word;
-    begin = end + 1;
+    if (!line.empty()) lines.push_back(line);
+    phrase = phrase_end + 2;
   }
-  if (!line.empty()) lines.push_back(line);
   return lines;
 }
 
@@ -336,6 +341,7 @@ struct DensitySettings {
   double top = 0;                                       ///< the value of the top colour; 0: the largest shown
   double top_cap = 0;                                   ///< with top = 0: at most this (0: no cap)
   int panel_pixels = 320;
+  int columns = 0;                                      ///< panels per row (0: all in one row)
   std::vector<std::string> caption{};                     ///< lines under the figure
 };
 
@@ -350,22 +356,26 @@ inline Figure density_figure(const std::vector<DensityPanel>& panels, const Dens
   double top = s.top > 0 ? s.top : (largest > 0 ? largest : 1);
   if (s.top <= 0 && s.top_cap > 0) top = std::min(top, s.top_cap);
   Axis scale{0, top, s.colour_label};
-  if (largest > top * (1 + 1e-9)) scale.label += ", clipped above " + tick_text(top, nice_step(top));
+  if (largest > top * (1 + 1e-9)) scale.label += "; clipped above " + tick_text(top, nice_step(top));
   const Axis ax{-s.half_width, s.half_width, "x"}, ay{-s.half_width, s.half_width, "y"};
   const bool names = std::any_of(panels.begin(), panels.end(), [](const auto& p) { return !p.name.empty(); });
   const int n = static_cast<int>(panels.size()), px = s.panel_pixels;
-  const int left = 10 + left_room(ay, s.panel_pixels), between = 24, bar_gap = 28, bar_width = 18;
-  const int content = left + n * px + (n - 1) * between + bar_gap + colour_bar_room(bar_width, px, scale) + 10;
-  const int width = std::max(content, std::max(widest_line(s.title), widest_line(s.caption)) + 20);
-  const int title_height = static_cast<int>(s.title.size()) * (Image::text_height(2) + 6) + 10;
+  const int cols = s.columns > 0 ? std::min(n, s.columns) : n, rows = (n + cols - 1) / cols;
   const int name_height = names ? Image::text_height(2) + 8 : 0;
+  const int row_pitch = name_height + px + bottom_room(ax) + 10;  // a row: names, panels, x ticks
+  const int bar_height = rows * row_pitch - name_height - bottom_room(ax) - 10;  // from the first to the last panel
+  const int left = 10 + left_room(ay, px), between = 24, bar_gap = 28, bar_width = 18;
+  const int content = left + cols * px + (cols - 1) * between + bar_gap + colour_bar_room(bar_width, bar_height, scale) + 10;
+  const int width = std::max(content, std::max(widest_line(s.title), widest_line(s.caption)) + 20);
+  const int title_height = static_cast<int>(s.title.size()) * (Image::text_height(2) + 6) + 18;
   const int caption_height = static_cast<int>(s.caption.size()) * (Image::text_height(2) + 6);
-  const int height = title_height + 8 + name_height + px + bottom_room(ax) + caption_height + 10;
+  const int height = title_height + rows * row_pitch - 10 + 6 + caption_height + 10;
   Figure f(width, height);
   draw_title(f, s.title);
-  const int x0 = left + (width - content) / 2, y0 = title_height + 8 + name_height;
+  const int x0 = left + (width - content) / 2, y0 = title_height + name_height;
   for (int k = 0; k < n; ++k) {
-    const Box panel{x0 + k * (px + between), y0, x0 + k * (px + between) + px, y0 + px};
+    const int bx = x0 + (k % cols) * (px + between), by = y0 + (k / cols) * row_pitch;
+    const Box panel{bx, by, bx + px, by + px};
     const Eigen::MatrixXd& v = panels[static_cast<std::size_t>(k)].values;
     const Eigen::Index cells = v.rows();
     for (int py = 0; py < px; ++py)
@@ -375,13 +385,14 @@ inline Figure density_figure(const std::vector<DensityPanel>& panels, const Dens
         // A cell without a value (a diverged method) stays light grey, not the colour of zero density.
         f.image.set(panel.x0 + qx, panel.y0 + py, std::isfinite(v(i, j)) ? viridis(v(i, j) / top) : Rgb{230, 230, 230});
       }
-    draw_axes(f, panel, ax, k == 0 ? ay : Axis{ay.lo, ay.hi, ""}, false, true, k == 0);  // y labelled once
+    const bool first_column = k % cols == 0;  // y ticks and label once per row
+    draw_axes(f, panel, ax, first_column ? ay : Axis{ay.lo, ay.hi, ""}, false, true, first_column);
     if (names) f.text((panel.x0 + panel.x1) / 2, panel.y0 - 8, panels[static_cast<std::size_t>(k)].name, 2, 1, 2);
     f.layout.panels.push_back(panel);
   }
-  const int bar_x = x0 + n * px + (n - 1) * between + bar_gap;
-  draw_colour_bar(f, Box{bar_x, y0, bar_x + bar_width, y0 + px}, scale, viridis);
-  int y = y0 + px + bottom_room(ax);
+  const int bar_x = x0 + cols * px + (cols - 1) * between + bar_gap;
+  draw_colour_bar(f, Box{bar_x, y0, bar_x + bar_width, y0 + bar_height}, scale, viridis);
+  int y = y0 + (rows - 1) * row_pitch + px + bottom_room(ax) + 6;
   for (const auto& line : s.caption) {
     f.text(width / 2, y, line, 2, 1, 0);
     y += Image::text_height(2) + 6;
@@ -445,7 +456,7 @@ inline Figure line_figure(const std::vector<Series>& series, LineSettings s) {
   const int content = left + pw + 20 + legend_width + 10;
   const int width = std::max(content, std::max(widest_line(s.title), widest_line(s.caption)) + 20);
   const int caption_height = static_cast<int>(s.caption.size()) * (Image::text_height(2) + 6);
-  const int height = title_height + ph + bottom_room(ax) + caption_height + 10;
+  const int height = title_height + ph + bottom_room(ax) + 6 + caption_height + 10;
   Figure f(width, height);
   draw_title(f, s.title);
   const Box panel{left, title_height, left + pw, title_height + ph};
@@ -480,7 +491,7 @@ inline Figure line_figure(const std::vector<Series>& series, LineSettings s) {
   }
   f.image.rect_outline(panel.x0 - 1, panel.y0 - 1, panel.x1, panel.y1, black);  // again: 2-pixel lines reach it
   draw_legend(f, panel.x1 + 20, panel.y0, series);
-  int y = panel.y1 + bottom_room(ax);
+  int y = panel.y1 + bottom_room(ax) + 6;
   for (const auto& line : s.caption) {
     f.text(width / 2, y, line, 2, 1, 0);
     y += Image::text_height(2) + 6;

@@ -149,7 +149,7 @@ TEST_CASE("a montage shares one colour scale, names its panels, says when the sc
   check_layout(f);
   check_colour_bar_ticks(f);
   CHECK(f.layout.panels.size() == 3);
-  CHECK(f.layout.colour_bars.size() == 1);
+  REQUIRE(f.layout.colour_bars.size() == 1);
   CHECK(f.layout.colour_bars[0].hi == Approx(2 * a.maxCoeff()));
   for (const char* name : {"data", "cd", "pcd: diverged"}) CHECK(has_label(f, name));
   bool clipped_said = false;
@@ -162,6 +162,15 @@ TEST_CASE("a montage shares one colour scale, names its panels, says when the sc
   };
   CHECK(same(centre(0), ex::viridis(0.5)));
   CHECK(same(centre(2), ex::Rgb{230, 230, 230}));  // no values: grey, not the colour of zero
+  // In rows: two panels a row, the third under the first, the colour bar beside both rows.
+  const auto rows = ex::density_figure({{"data", a}, {"cd", b}, {"pcd", a}}, {.title = {"8gaussians"}, .panel_pixels = 150, .columns = 2});
+  check_layout(rows);
+  check_colour_bar_ticks(rows);
+  REQUIRE(rows.layout.panels.size() == 3);
+  REQUIRE(rows.layout.colour_bars.size() == 1);
+  CHECK(rows.layout.panels[2].x0 == rows.layout.panels[0].x0);
+  CHECK(rows.layout.panels[2].y0 > rows.layout.panels[0].y1);
+  CHECK(rows.layout.colour_bars[0].box.y1 >= rows.layout.panels[2].y1);
   const ex::Box& p1 = f.layout.panels[1];
   CHECK(same(f.image.get(p1.x0 + p1.width() * 11 / 18, (p1.y0 + p1.y1) / 2), ex::viridis(1.0)));
 }
@@ -228,6 +237,13 @@ TEST_CASE("text: '|' is a bar through the line, not an 'l'; characters the font 
   c.text(2, 2, "KL(pIIq)");
   CHECK(differ(a.image, b.image));
   CHECK(differ(a.image, c.image));
+  // The bar runs through the whole line, descender rows included (no letter but descenders reaches both).
+  ex::Image bar(10, 20);
+  bar.text(0, 0, "|", ex::black, 2);
+  bool top = false, bottom = false;
+  for (int x = 0; x < 10; ++x) top |= !is_white(bar.get(x, 0)), bottom |= !is_white(bar.get(x, 19));
+  CHECK(top);
+  CHECK(bottom);
   ex::Figure d(120, 20);
   CHECK_THROWS_AS(d.text(2, 2, "x\xc2\xb2"), std::invalid_argument);  // "x²"
 }
@@ -236,4 +252,10 @@ TEST_CASE("printable: a name from outside (a UTF-8 path) becomes drawable text")
   CHECK(ex::printable("d\xc3\xa4ta.csv") == "d??ta.csv");
   ex::Figure f(200, 30);
   CHECK_NOTHROW(f.text(2, 2, ex::printable("d\xc3\xa4ta.csv")));
+}
+
+TEST_CASE("wrap cuts at \"; \" first, then at spaces") {
+  CHECK(ex::wrap("density p(x, y); clipped above 0.05", 1000) == std::vector<std::string>{"density p(x, y)", "clipped above 0.05"});
+  CHECK(ex::wrap("a b c", 0) == std::vector<std::string>{"a", "b", "c"});
+  CHECK(ex::wrap("one line", 1000) == std::vector<std::string>{"one line"});
 }
