@@ -1,7 +1,8 @@
 # Every picture the example programs write, read back by ember-png-check (invoked by ctest with -DTOY2D,
 # -DGAUSSIAN, -DRBM, -DCHECK and -DOUT): each program runs on a tiny budget, then each PNG must have a title,
 # nothing in its 3-pixel edge (no clipped label), an axes frame where it has axes, and a colour bar that follows
-# its colour map where it shows colour.
+# its colour map where it shows colour. Where python3 has matplotlib, examples/plot_outputs.py redraws each
+# output directory as a PDF (-DSOURCE_DIR: the repository).
 file(REMOVE_RECURSE ${OUT})
 
 function(run what)
@@ -39,3 +40,25 @@ check(${OUT}/rbm/log_likelihood.png --min-size 600 300 --axes)
 foreach(name data samples_cd1 samples_cd10 samples_pcd)
   check(${OUT}/rbm/${name}.png --min-size 300 200 --colour-bar greys)
 endforeach()
+
+# The matplotlib script redraws each output directory as a PDF, where a python3 with matplotlib is found.
+set(python "")
+foreach(candidate python3 /usr/bin/python3)
+  execute_process(COMMAND ${candidate} -c "import matplotlib, numpy" RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  if(rc EQUAL 0)
+    set(python ${candidate})
+    break()
+  endif()
+endforeach()
+if(python)
+  foreach(dir toy2d toy2d-all gaussian rbm)
+    file(REMOVE ${OUT}/${dir}/figure.pdf)
+    run("plot_outputs.py ${dir}" ${python} ${SOURCE_DIR}/examples/plot_outputs.py ${OUT}/${dir})
+    file(READ ${OUT}/${dir}/figure.pdf head LIMIT 4)
+    if(NOT head STREQUAL "%PDF")
+      message(FATAL_ERROR "plot_outputs.py did not write ${OUT}/${dir}/figure.pdf")
+    endif()
+  endforeach()
+else()
+  message(STATUS "no python3 with matplotlib and numpy: examples/plot_outputs.py not run")
+endif()

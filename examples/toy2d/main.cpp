@@ -376,6 +376,7 @@ void write_outputs(const std::string& dir, const Data& data, const Result& r, in
   // density.png and samples.png share one colour scale, so that the histogram of the samples can be held
   // against the density they were drawn from.
   const Eigen::MatrixXd density = shown_density(r.grid);
+  ember::write_npy(dir + "/density.npy", density.cast<float>().eval());  // [i, j]: p at x = cell i, y = cell j
   const std::string metrics = ex::format("held-out NLL %.3f nats", r.nll) +
                               (data.exact ? ex::format(", KL(data || model) %.3f", r.kl) : ex::format(", MMD^2 %.4f", r.mmd));
   ex::density_figure({{"", density}},

@@ -356,7 +356,7 @@ inline Figure density_figure(const std::vector<DensityPanel>& panels, const Dens
   double top = s.top > 0 ? s.top : (largest > 0 ? largest : 1);
   if (s.top <= 0 && s.top_cap > 0) top = std::min(top, s.top_cap);
   Axis scale{0, top, s.colour_label};
-  if (largest > top * (1 + 1e-9)) scale.label += "; clipped above " + tick_text(top, nice_step(top));
+  if (largest > top * (1 + 1e-9)) scale.label += "; clipped above " + tick_text(top, nice_step(top) / 10);  // two digits: 0.56, not 0.6
   const Axis ax{-s.half_width, s.half_width, "x"}, ay{-s.half_width, s.half_width, "y"};
   const bool names = std::any_of(panels.begin(), panels.end(), [](const auto& p) { return !p.name.empty(); });
   const int n = static_cast<int>(panels.size()), px = s.panel_pixels;
