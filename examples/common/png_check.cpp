@@ -2,10 +2,11 @@
 // nothing of how it was drawn (the tests of plot.hpp check the layout itself):
 //   - it is a PNG of at least --min-size W H;
 //   - its outer 3-pixel frame is blank: no label, line or tile runs into the edge (a clipped "500" reads "50");
-//   - ink in the top 40 rows: a title;
-//   - with --axes: a black horizontal and a black vertical line of 100 pixels or more (an axes frame);
-//   - with --colour-bar viridis|greys: a column of 100 pixels or more whose colours follow that map from its
-//     top (t ≥ 0.97) to its bottom (t ≤ 0.03) without ever going up (a colour bar, monotone in its map).
+//   - ink across 80 or more columns of the top 40 rows, above any axes frame: a title;
+//   - with --axes: a black horizontal and a black vertical line of 100 pixels or more (an axes frame), ink left of
+//     the leftmost and under the lowest (tick labels);
+//   - with --colour-bar viridis|greys: a column of 100 pixels or more whose colours follow that map linearly from
+//     t ≥ 0.97 at its top to t ≤ 0.03 at its bottom (a colour bar, the largest value on top).
 // Exit status 0 when every check passes, else 1 with one line per failed check on stderr.
 #include "ember_examples/image.hpp"
 
@@ -17,6 +18,8 @@
 #include <cstdlib>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace ex = ember::examples;
 
@@ -51,36 +54,59 @@ double map_position(ex::ColourMap map, ex::Rgb c) {
   return known[key] = best_t;
 }
 
-// A column with a run of ≥ 100 rows on the map, top t ≥ 0.97, bottom t ≤ 0.03, never increasing downwards.
+// A column with a run of ≥ 100 rows on the map going linearly from t ≥ 0.97 at its top to t ≤ 0.03 at its
+// bottom (within 0.03 of the straight line: a colour bar, not a column of a heat map that happens to fall).
 bool has_colour_bar(const Picture& p, ex::ColourMap map) {
   for (int x = 0; x < p.width; ++x) {
-    int run = 0;
-    double first = -1, last = -1;
+    std::vector<double> run;
     for (int y = 0; y <= p.height; ++y) {
       const double t = y < p.height ? map_position(map, p.at(x, y)) : -1;
-      if (t >= 0 && (run == 0 || t <= last + 0.01)) {
-        if (run == 0) first = t;
-        last = t;
-        ++run;
+      // A bar changes by about 1/height a row: a jump (white margin to the black outline, both on "greys") ends a run.
+      if (t >= 0 && (run.empty() || std::abs(t - run.back()) <= 0.1)) {
+        run.push_back(t);
         continue;
       }
-      if (run >= 100 && first >= 0.97 && last <= 0.03) return true;
-      run = t >= 0 ? 1 : 0;
-      first = last = t;
+      const auto n = run.size();
+      if (n >= 100 && run.front() >= 0.97 && run.back() <= 0.03) {
+        bool linear = true;
+        for (std::size_t k = 0; k < n && linear; ++k) {
+          const double expected = run.front() + (run.back() - run.front()) * static_cast<double>(k) / static_cast<double>(n - 1);
+          linear = std::abs(run[k] - expected) <= 0.03;
+        }
+        if (linear) return true;
+      }
+      run.clear();
+      if (t >= 0) run.push_back(t);
     }
   }
   return false;
 }
 
-bool has_line(const Picture& p, bool horizontal, int length) {
+// The first row (horizontal) or column of a black line of ≥ `length` pixels, scanning from `from` by `step`;
+// -1 if none. `span` gets the line's extent along its length.
+int find_line(const Picture& p, bool horizontal, int length, int from, int step, std::pair<int, int>& span) {
   const int outer = horizontal ? p.height : p.width, inner = horizontal ? p.width : p.height;
-  for (int a = 0; a < outer; ++a) {
+  for (int a = from; a >= 0 && a < outer; a += step) {
     int run = 0;
-    for (int b = 0; b < inner; ++b) {
-      run = is_black(horizontal ? p.at(b, a) : p.at(a, b)) ? run + 1 : 0;
-      if (run >= length) return true;
+    for (int b = 0; b <= inner; ++b) {
+      if (b < inner && is_black(horizontal ? p.at(b, a) : p.at(a, b))) {
+        ++run;
+        continue;
+      }
+      if (run >= length) {
+        span = {b - run, b};
+        return a;
+      }
+      run = 0;
     }
   }
+  return -1;
+}
+
+bool ink_in(const Picture& p, int x0, int y0, int x1, int y1) {
+  for (int y = std::max(0, y0); y < std::min(p.height, y1); ++y)
+    for (int x = std::max(0, x0); x < std::min(p.width, x1); ++x)
+      if (is_ink(p.at(x, y))) return true;
   return false;
 }
 
@@ -132,13 +158,32 @@ int main(int argc, char** argv) {
         y = p.height;
         break;
       }
-  bool title = false;
-  for (int y = 0; y < std::min(40, p.height) && !title; ++y)
-    for (int x = 0; x < p.width && !title; ++x) title = is_ink(p.at(x, y));
-  if (!title) fail("no ink in the top 40 rows: no title");
-  if (axes && !(has_line(p, true, 100) && has_line(p, false, 100)))
-    fail("no black horizontal and vertical line of 100 pixels: no axes frame");
-  if (map && !has_colour_bar(p, map)) fail("no column follows the colour map monotonically from top to bottom: no colour bar");
+  // A title: ink in 80 or more columns of the top 40 rows (a tick label up there spans 20 or so), above any
+  // long line (an axes frame's top) and the tick labels that reach 12 rows above it.
+  std::pair<int, int> ignored;
+  const int first_line = find_line(p, true, 100, 0, 1, ignored);
+  const int band = first_line >= 0 ? std::min(40, first_line - 12) : std::min(40, p.height);
+  int title_columns = 0;
+  for (int x = 0; x < p.width; ++x)
+    for (int y = 0; y < band; ++y)
+      if (is_ink(p.at(x, y))) {
+        ++title_columns;
+        break;
+      }
+  if (title_columns < 80) fail("ink in only " + std::to_string(title_columns) + " columns of the top rows: no title");
+  if (axes) {
+    // The frame's left edge (the leftmost long vertical line) has tick labels left of it, its bottom edge (the
+    // lowest long horizontal line) has tick labels under it: labels drawn off the picture leave none.
+    std::pair<int, int> vertical, horizontal;
+    const int left = find_line(p, false, 100, 0, 1, vertical), bottom = find_line(p, true, 100, p.height - 1, -1, horizontal);
+    if (left < 0 || bottom < 0)
+      fail("no black horizontal and vertical line of 100 pixels: no axes frame");
+    else {
+      if (!ink_in(p, 0, vertical.first, left - 8, vertical.second)) fail("nothing left of the axes frame: no y tick labels");
+      if (!ink_in(p, horizontal.first, bottom + 8, horizontal.second, p.height)) fail("nothing under the axes frame: no x tick labels");
+    }
+  }
+  if (map && !has_colour_bar(p, map)) fail("no column follows the colour map linearly from top to bottom: no colour bar");
   stbi_image_free(p.pixels);
   return failures == 0 ? 0 : 1;
 }

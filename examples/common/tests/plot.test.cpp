@@ -230,7 +230,7 @@ TEST_CASE("an image grid: grey tiles (white = 1) and a grey colour bar from 0 to
   CHECK(same(f.image.get(t1.x0 + 12, t1.y0 + 12), ex::greys(0.5)));  // pixel 5 = row 1, column 1
 }
 
-TEST_CASE("text: '|' is a bar through the line, not an 'l'; characters the font lacks are refused") {
+TEST_CASE("text: '|' is a bar through the line, not an 'l', and characters the font lacks are refused") {
   ex::Figure a(120, 20), b(120, 20), c(120, 20);
   a.text(2, 2, "KL(p||q)");
   b.text(2, 2, "KL(pllq)");
@@ -254,7 +254,7 @@ TEST_CASE("printable: a name from outside (a UTF-8 path) becomes drawable text")
   CHECK_NOTHROW(f.text(2, 2, ex::printable("d\xc3\xa4ta.csv")));
 }
 
-TEST_CASE("wrap cuts at \"; \" first, then at spaces") {
+TEST_CASE("wrap cuts at semicolons first, then at spaces") {
   CHECK(ex::wrap("density p(x, y); clipped above 0.05", 1000) == std::vector<std::string>{"density p(x, y)", "clipped above 0.05"});
   CHECK(ex::wrap("a b c", 0) == std::vector<std::string>{"a", "b", "c"});
   CHECK(ex::wrap("one line", 1000) == std::vector<std::string>{"one line"});
