@@ -38,7 +38,7 @@
 #include <ember/train/trainer.hpp>
 
 #include "ember_examples/cli.hpp"
-#include "ember_examples/image.hpp"
+#include "ember_examples/plot.hpp"
 #include "ember_examples/output.hpp"
 
 namespace {
@@ -450,11 +450,14 @@ int main(int argc, char** argv) {
           std::fprintf(md, "%s%s", heading.c_str(), table.c_str());
           std::fclose(md);
         }
-        std::vector<std::string> labels;
+        std::vector<ex::Series> curves;
         for (const auto& o : outcomes)
-          if (!o.curve_kl.empty()) labels.push_back(o.method);
-        ex::line_plot(xs, ys, labels, "KL(data || model), D = " + std::to_string(truth.dim()) + " " + c.cov,
-                      "iteration", "KL")
+          if (!o.curve_kl.empty()) curves.push_back({o.method, o.curve_iters, o.curve_kl});
+        ex::line_figure(curves, {.title = {"Gaussian data, " + heading.substr(0, heading.find(", lr")),
+                                           "KL(data || model) of each method during training"},
+                                 .x = {0, 1, "iteration"},
+                                 .y = {0, 1, "KL(data || model) (nats)", true},
+                                 .caption = {"exact KL between the data's and the model's Gaussians; log scale"}})
             .save_png(c.out + "/kl.png");
       }
     }

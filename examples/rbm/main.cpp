@@ -6,7 +6,6 @@
 // before training); 1 a run that diverged (a non-finite or absurd log-likelihood), named with its epoch. Each
 // error is one line "ember-rbm: message" on stderr.
 #include <CLI/CLI.hpp>
-#include <stb/stb_image_write.h>
 
 #include <cmath>
 #include <cstdio>
@@ -29,6 +28,7 @@
 
 #include "ember_examples/cli.hpp"
 #include "ember_examples/output.hpp"
+#include "ember_examples/plot.hpp"
 
 namespace {
 
@@ -49,27 +49,6 @@ void require_sane(const std::string& method, int epoch, double log_likelihood) {
                                (std::isfinite(log_likelihood) ? ex::format(" is below 100 times the uniform model's %.2f", uniform)
                                                               : std::string(" is not finite")) +
                                " (try a smaller --lr)");
-}
-
-// Writes the rows of `images` (each side × side, values in [0, 1]) as a grid of `columns` tiles to a PNG.
-void write_grid(const std::string& path, const ember::Batch<T>& images, ember::Index columns) {
-  constexpr int scale = 8, gap = 2;
-  const auto tiles = static_cast<int>(images.rows());
-  const auto cols = static_cast<int>(columns);
-  const int rows = (tiles + cols - 1) / cols;
-  const int tile = static_cast<int>(side) * scale;
-  const int width = cols * (tile + gap) + gap, height = rows * (tile + gap) + gap;
-  std::vector<unsigned char> pixels(static_cast<std::size_t>(width * height), 128);
-  for (int t = 0; t < tiles; ++t) {
-    const int x0 = gap + (t % cols) * (tile + gap), y0 = gap + (t / cols) * (tile + gap);
-    for (int y = 0; y < tile; ++y)
-      for (int x = 0; x < tile; ++x) {
-        const T value = images(t, (y / scale) * side + x / scale);
-        pixels[static_cast<std::size_t>((y0 + y) * width + x0 + x)] = static_cast<unsigned char>(255.0f * value + 0.5f);
-      }
-  }
-  if (stbi_write_png(path.c_str(), width, height, 1, pixels.data(), width) == 0)
-    throw ember::invalid_argument(std::string(program) + ": cannot write " + path);
 }
 
 }  // namespace
@@ -159,7 +138,27 @@ int main(int argc, char** argv) {
       log << e << ',' << methods[0].log_likelihood[i] << ',' << methods[1].log_likelihood[i] << ','
           << methods[2].log_likelihood[i] << '\n';
     }
-    write_grid(out + "/data.png", data, 6);
+    // log_likelihood.png: the curves of the table above, with the uniform model and the best possible model.
+    std::vector<ex::Series> curves;
+    std::vector<double> epoch_axis;
+    for (int e = 0; e <= epochs; ++e) epoch_axis.push_back(e);
+    for (const auto& m : methods) curves.push_back({m.name, epoch_axis, m.log_likelihood});
+    const double uniform = -static_cast<double>(side * side) * std::log(2.0), best = std::log(1.0 / 30.0);
+    curves.push_back({ex::format("uniform model (%.2f)", uniform), {0.0, double(epochs)}, {uniform, uniform}, true});
+    curves.push_back({ex::format("best possible, log(1/30) (%.2f)", best), {0.0, double(epochs)}, {best, best}, true});
+    const std::string setting = std::to_string(hidden) + " hidden units, batch " + std::to_string(batch_size) +
+                                ex::format(", lr %g", learning_rate) + ex::format(", momentum %g", momentum) +
+                                ", seed " + std::to_string(seed);
+    ex::line_figure(curves, {.title = {"RBM on 4x4 bars-and-stripes: exact average log-likelihood", setting},
+                             .x = {0, 1, "epoch (" + std::to_string(iterations_per_epoch) + " updates each)"},
+                             .y = {0, 1, "log-likelihood (nats per pattern)"},
+                             .caption = {"log Z exact (all 2^16 visible states); higher is better"}})
+        .save_png(out + "/log_likelihood.png");
+    ex::image_grid_figure(data, {.title = {"4x4 bars-and-stripes: the 30 training patterns"},
+                                 .colour_label = "pixel value",
+                                 .side = side,
+                                 .columns = 6})
+        .save_png(out + "/data.png");
     // 64 independent chains from uniform noise, 1000 block Gibbs sweeps, then the mean of v given the last h.
     for (auto& m : methods) {
       ember::Philox sampler(seed + 17);
@@ -171,9 +170,18 @@ int main(int argc, char** argv) {
       ember::Batch<T> h = gibbs.hidden();
       m.rbm.visible_input(h, mean);
       mean = mean.unaryExpr([](T a) { return T(1) / (T(1) + std::exp(-a)); });
-      write_grid(out + "/samples_" + m.file + ".png", mean, 8);
+      ex::image_grid_figure(mean, {.title = {m.name + " RBM on 4x4 bars-and-stripes: 64 model samples",
+                                             "after " + std::to_string(epochs) + " epochs" + ex::format(", average log-likelihood %.2f", m.log_likelihood.back())},
+                                   .colour_label = "P(v = 1 | h)",
+                                   .side = side,
+                                   .columns = 8,
+                                   .caption = {"64 chains from uniform noise, 1000 block Gibbs sweeps;",
+                                               "each tile: P(v = 1 | h) of the last sweep (white = 1)"}})
+          .save_png(out + "/samples_" + m.file + ".png");
     }
-    if (!quiet) std::printf("wrote %s/{log_likelihood.csv,data.png,samples_cd1.png,samples_cd10.png,samples_pcd.png}\n", out.c_str());
+    if (!quiet)
+      std::printf("wrote %s/{log_likelihood.csv,log_likelihood.png,data.png,samples_cd1.png,samples_cd10.png,samples_pcd.png}\n",
+                  out.c_str());
     return ex::exit_success;
   });
 }

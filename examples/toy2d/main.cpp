@@ -51,7 +51,7 @@
 
 #include "ember_examples/cli.hpp"
 #include "ember_examples/fixed_time.hpp"
-#include "ember_examples/image.hpp"
+#include "ember_examples/plot.hpp"
 #include "ember_examples/output.hpp"
 #include "ember_examples/resume.hpp"
 
@@ -331,12 +331,32 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   return r;
 }
 
-// The part of the grid inside [−4.5, 4.5]², for pictures.
-Eigen::MatrixXd crop(const ember::GridDensity2d& g, double half) {
+// Pictures show [−4.5, 4.5]² (the toy sets lie inside it; the quadrature square is [−6, 6]²).
+constexpr double picture_half_width = 4.5;
+
+// The model's density p(x, y) on the grid's cells inside the picture's square.
+Eigen::MatrixXd shown_density(const ember::GridDensity2d& g) {
   Index lo = 0;
-  while (lo < g.cells && g.centre(lo) < -half) ++lo;
+  while (lo < g.cells && g.centre(lo) < -picture_half_width) ++lo;
   const Index count = g.cells - 2 * lo;
-  return g.log_density.block(lo, lo, count, count);
+  return g.log_density.block(lo, lo, count, count).array().exp();
+}
+
+// The montage's first panel: the exact data density on `cells`² cells where it is known, else a histogram of
+// the held-out data.
+ex::DensityPanel data_panel(const Data& data, Index cells) {
+  if (!data.exact)
+    return {"held-out data (histogram)", ex::histogram_density(data.held_out.cast<double>(), picture_half_width, 90)};
+  const double h = 2 * picture_half_width / static_cast<double>(cells);
+  ember::Batch<double> x(cells * cells, 2);
+  for (Index j = 0; j < cells; ++j)
+    for (Index i = 0; i < cells; ++i) {
+      x(j * cells + i, 0) = -picture_half_width + (static_cast<double>(i) + 0.5) * h;
+      x(j * cells + i, 1) = -picture_half_width + (static_cast<double>(j) + 0.5) * h;
+    }
+  ember::Vector<double> log_p(cells * cells);
+  data.exact->log_density(x, log_p);
+  return {"data (exact density)", log_p.array().exp().matrix().reshaped(cells, cells)};
 }
 
 nlohmann::json metrics_json(const Data& data, const Result& r) {
@@ -355,8 +375,28 @@ void write_outputs(const std::string& dir, const Data& data, const Result& r, in
   ex::write_json(dir + "/metrics.json", metrics_json(data, r));
   ember::write_csv<T>(dir + "/samples.csv", r.samples, {"x", "y"});
   ember::write_npy(dir + "/samples.npy", r.samples);
-  ex::heat_map(crop(r.grid, 4.5), pixels, r.method + " density").save_png(dir + "/density.png");
-  ex::scatter(r.samples.cast<double>(), 4.5, pixels, r.method + " samples").save_png(dir + "/samples.png");
+  // density.png and samples.png share one colour scale, so that the histogram of the samples can be held
+  // against the density they were drawn from.
+  const Eigen::MatrixXd density = shown_density(r.grid);
+  ember::write_npy(dir + "/density.npy", density.cast<float>().eval());  // [i, j]: p at x = cell i, y = cell j
+  const std::string metrics = ex::format("held-out NLL %.3f nats", r.nll) +
+                              (data.exact ? ex::format(", KL(data || model) %.3f", r.kl) : ex::format(", MMD^2 %.4f", r.mmd));
+  ex::density_figure({{"", density}},
+                     {.title = {ex::printable(data.name) + ": density learned by " + r.method + " (" + std::to_string(r.iters) + " updates)", metrics},
+                      .colour_label = "model density p(x, y)",
+                      .half_width = picture_half_width,
+                      .panel_pixels = pixels,
+                      .caption = {"p = exp(-E) / Z, Z by quadrature on [-6, 6]^2"}})
+      .save_png(dir + "/density.png");
+  ex::density_figure({{"", ex::histogram_density(r.samples.cast<double>(), picture_half_width, 90)}},
+                     {.title = {ex::printable(data.name) + ": " + std::to_string(r.samples.rows()) + " samples from the " + r.method + " model",
+                                "histogram on 0.1 x 0.1 bins, colours as density.png"},
+                      .colour_label = "sample density (histogram)",
+                      .half_width = picture_half_width,
+                      .top = density.maxCoeff(),
+                      .panel_pixels = pixels,
+                      .caption = {"exact draws from p (no MCMC): the same as density.png up to noise"}})
+      .save_png(dir + "/samples.png");
 }
 
 }  // namespace
@@ -542,17 +582,21 @@ int main(int argc, char** argv) {
                  data.name.c_str(), static_cast<long long>(c.iters), static_cast<long long>(c.batch),
                  static_cast<long long>(c.sampler_steps), static_cast<unsigned long long>(c.seed), table.c_str());
     std::fclose(md);
-    // Montage: held-out data, then each method's learned density (small tiles for the README).
-    const int tile = 128;
-    ex::Image montage(tile * static_cast<int>(results.size() + 1), tile + 24);
-    const auto paste = [&](const ex::Image& from, int at) {
-      ex::Image::copy(from, montage, at * tile);
-    };
-    paste(ex::scatter(data.held_out.cast<double>(), 4.5, tile, "data"), 0);
-    for (std::size_t k = 0; k < results.size(); ++k)
-      if (results[k].error.empty())  // a diverged method's tile stays blank
-        paste(ex::heat_map(crop(results[k].grid, 4.5), tile, results[k].method), static_cast<int>(k + 1));
-    montage.save_png(c.out + "/montage.png");
+    // Montage: the data density, then each method's learned density, on one colour scale (capped at twice the
+    // data's peak, so that one method's spike does not darken every other panel; the colour bar says so).
+    std::vector<ex::DensityPanel> panels{data_panel(data, 180)};
+    for (const auto& r : results)
+      panels.push_back(r.error.empty() ? ex::DensityPanel{r.method, shown_density(r.grid)}
+                                       : ex::DensityPanel{r.method + ": diverged", Eigen::MatrixXd::Constant(1, 1, std::nan(""))});
+    ex::density_figure(panels, {.title = {ex::printable(data.name) + ": the data density, then the density each method learned",
+                                          std::to_string(c.iters) + " updates per method, seed " + std::to_string(c.seed)},
+                                .colour_label = "density p(x, y)",
+                                .half_width = picture_half_width,
+                                .top_cap = 2 * panels[0].values.maxCoeff(),
+                                .panel_pixels = 200,
+                                .columns = 4,
+                                .caption = {"one colour scale for every panel"}})
+        .save_png(c.out + "/montage.png");
     if (failed == results.size()) {
       ex::print_error(program, "every method diverged");
       return ex::exit_numerical_failure;

@@ -1,7 +1,7 @@
 #pragma once
 // Small raster pictures for the example programs: an RGB image with lines, rectangles and text
-// (stb_easy_font), a perceptual colour map, heat maps of a 2D density, scatter plots, line plots, and PNG
-// output through stb_image_write (linked from Debian's libstb).
+// (stb_easy_font), two colour maps (viridis, greys) and PNG output through stb_image_write (linked from Debian's
+// libstb). The plots themselves (axes, colour bars, legends) are in plot.hpp.
 #include <ember/core/error.hpp>
 #include <stb/stb_easy_font.h>
 #include <stb/stb_image_write.h>
@@ -26,6 +26,9 @@ inline constexpr Rgb white{255, 255, 255};
 inline constexpr Rgb black{0, 0, 0};
 inline constexpr Rgb grey{150, 150, 150};
 
+/// A colour map: t ∈ [0, 1] → colour.
+using ColourMap = Rgb (*)(double);
+
 /// Viridis at t ∈ [0, 1] (piecewise linear through 9 of its control points).
 inline Rgb viridis(double t) {
   static constexpr std::array<std::array<double, 3>, 9> points{{{68, 1, 84},
@@ -46,6 +49,13 @@ inline Rgb viridis(double t) {
   c.g = static_cast<std::uint8_t>(std::lround(points[k][1] * (1 - f) + points[k + 1][1] * f));
   c.b = static_cast<std::uint8_t>(std::lround(points[k][2] * (1 - f) + points[k + 1][2] * f));
   return c;
+}
+
+/// Grey from black (t = 0) to white (t = 1).
+inline Rgb greys(double t) {
+  if (!std::isfinite(t)) t = 0;
+  const auto v = static_cast<std::uint8_t>(std::lround(255 * std::clamp(t, 0.0, 1.0)));
+  return Rgb{v, v, v};
 }
 
 /// A few distinct line colours (Tableau 10).
@@ -118,129 +128,54 @@ class Image {
     line(x1, y1, x0, y1, c);
     line(x0, y1, x0, y0, c);
   }
-  /// Text with its top-left corner at (x, y); `scale` magnifies stb_easy_font's ~7-pixel glyphs.
+  /// Text with its top-left corner at (x, y); `scale` magnifies stb_easy_font's glyphs (rows 0 to 9 of a line).
   void text(int x, int y, const std::string& s, Rgb c, int scale = 1) {
-    std::vector<char> buffer(s.size() * 300 + 64);
-    std::string copy = s;
-    unsigned char colour[4] = {c.r, c.g, c.b, 255};
-    const int quads = stb_easy_font_print(0, 0, copy.data(), colour, buffer.data(), static_cast<int>(buffer.size()));
-    for (int q = 0; q < quads; ++q) {
-      const auto* v = reinterpret_cast<const float*>(buffer.data() + 64 * q);  // 4 vertices of 16 bytes
-      const float qx0 = v[0], qy0 = v[1], qx1 = v[8], qy1 = v[9];
-      fill_rect(x + static_cast<int>(qx0) * scale, y + static_cast<int>(qy0) * scale, x + static_cast<int>(qx1) * scale,
-                y + static_cast<int>(qy1) * scale, c);
-    }
+    glyph_quads(s, [&](int x0, int y0, int x1, int y1) {
+      fill_rect(x + x0 * scale, y + y0 * scale, x + x1 * scale, y + y1 * scale, c);
+    });
   }
+  /// The width in pixels of the glyphs `text` draws (without the trailing advance).
   static int text_width(const std::string& s, int scale = 1) {
-    std::string copy = s;
-    return stb_easy_font_width(copy.data()) * scale;
+    int right = 0;
+    glyph_quads(s, [&](int, int, int x1, int) { right = std::max(right, x1); });
+    return right * scale;
   }
+  /// The height of a line of text, descenders included.
+  static int text_height(int scale = 1) { return 10 * scale; }
   void save_png(const std::string& path) const {
     if (!stbi_write_png(path.c_str(), width_, height_, 3, pixels_.data(), 3 * width_))
       throw ember::invalid_argument("cannot write PNG " + path);
   }
 
  private:
+  // The unscaled filled rectangles of `s`: stb_easy_font's quads, except '|', which stb_easy_font draws exactly
+  // like 'l': here a bar through the whole line (rows 0 to 9), longer than any letter.
+  template <class Quad>
+  static void glyph_quads(const std::string& s, Quad&& quad) {
+    int advance = 0;
+    std::size_t begin = 0;
+    while (begin <= s.size()) {
+      const std::size_t end = std::min(s.find('|', begin), s.size());
+      if (end > begin) {
+        std::string run = s.substr(begin, end - begin);
+        std::vector<char> buffer(run.size() * 2048 + 64);  // 64 bytes a quad, at most 32 quads a glyph
+        const int quads = stb_easy_font_print(0, 0, run.data(), nullptr, buffer.data(), static_cast<int>(buffer.size()));
+        for (int q = 0; q < quads; ++q) {
+          const auto* v = reinterpret_cast<const float*>(buffer.data() + 64 * q);  // 4 vertices of 16 bytes
+          quad(advance + static_cast<int>(v[0]), static_cast<int>(v[1]), advance + static_cast<int>(v[8]),
+               static_cast<int>(v[9]));
+        }
+        advance += stb_easy_font_width(run.data());
+      }
+      if (end == s.size()) break;
+      quad(advance + 1, 0, advance + 2, 10);
+      advance += 4;
+      begin = end + 1;
+    }
+  }
+
   int width_, height_;
   std::vector<std::uint8_t> pixels_;
 };
-
-/// Heat map of a density given on an n × n grid of cells (entry (i, j) at x = cell i, y = cell j, y up):
-/// colour = viridis of p / max p, `pixels` × `pixels`, with a title underneath.
-inline Image heat_map(const Eigen::MatrixXd& log_density, int pixels, const std::string& title) {
-  const Eigen::Index n = log_density.rows();
-  const int margin = 24;
-  Image image(pixels, pixels + margin, white);
-  const double top = log_density.maxCoeff();
-  for (int py = 0; py < pixels; ++py)
-    for (int px = 0; px < pixels; ++px) {
-      const auto i = std::min<Eigen::Index>(n - 1, px * n / pixels);
-      const auto j = std::min<Eigen::Index>(n - 1, (pixels - 1 - py) * n / pixels);
-      image.set(px, py, viridis(std::exp(log_density(i, j) - top)));
-    }
-  image.text(6, pixels + 6, title, black, 2);
-  return image;
-}
-
-/// Scatter plot of the rows of an N × 2 matrix inside the box [−half_width, half_width]²: each point darkens
-/// its pixel (a 2D histogram shown with a square-root scale, so dense regions do not saturate at once).
-inline Image scatter(const Eigen::MatrixXd& points, double half_width, int pixels, const std::string& title) {
-  const int margin = 24;
-  std::vector<double> counts(static_cast<std::size_t>(pixels * pixels), 0.0);
-  for (Eigen::Index k = 0; k < points.rows(); ++k) {
-    const double fx = (points(k, 0) + half_width) / (2 * half_width);
-    const double fy = (points(k, 1) + half_width) / (2 * half_width);
-    if (!(fx >= 0 && fx < 1 && fy >= 0 && fy < 1)) continue;
-    const int px = static_cast<int>(fx * pixels), py = pixels - 1 - static_cast<int>(fy * pixels);
-    for (int oy = 0; oy <= 1; ++oy)
-      for (int ox = 0; ox <= 1; ++ox)
-        if (px + ox < pixels && py + oy < pixels) counts[static_cast<std::size_t>((py + oy) * pixels + px + ox)] += 1;
-  }
-  const double top = std::max(1.0, *std::max_element(counts.begin(), counts.end()));
-  Image image(pixels, pixels + margin, white);
-  for (int py = 0; py < pixels; ++py)
-    for (int px = 0; px < pixels; ++px) {
-      const double c = counts[static_cast<std::size_t>(py * pixels + px)];
-      if (c > 0) image.set(px, py, viridis(0.15 + 0.85 * std::sqrt(c / top)));
-    }
-  image.rect_outline(0, 0, pixels - 1, pixels - 1, grey);
-  image.text(6, pixels + 6, title, black, 2);
-  return image;
-}
-
-/// Line plot of several curves y_k(x) with a log-scale y axis (values ≤ 0 are clipped to the smallest positive
-/// value shown), a legend and a title.
-inline Image line_plot(const std::vector<std::vector<double>>& xs, const std::vector<std::vector<double>>& ys,
-                       const std::vector<std::string>& labels, const std::string& title, const std::string& x_label,
-                       const std::string& y_label, int width = 640, int height = 420) {
-  Image image(width, height, white);
-  const int left = 70, right = 20, top = 36, bottom = 44;
-  double x_min = 1e300, x_max = -1e300, y_min = 1e300, y_max = -1e300;
-  for (std::size_t k = 0; k < ys.size(); ++k)
-    for (std::size_t i = 0; i < ys[k].size(); ++i) {
-      x_min = std::min(x_min, xs[k][i]);
-      x_max = std::max(x_max, xs[k][i]);
-      if (ys[k][i] > 0 && std::isfinite(ys[k][i])) {
-        y_min = std::min(y_min, ys[k][i]);
-        y_max = std::max(y_max, ys[k][i]);
-      }
-    }
-  if (!(y_min < y_max)) {
-    y_min = y_min < 1e300 ? y_min / 10 : 1e-3;
-    y_max = y_min * 100;
-  }
-  if (!(x_min < x_max)) x_max = x_min + 1;
-  const double ly0 = std::floor(std::log10(y_min)), ly1 = std::ceil(std::log10(y_max));
-  const int pw = width - left - right, ph = height - top - bottom;
-  const auto px = [&](double x) { return left + static_cast<int>(std::lround((x - x_min) / (x_max - x_min) * pw)); };
-  const auto py = [&](double y) {
-    const double ly = std::log10(std::max(y, std::pow(10.0, ly0)));
-    return top + ph - static_cast<int>(std::lround((ly - ly0) / (ly1 - ly0) * ph));
-  };
-  for (double d = ly0; d <= ly1; d += 1) {
-    const int y = py(std::pow(10.0, d));
-    image.line(left, y, left + pw, y, Rgb{225, 225, 225});
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "1e%d", static_cast<int>(d));
-    image.text(left - Image::text_width(buffer, 2) - 6, y - 6, buffer, black, 2);
-  }
-  image.rect_outline(left, top, left + pw, top + ph, black);
-  for (std::size_t k = 0; k < ys.size(); ++k) {
-    const Rgb c = palette(k);
-    for (std::size_t i = 1; i < ys[k].size(); ++i)
-      image.line(px(xs[k][i - 1]), py(ys[k][i - 1]), px(xs[k][i]), py(ys[k][i]), c, 2);
-    image.fill_rect(left + pw - 110, top + 8 + 18 * static_cast<int>(k), left + pw - 94,
-                    top + 12 + 18 * static_cast<int>(k), c);
-    image.text(left + pw - 88, top + 4 + 18 * static_cast<int>(k), labels[k], black, 2);
-  }
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%g", x_min);
-  image.text(left, top + ph + 6, buffer, black, 2);
-  std::snprintf(buffer, sizeof buffer, "%g", x_max);
-  image.text(left + pw - Image::text_width(buffer, 2), top + ph + 6, buffer, black, 2);
-  image.text(left + pw / 2 - Image::text_width(x_label, 2) / 2, top + ph + 22, x_label, black, 2);
-  image.text(8, 8, title + "   (" + y_label + ", log scale)", black, 2);
-  return image;
-}
 
 }  // namespace ember::examples
