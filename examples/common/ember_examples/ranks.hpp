@@ -21,6 +21,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <ember/core/error.hpp>
@@ -37,6 +39,13 @@ struct JobResult {
   int status = ok;
   std::string message;         ///< the exception's what() where status != ok
   std::vector<double> values;  ///< the job's numbers (floats round-trip exactly through double)
+  std::string text;            ///< the job's text (e.g. a JSON document of its strings and metrics)
+};
+
+/// What a job returns when it has text as well as numbers.
+struct JobOutput {
+  std::vector<double> values;
+  std::string text;
 };
 
 /// Rethrows the failure of the first failed job in job order (on every rank: every rank exits alike).
@@ -82,7 +91,7 @@ class Ranks {
   [[nodiscard]] bool writes_outputs() const { return rank() == 0; }
 
   /// @brief Runs job(j) for j < jobs, job j on rank j mod size(), and returns every job's result on every rank.
-  /// @param job job(j) returns std::vector<double>; an exception becomes the job's failure (not a crash), so
+  /// @param job job(j) returns std::vector<double> or ex::JobOutput; an exception becomes the job's failure (not a crash), so
   ///            that every rank learns of it and exits with the same status.
   template <class Job>
   std::vector<JobResult> run(std::size_t jobs, Job&& job) const {
@@ -91,17 +100,19 @@ class Ranks {
     for (std::size_t j = me; j < jobs; j += n) results[j] = run_one(job, j);
     if (n == 1) return results;
 #if defined(EMBER_EXAMPLES_MPI)
-    // Each rank's jobs as doubles [status, message length, value count, values…] and their messages as chars,
-    // gathered in rank order; job j's packet is the (j div n)-th of rank j mod n.
+    // Each rank's jobs as doubles [status, message length, text length, value count, values…] and their messages
+    // and texts as chars, gathered in rank order; job j's packet is the (j div n)-th of rank j mod n.
     std::vector<double> mine;
     std::vector<char> text;
     for (std::size_t j = me; j < jobs; j += n) {
       const JobResult& r = results[j];
       mine.push_back(r.status);
       mine.push_back(static_cast<double>(r.message.size()));
+      mine.push_back(static_cast<double>(r.text.size()));
       mine.push_back(static_cast<double>(r.values.size()));
       mine.insert(mine.end(), r.values.begin(), r.values.end());
       text.insert(text.end(), r.message.begin(), r.message.end());
+      text.insert(text.end(), r.text.begin(), r.text.end());
     }
     const std::vector<std::size_t> doubles = gathered_sizes(mine.size()), chars = gathered_sizes(text.size());
     const std::vector<double> all = comm_->allgather(mine);
@@ -112,13 +123,15 @@ class Ranks {
       for (std::size_t j = r; j < jobs; j += n) {
         JobResult& out = results[j];
         out.status = static_cast<int>(all.at(at));
-        const auto length = static_cast<std::size_t>(all.at(at + 1)), count = static_cast<std::size_t>(all.at(at + 2));
-        out.values.assign(all.begin() + static_cast<std::ptrdiff_t>(at + 3),
-                          all.begin() + static_cast<std::ptrdiff_t>(at + 3 + count));
-        out.message.assign(all_text.begin() + static_cast<std::ptrdiff_t>(at_text),
-                           all_text.begin() + static_cast<std::ptrdiff_t>(at_text + length));
-        at += 3 + count;
-        at_text += length;
+        const auto length = static_cast<std::size_t>(all.at(at + 1)), text_length = static_cast<std::size_t>(all.at(at + 2)),
+                   count = static_cast<std::size_t>(all.at(at + 3));
+        const auto chars_at = [&](std::size_t k) { return all_text.begin() + static_cast<std::ptrdiff_t>(k); };
+        out.values.assign(all.begin() + static_cast<std::ptrdiff_t>(at + 4),
+                          all.begin() + static_cast<std::ptrdiff_t>(at + 4 + count));
+        out.message.assign(chars_at(at_text), chars_at(at_text + length));
+        out.text.assign(chars_at(at_text + length), chars_at(at_text + length + text_length));
+        at += 4 + count;
+        at_text += length + text_length;
       }
       if (at != end || at_text != end_text)
         throw std::logic_error("ember::examples::Ranks::run: rank " + std::to_string(r) + "'s packets do not add up");
@@ -132,7 +145,13 @@ class Ranks {
   static JobResult run_one(Job& job, std::size_t j) {
     JobResult r;
     try {
-      r.values = job(j);
+      if constexpr (std::is_same_v<std::decay_t<decltype(job(j))>, JobOutput>) {
+        JobOutput output = job(j);
+        r.values = std::move(output.values);
+        r.text = std::move(output.text);
+      } else {
+        r.values = job(j);
+      }
     } catch (const ember::numerical_error& e) {
       r.status = JobResult::numerical_failure;
       r.message = e.what();
