@@ -1,7 +1,7 @@
 // Chain-steps per second of unadjusted Langevin on a standard Gaussian energy.
 #include <benchmark/benchmark.h>
 
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/energy/gaussian.hpp>
 #include <ember/mcmc/langevin.hpp>
 

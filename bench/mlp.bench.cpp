@@ -10,7 +10,7 @@
 
 #include <chrono>
 
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/energy/mlp.hpp>
 #include <ember/mcmc/langevin.hpp>
 

@@ -11,7 +11,7 @@
 // workers:2 threads the RBM's products (Rbm::set_workers; bit-identical results) and is rated by wall time.
 #include <benchmark/benchmark.h>
 
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/divergence/cd.hpp>
 #include <ember/energy/rbm.hpp>
 #include <ember/mcmc/gibbs.hpp>

@@ -15,7 +15,7 @@
 
 #include <chrono>
 
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/data/toy2d.hpp>
 #include <ember/divergence/cd.hpp>
 #include <ember/divergence/dcd.hpp>

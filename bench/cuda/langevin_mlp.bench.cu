@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/rbm.hpp"
 
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <ember/core/batch.hpp>
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/metrics/grid_nll.hpp>
 
 namespace ember::examples {
