@@ -451,8 +451,8 @@ int main(int argc, char** argv) {
           std::fclose(md);
         }
         std::vector<ex::Series> curves;
-        for (const auto& o : outcomes)
-          if (!o.curve_kl.empty()) curves.push_back({o.method, o.curve_iters, o.curve_kl});
+        for (const auto& o : outcomes)  // a diverged method keeps its legend entry, without a curve
+          curves.push_back(o.curve_kl.empty() ? ex::Series{o.method + " (diverged)"} : ex::Series{o.method, o.curve_iters, o.curve_kl});
         ex::line_figure(curves, {.title = {"Gaussian data, " + heading.substr(0, heading.find(", lr")),
                                            "KL(data || model) of each method during training"},
                                  .x = {0, 1, "iteration"},

@@ -190,7 +190,7 @@ struct Axis {
 // ---- axes, colour bars, legends ------------------------------------------------------------------------------
 
 inline constexpr int tick_length = 5;
-inline constexpr int gap = 6;  // between a tick and its label, a label and the axis title
+inline constexpr int label_gap = 6;  // between a tick and its label, a label and the axis title
 
 inline int x_pixel(const Axis& a, const Box& panel, double v) {
   return panel.x0 + static_cast<int>(std::lround(a.fraction(v) * (panel.width() - 1)));
@@ -201,11 +201,11 @@ inline int y_pixel(const Axis& a, const Box& panel, double v) {
 
 /// Room an axis needs outside its panel: left of it (y) or under it (x).
 inline int left_room(const Axis& y, int pixels, bool tick_labels = true) {
-  return tick_length + (tick_labels ? gap + y.widest_tick(pixels) : 0) + (y.label.empty() ? 0 : gap + Image::text_height(2)) + 2;
+  return tick_length + (tick_labels ? label_gap + y.widest_tick(pixels) : 0) + (y.label.empty() ? 0 : label_gap + Image::text_height(2)) + 2;
 }
 inline int bottom_room(const Axis& x, bool tick_labels = true) {
-  return tick_length + (tick_labels ? gap + Image::text_height(2) : 0) +
-         (x.label.empty() ? 0 : gap + Image::text_height(2)) + 2;
+  return tick_length + (tick_labels ? label_gap + Image::text_height(2) : 0) +
+         (x.label.empty() ? 0 : label_gap + Image::text_height(2)) + 2;
 }
 
 /// The frame of `panel`, ticks outside it, tick labels and axis titles; grid lines inside when `grid`.
@@ -216,21 +216,21 @@ inline void draw_axes(Figure& f, const Box& panel, const Axis& x, const Axis& y,
     const int px = x_pixel(x, panel, v);
     if (grid) f.image.line(px, panel.y0, px, panel.y1 - 1, grid_colour);
     f.image.line(px, panel.y1, px, panel.y1 + tick_length, black);
-    if (x_tick_labels) f.text(px, panel.y1 + tick_length + gap, s, 2, 1, 0);
+    if (x_tick_labels) f.text(px, panel.y1 + tick_length + label_gap, s, 2, 1, 0);
   }
   int widest = 0;
   for (const auto& [v, s] : y.ticks(panel.height())) {
     const int py = y_pixel(y, panel, v);
     if (grid) f.image.line(panel.x0, py, panel.x1 - 1, py, grid_colour);
     f.image.line(panel.x0 - 1 - tick_length, py, panel.x0 - 1, py, black);
-    if (y_tick_labels) widest = std::max(widest, f.text(panel.x0 - 1 - tick_length - gap, py, s, 2, 2, 1).width());
+    if (y_tick_labels) widest = std::max(widest, f.text(panel.x0 - 1 - tick_length - label_gap, py, s, 2, 2, 1).width());
   }
   f.image.rect_outline(panel.x0 - 1, panel.y0 - 1, panel.x1, panel.y1, black);
   if (!x.label.empty())
     f.text((panel.x0 + panel.x1) / 2,
-           panel.y1 + tick_length + (x_tick_labels ? gap + Image::text_height(2) : 0) + gap, x.label, 2, 1, 0);
+           panel.y1 + tick_length + (x_tick_labels ? label_gap + Image::text_height(2) : 0) + label_gap, x.label, 2, 1, 0);
   if (!y.label.empty())
-    f.text_up(panel.x0 - 1 - tick_length - (y_tick_labels ? gap + widest : 0) - gap - Image::text_height(2) / 2,
+    f.text_up(panel.x0 - 1 - tick_length - (y_tick_labels ? label_gap + widest : 0) - label_gap - Image::text_height(2) / 2,
               (panel.y0 + panel.y1) / 2, y.label);
 }
 
@@ -261,7 +261,7 @@ inline std::vector<std::string> wrap(const std::string& text, int width, int sca
 /// Room a colour bar of `width` × `height` pixels needs, its ticks and label (wrapped along it) included.
 inline int colour_bar_room(int width, int height, const Axis& scale) {
   const auto lines = static_cast<int>(wrap(scale.label, height).size());
-  return width + tick_length + gap + scale.widest_tick(height) + lines * (gap + Image::text_height(2)) + 2;
+  return width + tick_length + label_gap + scale.widest_tick(height) + lines * (label_gap + Image::text_height(2)) + 2;
 }
 
 /// A vertical colour bar in `bar`: bottom row = scale.lo (map(0)), top row = scale.hi (map(1)), with ticks in
@@ -276,12 +276,12 @@ inline void draw_colour_bar(Figure& f, const Box& bar, const Axis& scale, Colour
   for (const auto& [v, s] : scale.ticks(bar.height())) {
     const int py = y_pixel(scale, bar, v);
     f.image.line(bar.x1, py, bar.x1 + tick_length, py, black);
-    widest = std::max(widest, f.text(bar.x1 + tick_length + gap, py, s, 2, 0, 1).width());
+    widest = std::max(widest, f.text(bar.x1 + tick_length + label_gap, py, s, 2, 0, 1).width());
   }
-  int x = bar.x1 + tick_length + gap + widest;
+  int x = bar.x1 + tick_length + label_gap + widest;
   for (const auto& line : wrap(scale.label, bar.height())) {  // lines along the bar, read bottom to top
-    f.text_up(x + gap + Image::text_height(2) / 2, (bar.y0 + bar.y1) / 2, line);
-    x += gap + Image::text_height(2);
+    f.text_up(x + label_gap + Image::text_height(2) / 2, (bar.y0 + bar.y1) / 2, line);
+    x += label_gap + Image::text_height(2);
   }
   f.layout.colour_bars.push_back({bar, map, scale.lo, scale.hi});
 }
@@ -456,7 +456,8 @@ inline Figure line_figure(const std::vector<Series>& series, LineSettings s) {
   const int content = left + pw + 20 + legend_width + 10;
   const int width = std::max(content, std::max(widest_line(s.title), widest_line(s.caption)) + 20);
   const int caption_height = static_cast<int>(s.caption.size()) * (Image::text_height(2) + 6);
-  const int height = title_height + ph + bottom_room(ax) + 6 + caption_height + 10;
+  const int legend_height = 6 + (Image::text_height(2) + 8) * static_cast<int>(series.size());  // as draw_legend
+  const int height = title_height + std::max(ph + bottom_room(ax) + 6 + caption_height, legend_height) + 10;
   Figure f(width, height);
   draw_title(f, s.title);
   const Box panel{left, title_height, left + pw, title_height + ph};

@@ -48,8 +48,10 @@ void check_layout(const ex::Figure& f) {
       CHECK_FALSE(labels[k].box.overlaps(labels[j].box));  // labels do not cover each other
     }
   }
-  if (f.layout.legend)
+  if (f.layout.legend) {
+    CHECK(f.layout.legend->inside(inner));
     for (const auto& p : f.layout.panels) CHECK_FALSE(f.layout.legend->overlaps(p));
+  }
   for (const auto& c : f.layout.colour_bars) {
     REQUIRE(c.box.height() >= 50);
     CHECK(c.box.inside(inner));
@@ -206,6 +208,8 @@ TEST_CASE("a line figure: tick labels whole (\"500\", not \"50\"), the legend ou
       if (inside) continue;
       for (std::size_t k = 0; k < series.size(); ++k) REQUIRE_FALSE(same(f.image.get(x, y), ex::palette(k)));
     }
+  // A legend taller than the plot makes the picture taller.
+  check_layout(ex::line_figure(series, {.title = {"short"}, .x = {0, 1, "iteration"}, .y = {0, 1, "KL", true}, .plot_height = 120}));
   // A linear axis goes out to the ticks next to the data.
   const auto g = ex::line_figure({{"a", {0, 30}, {-3.4, -11.1}}, {"b", {0, 30}, {-5, -5}, true}},
                                  {.title = {"RBM"}, .x = {0, 1, "epoch"}, .y = {0, 1, "log-likelihood"}});
