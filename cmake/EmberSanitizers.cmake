@@ -1,7 +1,7 @@
 # EMBER_SANITIZE=ON builds ember's tests, examples and benchmarks with AddressSanitizer and
 # UndefinedBehaviorSanitizer (any UB report aborts the test), at -O1 without debug information (reports still
 # name file and line through the symbolizer; -O2 -g took ~5 minutes for one test file), in a build directory of
-# its own (the command CI runs: README, "Sanitizers"):
+# its own (README and docs/reliability.md, "Sanitizers", hold the whole command):
 #   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DEMBER_SANITIZE=ON -DEMBER_ENABLE_CUDA=OFF ...
 # Never applied to users of the INTERFACE target ember::ember.
 option(EMBER_SANITIZE "Build ember's tests with -fsanitize=address,undefined" OFF)
