@@ -1,10 +1,17 @@
-# ember/ember.hpp must include every public header (everything under include/ember/ but detail/, cuda/ and mpi/;
-# the MPI layer needs mpi.h and has its own umbrella, ember/mpi/ember_mpi.hpp).
-file(GLOB_RECURSE headers RELATIVE ${SOURCE_DIR}/include ${SOURCE_DIR}/include/ember/*.hpp)
-file(READ ${SOURCE_DIR}/include/ember/ember.hpp umbrella)
+# An umbrella header must include every header of its folder (cmake/EmberTestHelpers.cmake,
+# ember_add_umbrella_test). Arguments: SOURCE_DIR; UMBRELLA, the umbrella header (e.g. ember/ember.hpp);
+# DIRECTORY, the folder under include/ whose *.hpp it must include (recursively); EXCLUDE, an optional regex of
+# headers it need not include.
+foreach(argument SOURCE_DIR UMBRELLA DIRECTORY)
+  if(NOT DEFINED ${argument})
+    message(FATAL_ERROR "tests/umbrella.cmake needs -D${argument}=...")
+  endif()
+endforeach()
+file(GLOB_RECURSE headers RELATIVE ${SOURCE_DIR}/include ${SOURCE_DIR}/include/${DIRECTORY}/*.hpp)
+file(READ ${SOURCE_DIR}/include/${UMBRELLA} umbrella)
 set(missing)
 foreach(header ${headers})
-  if(header MATCHES "/detail/" OR header MATCHES "^ember/mpi/" OR header STREQUAL "ember/ember.hpp")
+  if(header STREQUAL UMBRELLA OR (NOT EXCLUDE STREQUAL "" AND header MATCHES "${EXCLUDE}"))
     continue()
   endif()
   string(FIND "${umbrella}" "#include \"${header}\"" at)
@@ -12,6 +19,9 @@ foreach(header ${headers})
     list(APPEND missing ${header})
   endif()
 endforeach()
+if(NOT headers)
+  message(FATAL_ERROR "include/${DIRECTORY} holds no headers")
+endif()
 if(missing)
-  message(FATAL_ERROR "include/ember/ember.hpp does not include: ${missing}")
+  message(FATAL_ERROR "include/${UMBRELLA} does not include: ${missing}")
 endif()
