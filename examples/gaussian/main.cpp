@@ -357,6 +357,10 @@ ember::GaussianData<T> make_truth(const Config& c, bool dim_given) {
                      "the training samples, 16 bytes per coordinate");
   ex::require_memory(program, "--batch", c.batch, 64.0 * static_cast<double>(c.batch) * dim,
                      "the minibatch and its chains, 64 bytes per coordinate");
+  // Every seed keeps its truth and training sample until the table is written.
+  ex::require_memory(program, "--seeds", c.seeds,
+                     static_cast<double>(c.seeds) * (16.0 * 8 * dim * dim + 8.0 * static_cast<double>(c.samples) * dim),
+                     "each seed's truth and training sample");
   return truth;
 }
 

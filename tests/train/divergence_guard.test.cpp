@@ -2,10 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "ember/divergence/contrastive.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "ember/train/sgd.hpp"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 using ember::Index;
@@ -32,6 +34,18 @@ struct Exploding {
     r.positive_energy = 2;
     r.negative_energy = -3 * std::pow(10.0, static_cast<double>(calls - 1));
     r.loss = r.positive_energy - r.negative_energy;
+    return r;
+  }
+};
+// Finite until call `bad`, whose data energy is +Inf.
+struct NanAt {
+  Index bad;
+  Index calls = 0;
+  template <class E, class G>
+  ember::EstimatorResult<double> estimate(const E& energy, ember::BatchView<double>, G&) {
+    ember::EstimatorResult<double> r;
+    r.gradient = ember::Vector<double>::Ones(energy.params().size());
+    if (++calls >= bad) r.positive_energy = std::numeric_limits<double>::infinity();
     return r;
   }
 };
@@ -91,17 +105,6 @@ TEST_CASE("DivergenceGuard: stops ember::train at the first update beyond the li
 
 TEST_CASE("train: a non-finite quantity is a training_diverged naming the iteration and the quantity",
           "[trainer][divergence]") {
-  struct NanAt {
-    Index bad;
-    Index calls = 0;
-    template <class E, class G>
-    ember::EstimatorResult<double> estimate(const E& energy, ember::BatchView<double>, G&) {
-      ember::EstimatorResult<double> r;
-      r.gradient = ember::Vector<double>::Ones(energy.params().size());
-      if (++calls >= bad) r.positive_energy = std::numeric_limits<double>::infinity();
-      return r;
-    }
-  };
   auto energy = ember::GaussianEnergy<double>::standard(2);
   ember::Sgd<double> sgd({.learning_rate = 0.01});
   const ember::Batch<double> data = ember::Batch<double>::Zero(10, 2);
