@@ -3,8 +3,10 @@
 // maximum-likelihood gradient, and reports the exact KL(data ‖ model).
 // Exit status (examples/common/ember_examples/cli.hpp): 0 success; 2 bad input (an option, the data file, the
 // output directory, all checked before training); 1 a run that diverged, named with its iteration. Each error is
-// one line "ember-gaussian: message" on stderr. With --method all a method that diverges is a row "diverged at
-// iteration k" and the others still run; the exit status is 0 unless every method failed.
+// one line "ember-gaussian: message" on stderr. A run that blows up is stopped while still finite
+// (ember::DivergenceGuard: --diverge-energy, --diverge-grad) and reported as "diverged at iteration k (quantity =
+// value)". With several runs (--method all, --seeds N) a diverged run is a row and the others still run; the
+// exit status is 1 only when every run failed.
 //
 //   ember-gaussian                                   # seed 002's setup: N(0, I), 1000 samples, batch 10, lr 0.01
 //   ember-gaussian --dim 16 --cov illcond --cond 100 --method all --out gauss16
@@ -18,6 +20,7 @@
 #include <functional>
 #include <optional>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -34,12 +37,15 @@
 #include <ember/mcmc/langevin.hpp>
 #include <ember/mcmc/replay_buffer.hpp>
 #include <ember/metrics/gaussian_kl.hpp>
+#include <ember/train/divergence_guard.hpp>
 #include <ember/train/sgd.hpp>
 #include <ember/train/trainer.hpp>
 
 #include "ember_examples/cli.hpp"
+#include "ember_examples/divergence.hpp"
 #include "ember_examples/plot.hpp"
 #include "ember_examples/output.hpp"
+#include "ember_examples/seeds.hpp"
 
 namespace {
 
@@ -65,9 +71,12 @@ struct Config {
   double lr = 0.01;
   Index iters = 2000;
   std::uint64_t seed = 0;
+  Index seeds = 1;  // --seeds N: seeds seed, ..., seed + N − 1, each run as `--seed s` alone would run
+  int threads = 1;
   Index steps = 10;
   std::vector<Index> drl_levels{0, 100, 200, 300, 999};  // as ember-toy2d's (see there why not Gao et al.'s six)
   std::string out;
+  ember::DivergenceLimits divergence{};  // --diverge-energy, --diverge-grad
 };
 
 /// The exact maximum-likelihood gradient: ∇θ[mean E(x) + log Z(θ)], with log Z = (d/2) log 2π − Σ log L_kk,
@@ -175,6 +184,9 @@ class LevelGaussians {
 
 struct Outcome {
   std::string method;
+  std::uint64_t seed = 0;
+  double peak_energy = 0, peak_gradient = 0;  // the guard's peaks, relative to the first update's scale
+  ex::RunFailure failure;
   double kl = 0, mean_error = 0, cov_error = 0, seconds = 0;
   std::vector<double> curve_iters, curve_kl;
   Model model = Model::standard(1);
@@ -212,7 +224,9 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
       throw ember::numerical_error(std::string("the model is no longer a Gaussian: ") + e.what());
     }
   };
+  ember::DivergenceGuard guard(c.divergence);
   const auto record = [&](const ember::TrainProgress& p) {
+    guard(p);
     if (p.iteration % curve_every == 0 || p.iteration == p.iterations) {
       o.curve_iters.push_back(static_cast<double>(p.iteration));
       o.curve_kl.push_back(kl_now());
@@ -239,8 +253,9 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
     s = ember::train(est, model, sgd, train, settings, record);
   } else if (method == "dcd") {
     // VP noise at one level s = 0.5·√λ_min(Σ). The tethered posterior has precision ≈ a²/s² + P; ULA with
-    // ε = 0.25 s² contracts each step by about 1 − ε a²/(2s²) ≈ 0.88, so K = 10 steps mix, with a stationary
-    // variance off by about ε a²/(4 s²) ≈ 6%.
+    // ε = 0.25 s² from x̃/a contracts each step by only ≈ 0.875 (on N(0, I): 1 − ε(a²/s² + 1)/2), so K = 10 steps
+    // do NOT mix: 0.875¹⁰ ≈ 0.26 of the start remains, and the variance learned on N(0, I) is 0.74 with 10 steps,
+    // 0.92 with 100 (docs/results/robustness.md); ULA's own stationary variance is off by ≈ ε a²/(4 s²) ≈ 6%.
     const T level = std::min(0.9, 0.5 * std::sqrt(eig.eigenvalues().minCoeff()));
     ember::DiffusionContrastiveDivergence est(
         ember::Langevin<T>({.step_size = 0.25 * level * level}),
@@ -277,14 +292,23 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
   o.mean_error = (m.mean() - truth.mean()).norm();
   o.cov_error = (m.covariance() - truth.covariance()).norm() / truth.covariance().norm();
   o.model = m;
+  o.seed = c.seed;
+  o.peak_energy = guard.peak_energy();
+  o.peak_gradient = guard.peak_gradient_norm();
   return o;
 }
 
 nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
-  nlohmann::json j{{"dim", dim}, {"method", o.method}, {"kl_data_to_model", ex::number_or_null(o.kl)},
+  nlohmann::json j{{"dim", dim}, {"method", o.method}, {"seed", o.seed}, {"kl_data_to_model", ex::number_or_null(o.kl)},
                    {"mean_error", ex::number_or_null(o.mean_error)}, {"cov_error", ex::number_or_null(o.cov_error)},
                    {"seconds", ex::number_or_null(o.seconds)}, {"iters", c.iters}};
-  if (!o.error.empty()) j["error"] = o.error;
+  if (!o.error.empty()) {
+    j.update(ex::failure_json(o.failure));
+  } else {
+    j["status"] = "ok";
+    j["peak_energy"] = o.peak_energy;
+    j["peak_gradient_norm"] = o.peak_gradient;
+  }
   return j;
 }
 
@@ -333,6 +357,10 @@ ember::GaussianData<T> make_truth(const Config& c, bool dim_given) {
                      "the training samples, 16 bytes per coordinate");
   ex::require_memory(program, "--batch", c.batch, 64.0 * static_cast<double>(c.batch) * dim,
                      "the minibatch and its chains, 64 bytes per coordinate");
+  // Every seed keeps its truth and training sample until the table is written.
+  ex::require_memory(program, "--seeds", c.seeds,
+                     static_cast<double>(c.seeds) * (16.0 * 8 * dim * dim + 8.0 * static_cast<double>(c.samples) * dim),
+                     "each seed's truth and training sample");
   return truth;
 }
 
@@ -354,44 +382,71 @@ int main(int argc, char** argv) {
   app.add_option("--iters", c.iters, "SGD updates")->capture_default_str()->check(ex::integer_in<Index>(1, most));
   app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str()
       ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
+  app.add_option("--seeds", c.seeds, "run seeds --seed, ..., --seed + N - 1 and report mean ± standard error and the "
+                 "worst seed of every metric (diverged seeds counted, never averaged)")
+      ->capture_default_str()->check(ex::integer_in<Index>(1, 1000));
+  app.add_option("--threads", c.threads, "runs (methods x seeds) trained at once; the numbers do not depend on it")
+      ->capture_default_str()->check(ex::integer_in<int>(1, 64));
   app.add_option("--steps", c.steps, "sampler steps per update (MCMC methods)")->capture_default_str()
       ->check(ex::integer_in<Index>(1, most));
   app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")
       ->capture_default_str()->delimiter(',')->check(ex::integer_in<Index>(0, 999));
-  app.add_option("--out", c.out, "directory for model.json (and the comparison with --method all)");
+  app.add_option("--out", c.out, "directory for model.json (and the comparison with --method all or --seeds)");
+  ex::add_divergence_options(app, c.divergence);
   return ex::run_program(program, app, argc, argv, [&]() -> int {
     ember::detail::require(c.method == "all" || std::find(all_methods.begin(), all_methods.end(), c.method) != all_methods.end(),
                            program, "--method", c.method, "must be cd, pcd, icd, dcd, drl, dsm, mle or all");
     if (!c.out.empty()) ex::require_output_directory(program, "--out", c.out);
-    const auto truth = make_truth(c, dim->count() > 0);
-    ember::Philox rng(c.seed);
-    const Batch<T> train = truth.sample(c.samples, rng);
+    // Seed k's run is the run `--seed seed + k` would make alone: its own training sample (and random truth).
+    std::vector<std::uint64_t> seeds;
+    for (Index k = 0; k < c.seeds; ++k) seeds.push_back(c.seed + static_cast<std::uint64_t>(k));
+    std::vector<ember::GaussianData<T>> truths;
+    std::vector<Batch<T>> trains;
+    for (const auto seed : seeds) {
+      Config cs = c;
+      cs.seed = seed;
+      truths.push_back(make_truth(cs, dim->count() > 0));
+      ember::Philox rng(seed);
+      trains.push_back(truths.back().sample(c.samples, rng));
+    }
+    const auto& truth = truths.front();
     const std::vector<std::string> methods = c.method == "all" ? all_methods : std::vector<std::string>{c.method};
-    std::vector<Outcome> outcomes;
-    std::size_t failures = 0;
-    for (const auto& m : methods) {
+    const std::size_t runs = methods.size() * seeds.size();
+    // Job k: method k / seeds, seed k % seeds; a run's numbers depend on its seed only, not on --threads.
+    std::vector<Outcome> every_run(runs);
+    std::mutex lock;
+    ex::run_jobs(runs, c.threads, [&](std::size_t k) {
+      const std::size_t m = k / seeds.size(), si = k % seeds.size();
+      Config cs = c;
+      cs.seed = seeds[si];
       Index done = 0;
       try {
-        outcomes.push_back(run(m, c, truth, train, done));
+        every_run[k] = run(methods[m], cs, truths[si], trains[si], done);
       } catch (const ember::numerical_error& e) {
-        const std::string error = done < c.iters ? "diverged at iteration " + std::to_string(done + 1) + ": " + e.what()
-                                                 : "diverged after training (iteration " + std::to_string(done) +
-                                                       "): " + e.what();
-        if (methods.size() == 1) throw ember::numerical_error(m + " " + error);
-        // --method all: a diverged method is a row too (no numbers, the message), and the others still run.
-        Outcome failed;
-        failed.method = m;
+        Outcome& failed = every_run[k];
+        failed.method = methods[m];
+        failed.seed = seeds[si];
+        failed.failure = ex::failure_of(e, done, c.iters);
+        failed.error = failed.failure.message;
+        if (runs == 1) throw ember::numerical_error(failed.method + " " + failed.error);  // exit status 1
+        // Several runs: a diverged run is a row too (no numbers, the message), and the others still run.
         failed.kl = failed.mean_error = failed.cov_error = failed.seconds = std::numeric_limits<double>::quiet_NaN();
-        failed.error = error;
         failed.model = Model::from_mean_covariance(ember::Vector<T>::Constant(truth.dim(), 0.5),
                                                    2.25 * Matrix::Identity(truth.dim(), truth.dim()));
-        ex::print_error(program, m + " " + failed.error);
-        outcomes.push_back(failed);
-        ++failures;
+        std::lock_guard guard(lock);
+        ex::print_error(program, failed.method + (seeds.size() > 1 ? " seed " + std::to_string(failed.seed) : "") +
+                                     " " + failed.error);
       }
-      std::printf("%s\n", line(c, outcomes.back(), truth.dim()).dump().c_str());
-      std::fflush(stdout);
+    });
+    std::size_t failures = 0;
+    for (const auto& o : every_run) {
+      if (!o.error.empty()) ++failures;
+      std::printf("%s\n", line(c, o, truth.dim()).dump().c_str());
     }
+    std::fflush(stdout);
+    // The first seed's run of each method: model.json, the table and the KL curves when there is one seed.
+    std::vector<Outcome> outcomes;
+    for (std::size_t m = 0; m < methods.size(); ++m) outcomes.push_back(every_run[m * seeds.size()]);
     // model.json: the last method that did not diverge.
     const auto kept = std::find_if(outcomes.rbegin(), outcomes.rend(), [](const Outcome& o) { return o.error.empty(); });
     if (!c.out.empty() && kept != outcomes.rend()) {
@@ -408,13 +463,13 @@ int main(int argc, char** argv) {
                                              {"mean", std::vector<double>(mean.data(), mean.data() + mean.size())},
                                              {"covariance", cov}});
     }
-    if (methods.size() > 1) {
+    if (runs > 1) {
       std::vector<std::vector<std::string>> rows;
       std::vector<std::vector<double>> xs, ys;
       nlohmann::json all = nlohmann::json::array();
       for (const auto& o : outcomes) {
-        if (!o.error.empty()) {  // a diverged method: the iteration in the table, the message in summary.json
-          rows.push_back({o.method, o.error.substr(0, o.error.find(':')), "–", "–", "–", "–", "–"});
+        if (!o.error.empty()) {  // a diverged method: the iteration and quantity in the table, the message in JSON
+          rows.push_back({o.method, ex::headline(o.failure), "–", "–", "–", "–", "–"});
           all.push_back(line(c, o, truth.dim()));
           continue;
         }
@@ -435,13 +490,50 @@ int main(int argc, char** argv) {
         j["kl_curve"] = {{"iters", o.curve_iters}, {"kl", o.curve_kl}};
         all.push_back(j);
       }
-      const std::string table = ex::markdown_table(
+      std::string table = ex::markdown_table(
           {"method", "KL final", "KL at 10%", "KL at 50%", "mean error", "cov error (rel.)", "seconds"}, rows);
+      if (seeds.size() > 1) {
+        // Over seeds: mean ± standard error (worst seed) of each metric; diverged seeds counted, never averaged.
+        rows.clear();
+        nlohmann::json aggregate = nlohmann::json::array(), per_run = nlohmann::json::array();
+        for (std::size_t m = 0; m < methods.size(); ++m) {
+          std::vector<std::optional<double>> kl, mean_error, cov_error, seconds;
+          std::size_t diverged = 0;
+          std::string first_divergence;
+          for (std::size_t si = 0; si < seeds.size(); ++si) {
+            const Outcome& o = every_run[m * seeds.size() + si];
+            per_run.push_back(line(c, o, truth.dim()));
+            const auto value = [&](double v) { return o.error.empty() ? std::optional<double>(v) : std::nullopt; };
+            if (!o.error.empty() && diverged++ == 0)
+              first_divergence = "seed " + std::to_string(o.seed) + " " + ex::headline(o.failure);
+            kl.push_back(value(o.kl));
+            mean_error.push_back(value(o.mean_error));
+            cov_error.push_back(value(o.cov_error));
+            seconds.push_back(value(o.seconds));
+          }
+          const auto s_kl = ex::summarise(kl, seeds), s_mean = ex::summarise(mean_error, seeds),
+                     s_cov = ex::summarise(cov_error, seeds), s_seconds = ex::summarise(seconds, seeds);
+          std::string failed = std::to_string(diverged) + "/" + std::to_string(seeds.size());
+          if (!first_divergence.empty()) failed += " (" + first_divergence + ")";
+          rows.push_back({methods[m], failed, ex::cell(s_kl, "%.4g"), ex::cell(s_mean, "%.3f"), ex::cell(s_cov, "%.3f"),
+                          ex::format("%.2f", s_seconds.mean)});
+          aggregate.push_back({{"method", methods[m]}, {"seeds", seeds.size()}, {"diverged", diverged},
+                               {"kl_data_to_model", ex::to_json(s_kl)}, {"mean_error", ex::to_json(s_mean)},
+                               {"cov_error", ex::to_json(s_cov)}, {"seconds", ex::to_json(s_seconds)}});
+        }
+        table = ex::markdown_table({"method", "diverged", "KL final", "mean error", "cov error (rel.)", "seconds (mean)"},
+                                   rows);
+        all = {{"seeds", seeds}, {"results", per_run}, {"aggregate", aggregate}};
+      }
       const std::string heading = ex::format("D = %g", static_cast<double>(truth.dim())) + ", " +
                                   (c.data_file.empty() ? c.cov : std::string("file")) + " covariance, " +
                                   std::to_string(c.samples) + " samples, batch " + std::to_string(c.batch) +
-                                  ex::format(", lr %g, ", c.lr) + std::to_string(c.iters) + " iterations, seed " +
-                                  std::to_string(c.seed) + "\n\n";
+                                  ex::format(", lr %g, ", c.lr) + std::to_string(c.iters) + " iterations, " +
+                                  (seeds.size() == 1 ? "seed " + std::to_string(c.seed)
+                                                     : std::to_string(seeds.size()) + " seeds " +
+                                                           std::to_string(seeds.front()) + "-" + std::to_string(seeds.back()) +
+                                                           " (mean ± standard error, worst seed)") +
+                                  "\n\n";
       std::printf("\n%s%s", heading.c_str(), table.c_str());
       if (!c.out.empty()) {
         ex::write_json(c.out + "/summary.json", all);
@@ -461,8 +553,8 @@ int main(int argc, char** argv) {
             .save_png(c.out + "/kl.png");
       }
     }
-    if (failures == methods.size() && methods.size() > 1) {
-      ex::print_error(program, "every method diverged");
+    if (failures == runs && runs > 1) {
+      ex::print_error(program, seeds.size() == 1 ? "every method diverged" : "every run diverged");
       return ex::exit_numerical_failure;
     }
     return ex::exit_success;

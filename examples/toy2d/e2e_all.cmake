@@ -2,7 +2,10 @@
 # (--step-size 1e15) blows up the CD, PCD and improved CD samplers at once; DCD, DSM and DRL do not use that
 # step and must complete. Then a huge learning rate makes every method diverge: the exit status is 1.
 file(REMOVE_RECURSE ${OUT})
-set(common --dataset 8gaussians --method all --iters 3 --steps 2 --batch 32 --grid-cells 40 --threads 2 --quiet)
+# (--edge-mass-limit 1: a 3-update model is still near its N(0, 16 I) base, ~9% of whose mass lies at the box's
+# edge, and its NLL would be "unresolved"; e2e_diverge.cmake tests that.)
+set(common --dataset 8gaussians --method all --iters 3 --steps 2 --batch 32 --grid-cells 40 --threads 2 --quiet
+           --edge-mass-limit 1)
 execute_process(COMMAND ${PROGRAM} ${common} --step-size 1e15 --out ${OUT}/some
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 0)
@@ -19,7 +22,7 @@ foreach(k RANGE ${last})
   string(JSON nll TYPE "${summary}" results ${k} nll)
   string(JSON error ERROR_VARIABLE no_error GET "${summary}" results ${k} error)
   if(method MATCHES "^(cd|pcd|icd)$")
-    if(no_error OR NOT error MATCHES "^diverged at iteration 1: ")
+    if(no_error OR NOT error MATCHES "^diverged at iteration 1 \\([^)]+\\): ")
       message(FATAL_ERROR "${method} should have diverged at iteration 1: ${summary}")
     endif()
     if(NOT nll STREQUAL "NULL")
@@ -35,7 +38,7 @@ foreach(k RANGE ${last})
   endif()
 endforeach()
 file(READ ${OUT}/some/summary.md table)
-if(NOT table MATCHES "\\| cd +\\| 0 +\\| diverged at iteration 1 +\\|" OR NOT table MATCHES "\\| drl +\\| 3 +\\| [0-9]")
+if(NOT table MATCHES "\\| cd +\\| 0 +\\| diverged at iteration 1 \\([^)]+\\) +\\|" OR NOT table MATCHES "\\| drl +\\| 3 +\\| [0-9]")
   message(FATAL_ERROR "summary.md lacks the diverged cd row or the completed drl row:\n${table}")
 endif()
 execute_process(COMMAND ${PROGRAM} ${common} --lr 1e30 --out ${OUT}/none

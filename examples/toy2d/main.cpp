@@ -10,8 +10,10 @@
 // or an output path, all checked before training starts); 1 a run that diverged or collapsed, named with its
 // iteration. Each error is one line "ember-toy2d: message" on stderr. A resumed run must have the checkpoint's
 // data and settings (--allow-changed-settings lets the batch, steps, learning rate, step sizes and noise levels
-// change). With --method all a method that diverges is a row "diverged at iteration k" and the others still
-// run; the exit status is 0 unless every method failed.
+// change). A run that blows up is stopped while still finite (ember::DivergenceGuard: --diverge-energy,
+// --diverge-grad) and reported as "diverged at iteration k (quantity = value)", never as a number; an NLL whose
+// quadrature did not converge is "unresolved". With several runs (--method all, --seeds N) a diverged run is a
+// row and the others still run; the exit status is 1 only when every run failed.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -47,13 +49,16 @@
 #include <ember/metrics/mmd.hpp>
 #include <ember/train/adam.hpp>
 #include <ember/io/npy.hpp>
+#include <ember/train/divergence_guard.hpp>
 #include <ember/train/trainer.hpp>
 
 #include "ember_examples/cli.hpp"
+#include "ember_examples/divergence.hpp"
 #include "ember_examples/fixed_time.hpp"
 #include "ember_examples/plot.hpp"
 #include "ember_examples/output.hpp"
 #include "ember_examples/resume.hpp"
+#include "ember_examples/seeds.hpp"
 
 namespace {
 
@@ -75,6 +80,7 @@ struct Config {
   std::string method = "dcd";
   Index iters = 1500;
   std::uint64_t seed = 0;
+  Index seeds = 1;  // --seeds N: seeds seed, seed + 1, ..., each run as `--seed s` alone would run
   int threads = 1;
   std::string out = "ember-out";
   bool quiet = false;
@@ -90,11 +96,16 @@ struct Config {
   // the weak signal of a tight tether); {0, 100, 200, 300} learns (KL 0.55) but grows spurious spikes on rings
   // (KL 110: nothing samples far from the data); the pure-noise top level 999 fixes that (KL 0.38, rings 0.87).
   std::vector<Index> drl_levels{0, 100, 200, 300, 999};
-  double drl_b2 = 0.2;  // DRL's ULA step at level t: ε_t = b² σ²_{t+1} (0.021, 0.053, 0.080, 0.20)
+  double drl_b2 = 0.2;
+  double energy_reg = 0;  // α of Du & Mordatch's α·mean(E⁺² + E⁻²), every contrastive method (not DSM)  // DRL's ULA step at level t: ε_t = b² σ²_{t+1} (0.021, 0.053, 0.080, 0.20)
   std::string checkpoint;      // --checkpoint PATH: written every checkpoint_every iterations and at the end
   Index checkpoint_every = 0;  // 0: only at the end
   std::string resume;          // --resume PATH: continue a run from its checkpoint (--iters stays the total)
   bool allow_changed_settings = false;  // --resume may change the settings marked changeable in run_settings
+  ember::DivergenceLimits divergence{};  // --diverge-energy, --diverge-grad (docs/results/divergence.md)
+  // The grid NLL and KL are "unresolved" (no figure) when log Z changes by more than this between the grid and
+  // one twice as coarse, or when more than edge_mass_limit of the mass lies in the outer 5% band of [-6, 6]².
+  double refinement_limit = 0.01, edge_mass_limit = 0.01;
 };
 
 // The settings a checkpoint records and a resumed run must repeat (only those the method uses). Changeable ones
@@ -104,6 +115,7 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   std::vector<ex::RunSetting> s{{"--batch", one(static_cast<double>(c.batch)), true},
                                 {"--lr", one(c.learning_rate), true}};
   if (method != "dsm") s.push_back({"--steps", one(static_cast<double>(c.sampler_steps)), true});
+  if (method != "dsm") s.push_back({"--energy-reg", one(c.energy_reg), true});
   if (method == "cd" || method == "pcd" || method == "icd") s.push_back({"--step-size", one(c.step_size), true});
   if (method == "dcd") {
     s.push_back({"--dcd-step", one(c.dcd_step), true});
@@ -126,11 +138,15 @@ struct Data {
 
 struct Result {
   std::string method;
+  std::uint64_t seed = 0;
   Index iters = 0;
   double seconds = 0, nll = 0, mmd = 0, mmd_se = 0, kl = std::nan(""), refinement = 0, edge_mass = 0;
+  double peak_energy = 0, peak_gradient = 0;  // the guard's peaks, relative to the first update's scale
   Batch<T> samples;
   ember::GridDensity2d grid;
-  std::string error;  // --method all: why the method failed (then every number above is meaningless)
+  std::string unresolved;  // why the quadrature did not converge (then nll and kl are NaN; mmd stands)
+  std::string error;       // why the run failed (then every number above is meaningless)
+  ex::RunFailure failure;
 };
 
 Data load_data(const Config& c) {
@@ -202,7 +218,8 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   ember::Adam<T> adam({.learning_rate = static_cast<T>(c.learning_rate), .beta1 = T(0.9), .beta2 = T(0.999)});
   const ember::TrainSettings settings{.iterations = c.iters, .batch_size = c.batch, .seed = c.seed + 2,
                                       .gradient_clip = 0, .report_every = 1};
-  Progress progress{method, c.quiet, &lock};
+  Progress progress{method + (c.seeds > 1 ? " seed " + std::to_string(c.seed) : std::string()), c.quiet, &lock};
+  ember::DivergenceGuard guard(c.divergence);
   // One sampler for the MCMC methods: textbook ULA, step ε (default 0.01: drift 0.005 ∇E, noise 0.1), K steps.
   const auto ula = ember::Langevin<T>({.step_size = static_cast<T>(c.step_size)});
   const auto buffer = [&] {
@@ -242,6 +259,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       ck.save(c.checkpoint);
     };
     return ember::train(est, model, adam, data.train, s, [&](const ember::TrainProgress& p) {
+      guard(p);
       done = p.iteration;
       progress(p);
       if (!c.checkpoint.empty() &&
@@ -269,17 +287,24 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       }
     const double spread = hi - lo;
     if (!(spread > 1e-3 + 1e-6 * std::max(std::abs(lo), std::abs(hi))))
-      throw ember::numerical_error(ex::format("the learned energy is flat: beyond its fixed quadratic base it varies by "
-                                              "%.3g nats over [-6, 6]^2 (training collapsed; try a smaller --lr)", spread));
+      throw ember::training_diverged(summary.iterations, "learned-energy spread", spread,
+                                     "the learned energy is flat: beyond its fixed quadratic base it varies by " +
+                                         ex::format("%.3g", spread) +
+                                         " nats over [-6, 6]^2 (training collapsed; try a smaller --lr)");
     r.refinement = r.grid.refinement_difference;
     r.edge_mass = r.grid.edge_mass;
     r.nll = ember::grid_nll(energy, data.held_out, r.grid);
+    // A spike narrower than a cell or mass beyond the square: log Z (hence NLL and KL) is not known.
+    if (!(r.refinement <= c.refinement_limit))
+      r.unresolved = ex::format("log Z changes by %.3g", r.refinement) + ex::format(" nats between grid refinements (> %g)", c.refinement_limit);
+    else if (!(r.edge_mass <= c.edge_mass_limit))
+      r.unresolved = ex::format("%.3g of the mass lies", r.edge_mass) + ex::format(" at the edge of [-6, 6]^2 (> %g)", c.edge_mass_limit);
     ember::Philox rng(c.seed + 3);
     r.samples = ex::sample_from_grid<T>(r.grid, 5000, rng);
     const auto m = ember::mmd2_rbf<T>(r.samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
     r.mmd = m.mmd2;
     r.mmd_se = m.standard_error;
-    if (data.exact)
+    if (data.exact && r.unresolved.empty())
       r.kl = ember::grid_kl([&](ember::BatchView<double> x, ember::VectorRef<double> out) { data.exact->log_density(x, out); },
                             r.grid);
   };
@@ -292,31 +317,37 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     // to 0.94. The model is measured by its level-0 energy E(x, τ_0): the density of .99995 x + 0.01 ε ≈ data.
     TimeModel model(widths, c.seed + 1, mlp_settings);
     auto est = ember::RecoveryLikelihood<T, ember::Langevin<T>>::with_langevin(
-        ember::RecoveryLevels<T>(ember::ddpm_linear_betas(), c.drl_levels), static_cast<T>(c.drl_b2), {.steps = c.sampler_steps}, /*scale_by_level=*/false);
+        ember::RecoveryLevels<T>(ember::ddpm_linear_betas(), c.drl_levels), static_cast<T>(c.drl_b2), {.steps = c.sampler_steps, .energy_regularization = static_cast<T>(c.energy_reg)},
+        /*scale_by_level=*/false);
     summary = train(model, est, nullptr);
     measure(ex::AtFixedTime(model, est.level_time(0)));
   } else {
     Model model(widths, c.seed + 1, mlp_settings);
+    const auto alpha = static_cast<T>(c.energy_reg);
     if (method == "cd") {
-      ember::ContrastiveDivergence est(ula, ember::CdSettings<T>{.steps = c.sampler_steps});
+      ember::ContrastiveDivergence est(ula, ember::CdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
       summary = train(model, est, nullptr);
     } else if (method == "pcd") {
-      ember::PersistentContrastiveDivergence est(ula, buffer(), ember::PcdSettings<T>{.steps = c.sampler_steps});
+      ember::PersistentContrastiveDivergence est(ula, buffer(), ember::PcdSettings<T>{.steps = c.sampler_steps,
+                                                                                       .energy_regularization = alpha});
       summary = train(model, est, &est.buffer());
     } else if (method == "icd") {
       ember::ImprovedContrastiveDivergence est(buffer(), ember::ImprovedCdSettings<T>{.steps = c.sampler_steps,
                                                                                       .gradient_step = static_cast<T>(c.step_size / 2),
-                                                                                      .noise_scale = static_cast<T>(std::sqrt(c.step_size))});
+                                                                                      .noise_scale = static_cast<T>(std::sqrt(c.step_size)),
+                                                                                      .energy_regularization = alpha});
       summary = train(model, est, &est.buffer());
     } else if (method == "dcd") {
       // Variance-preserving noise at level s (default 0.2); the tethered posterior, of precision ≈ a²/s² = 24, is
-      // sampled by ULA with ε = 0.01: each step contracts by 1 − ε·24/2 ≈ 0.88 (it mixes in K = 10 steps) and the
-      // stationary variance is off by ε·24/4 ≈ 6%.
+      // sampled by ULA with ε = 0.01 from x̃/a: each step contracts by only 1 − ε·24/2 ≈ 0.88, so after K = 10 steps
+      // 0.88¹⁰ ≈ 0.28 of the start remains (the chain does NOT mix; more --steps or a larger --dcd-step mix more),
+      // and ULA's stationary variance is off by ε·24/4 ≈ 6%.
       ember::DiffusionContrastiveDivergence est(ember::Langevin<T>({.step_size = static_cast<T>(c.dcd_step)}),
                                                 ember::DcdSettings<T>{.noise = ember::DiffusionNoise::variance_preserving,
                                                                       .noise_min = static_cast<T>(c.noise_min),
                                                                       .noise_max = static_cast<T>(c.noise_max),
-                                                                      .steps = c.sampler_steps});
+                                                                      .steps = c.sampler_steps,
+                                                                      .energy_regularization = alpha});
       summary = train(model, est, nullptr);
     } else if (method == "dsm") {
       ember::DenoisingScoreMatching<T> est({.noise_scale = T(0.1)});
@@ -328,6 +359,10 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   }
   r.iters = summary.iterations;
   r.seconds = summary.seconds;
+  r.seed = c.seed;
+  r.peak_energy = guard.peak_energy();
+  r.peak_gradient = guard.peak_gradient_norm();
+  if (!r.unresolved.empty()) r.nll = r.kl = std::nan("");
   return r;
 }
 
@@ -360,14 +395,21 @@ ex::DensityPanel data_panel(const Data& data, Index cells) {
 }
 
 nlohmann::json metrics_json(const Data& data, const Result& r) {
-  if (!r.error.empty())  // a diverged method: no numbers, the message instead
-    return {{"dataset", data.name}, {"method", r.method}, {"iters", r.iters}, {"seconds", nullptr},
-            {"nll", nullptr}, {"mmd", nullptr}, {"mmd_standard_error", nullptr}, {"kl", nullptr},
-            {"log_z_refinement_difference", nullptr}, {"edge_mass", nullptr}, {"error", r.error}};
-  return {{"dataset", data.name}, {"method", r.method}, {"iters", r.iters}, {"seconds", r.seconds},
-          {"nll", ex::number_or_null(r.nll)}, {"mmd", ex::number_or_null(r.mmd)},
-          {"mmd_standard_error", r.mmd_se}, {"kl", data.exact ? ex::number_or_null(r.kl) : nlohmann::json()},
-          {"log_z_refinement_difference", r.refinement}, {"edge_mass", r.edge_mass}};
+  if (!r.error.empty()) {  // a diverged run: no numbers, the iteration, quantity and message instead
+    nlohmann::json j{{"dataset", data.name}, {"method", r.method}, {"seed", r.seed}, {"iters", r.iters},
+                     {"seconds", nullptr}, {"nll", nullptr}, {"mmd", nullptr}, {"mmd_standard_error", nullptr},
+                     {"kl", nullptr}, {"log_z_refinement_difference", nullptr}, {"edge_mass", nullptr}};
+    j.update(ex::failure_json(r.failure));
+    return j;
+  }
+  nlohmann::json j{{"dataset", data.name}, {"method", r.method}, {"seed", r.seed}, {"iters", r.iters},
+                   {"seconds", r.seconds}, {"status", r.unresolved.empty() ? "ok" : "unresolved"},
+                   {"nll", ex::number_or_null(r.nll)}, {"mmd", ex::number_or_null(r.mmd)},
+                   {"mmd_standard_error", r.mmd_se}, {"kl", data.exact ? ex::number_or_null(r.kl) : nlohmann::json()},
+                   {"log_z_refinement_difference", r.refinement}, {"edge_mass", r.edge_mass},
+                   {"peak_energy", r.peak_energy}, {"peak_gradient_norm", r.peak_gradient}};
+  if (!r.unresolved.empty()) j["unresolved"] = r.unresolved;
+  return j;
 }
 
 void write_outputs(const std::string& dir, const Data& data, const Result& r, int pixels) {
@@ -410,6 +452,8 @@ void check_config(const Config& c) {
                          program, "--method", c.method, "must be ", methods);
   ember::detail::require(c.method != "all" || (c.checkpoint.empty() && c.resume.empty()), program, "--method",
                          c.method, "--checkpoint and --resume need a single method");
+  ember::detail::require(c.seeds == 1 || (c.checkpoint.empty() && c.resume.empty()), program, "--seeds", c.seeds,
+                         "--checkpoint and --resume need a single seed");
   ember::detail::require(c.grid_cells % 2 == 0, program, "--grid-cells", c.grid_cells, "must be even");
   // The grid: its log-density, the two energy grids, the samplers' cumulative masses and KL's points, about 64
   // bytes a cell. A minibatch: the MLP's activations and gradients (2 × 128 units) and the sampler's chains,
@@ -417,6 +461,11 @@ void check_config(const Config& c) {
   ex::require_memory(program, "--grid-cells", c.grid_cells, 64.0 * static_cast<double>(c.grid_cells) * static_cast<double>(c.grid_cells),
                      "64 bytes per quadrature cell, cells^2 cells");
   ex::require_memory(program, "--batch", c.batch, 8192.0 * static_cast<double>(c.batch), "about 8 KiB per example");
+  // Every run keeps its grid log-density and samples until the table is written: 8 bytes a cell.
+  ex::require_memory(program, "--seeds", c.seeds,
+                     8.0 * static_cast<double>(c.seeds) * static_cast<double>(c.method == "all" ? all_methods.size() : 1) *
+                         static_cast<double>(c.grid_cells) * static_cast<double>(c.grid_cells),
+                     "each run's quadrature grid, 8 bytes a cell");
   // DCD's variance-preserving levels s lie in (0, 1); --noise-max defaults to --noise-min when below it.
   ember::detail::require(c.noise_min < 1, program, "--noise-min", c.noise_min, "must be < 1 (a variance-preserving noise level)");
   ember::detail::require(c.noise_max < 1, program, "--noise-max", c.noise_max, "must be < 1 (a variance-preserving noise level)");
@@ -475,8 +524,11 @@ int main(int argc, char** argv) {
   app.add_option("--iters", c.iters, "optimizer updates per method")->capture_default_str()->check(ex::integer_in<Index>(1, most));
   app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str()
       ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
-  app.add_option("--threads", c.threads, "methods trained at once with --method all")->capture_default_str()
-      ->check(ex::integer_in<int>(1, 64));
+  app.add_option("--seeds", c.seeds, "run seeds --seed, --seed + 1, ..., --seed + N - 1 and report mean ± standard "
+                 "error and the worst seed of every metric (diverged seeds counted, never averaged)")
+      ->capture_default_str()->check(ex::integer_in<Index>(1, 1000));
+  app.add_option("--threads", c.threads, "runs (methods x seeds) trained at once; the numbers do not depend on it")
+      ->capture_default_str()->check(ex::integer_in<int>(1, 64));
   app.add_option("--out", c.out, "output directory")->capture_default_str();
   app.add_flag("--quiet", c.quiet, "no progress line");
   app.add_option("--grid-cells", c.grid_cells, "quadrature cells per axis on [-6, 6] (even)")->capture_default_str()
@@ -493,6 +545,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::positive_finite());
   auto* noise_max = app.add_option("--noise-max", c.noise_max, "DCD's largest VP noise level s, in [s_min, 1) (default: "
                                    "the larger of 0.2 and --noise-min)")->capture_default_str()->check(ex::positive_finite());
+  app.add_option("--energy-reg", c.energy_reg, "alpha of the energy penalty alpha * mean(E+^2 + E-^2) (Du & Mordatch) "
+                 "in cd, pcd, icd, dcd and drl; 0: off")->capture_default_str()->check(ex::positive_finite() | CLI::IsMember({"0"}));
   app.add_option("--drl-b2", c.drl_b2, "DRL's ULA step at level t is b2 * sigma_{t+1}^2")->capture_default_str()
       ->check(ex::positive_finite());
   app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")
@@ -503,93 +557,164 @@ int main(int argc, char** argv) {
   app.add_option("--resume", c.resume, "resume from this checkpoint (same data and settings); --iters stays the total");
   app.add_flag("--allow-changed-settings", c.allow_changed_settings,
                "with --resume: allow another --batch, --steps, --lr, --step-size, --dcd-step, --noise-min/max, --drl-b2");
+  ex::add_divergence_options(app, c.divergence);
+  app.add_option("--nll-refinement-limit", c.refinement_limit,
+                 "NLL and KL are reported unresolved when log Z changes by more than this (nats) between the grid and "
+                 "one twice as coarse")->capture_default_str()->check(ex::positive_finite());
+  app.add_option("--edge-mass-limit", c.edge_mass_limit,
+                 "NLL and KL are reported unresolved when more than this fraction of the model's mass lies in the "
+                 "outer 5% band of [-6, 6]^2")->capture_default_str()->check(ex::positive_finite());
   return ex::run_program(program, app, argc, argv, [&]() -> int {
     // Only the default follows --noise-min up; an explicit --noise-max below it is refused.
     if (noise_min->count() > 0 && noise_max->count() == 0) c.noise_max = std::max(c.noise_max, c.noise_min);
     check_config(c);
-    const Data data = load_data(c);
+    // Seed k's run is the run `--seed seed + k` would make alone: its own data draw (or CSV split) too.
+    std::vector<std::uint64_t> seeds;
+    for (Index k = 0; k < c.seeds; ++k) seeds.push_back(c.seed + static_cast<std::uint64_t>(k));
+    std::vector<Data> datas;
+    for (const auto seed : seeds) {
+      Config cs = c;
+      cs.seed = seed;
+      datas.push_back(load_data(cs));
+    }
+    const Data& data = datas.front();
     check_resume(c, data);
     check_outputs(c);
     std::vector<std::string> methods = c.method == "all" ? all_methods : std::vector<std::string>{c.method};
-    std::vector<Result> results(methods.size());
+    const std::size_t runs = methods.size() * seeds.size();
+    // Job k: method k / seeds, seed k % seeds. A run's numbers depend on its seed only, not on --threads.
+    std::vector<Result> all(runs);
     std::mutex lock;
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr failure;
-    const auto worker = [&] {
-      for (std::size_t k; (k = next++) < methods.size();) {
-        Index done = 0;
-        try {
-          results[k] = run_method(methods[k], c, data, lock, done);
-        } catch (const ember::numerical_error& e) {
-          const std::string error = done < c.iters ? "diverged at iteration " + std::to_string(done + 1) + ": " + e.what()
-                                                   : "diverged after training (iteration " + std::to_string(done) +
-                                                         "): " + e.what();
-          std::lock_guard guard(lock);
-          if (methods.size() == 1) {  // exit status 1, the message naming the method and the iteration
-            if (!failure) failure = std::make_exception_ptr(ember::numerical_error(methods[k] + " " + error));
-            continue;
-          }
-          // --method all: a diverged method is a row of the comparison; the others go on.
-          Result& r = results[k];
-          r.method = methods[k];
-          r.iters = done;
-          r.error = error;
-          ex::print_error(program, r.method + " " + r.error);
-        } catch (...) {
-          std::lock_guard guard(lock);
-          if (!failure) failure = std::current_exception();
-        }
+    ex::run_jobs(runs, c.threads, [&](std::size_t k) {
+      const std::size_t m = k / seeds.size(), si = k % seeds.size();
+      Config cs = c;
+      cs.seed = seeds[si];
+      Index done = 0;
+      try {
+        all[k] = run_method(methods[m], cs, datas[si], lock, done);
+      } catch (const ember::numerical_error& e) {
+        Result& r = all[k];
+        r.method = methods[m];
+        r.seed = seeds[si];
+        r.iters = done;
+        r.failure = ex::failure_of(e, done, c.iters);
+        r.error = r.failure.message;
+        if (runs == 1) throw ember::numerical_error(r.method + " " + r.error);  // exit status 1
+        // Several runs: a diverged run is a row of the comparison; the others go on.
+        std::lock_guard guard(lock);
+        ex::print_error(program, r.method + (seeds.size() > 1 ? " seed " + std::to_string(r.seed) : "") + " " + r.error);
       }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < std::min<int>(c.threads, static_cast<int>(methods.size())); ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-    if (failure) std::rethrow_exception(failure);
-
-    if (methods.size() == 1) {
+    });
+    const auto run_of = [&](std::size_t m, std::size_t si) -> const Result& { return all[m * seeds.size() + si]; };
+    // The first seed's run of each method (pictures, montage).
+    std::vector<Result> results;
+    for (std::size_t m = 0; m < methods.size(); ++m) results.push_back(run_of(m, 0));
+    if (runs == 1) {
       write_outputs(c.out, data, results[0], 320);
+      if (!results[0].unresolved.empty())
+        ex::print_error(program, results[0].method + ": NLL and KL unresolved: " + results[0].unresolved);
       std::printf("%s\n", metrics_json(data, results[0]).dump().c_str());
       return 0;
     }
-    // --method all: one sub-directory per method, a comparison table, summary.md/json and a montage.
+    // Several runs: one sub-directory per run, a comparison table, summary.md/json (and a montage for --method all).
     std::vector<std::vector<std::string>> rows;
-    nlohmann::json summary = nlohmann::json::array();
+    nlohmann::json per_run = nlohmann::json::array(), aggregate = nlohmann::json::array();
     std::size_t failed = 0;
-    for (const auto& r : results) {
-      summary.push_back(metrics_json(data, r));
-      if (!r.error.empty()) {
-        ++failed;
-        // The row names the iteration; the full message is in summary.json.
-        rows.push_back({r.method, std::to_string(r.iters), r.error.substr(0, r.error.find(':')), "–", "–", "–"});
-        continue;
+    for (std::size_t m = 0; m < methods.size(); ++m)
+      for (std::size_t si = 0; si < seeds.size(); ++si) {
+        const Result& r = run_of(m, si);
+        per_run.push_back(metrics_json(datas[si], r));
+        if (!r.error.empty()) {
+          ++failed;
+          continue;
+        }
+        std::string dir = c.out;
+        if (seeds.size() > 1) dir += "/seed-" + std::to_string(r.seed);
+        if (methods.size() > 1) dir += "/" + r.method;
+        write_outputs(dir, datas[si], r, 320);
       }
-      write_outputs(c.out + "/" + r.method, data, r, 320);
-      rows.push_back({r.method, std::to_string(r.iters), ex::format("%.3f", r.nll),
-                      ex::format("%.4f", r.mmd) + " ± " + ex::format("%.4f", r.mmd_se),
-                      data.exact ? ex::format("%.3f", r.kl) : "–", ex::format("%.1f", r.seconds)});
+    if (seeds.size() == 1) {
+      for (const auto& r : results) {
+        if (!r.error.empty()) {  // the row names the iteration and the quantity; the message is in summary.json
+          rows.push_back({r.method, std::to_string(r.iters), ex::headline(r.failure), "–", "–", "–"});
+          continue;
+        }
+        const std::string unresolved = r.unresolved.empty() ? "" : "unresolved";
+        rows.push_back({r.method, std::to_string(r.iters), unresolved.empty() ? ex::format("%.3f", r.nll) : unresolved,
+                        ex::format("%.4f", r.mmd) + " ± " + ex::format("%.4f", r.mmd_se),
+                        !data.exact ? "–" : unresolved.empty() ? ex::format("%.3f", r.kl) : unresolved,
+                        ex::format("%.1f", r.seconds)});
+      }
+    } else {
+      // Over seeds: mean ± standard error (worst seed) of each metric; diverged and unresolved seeds counted,
+      // never averaged.
+      for (std::size_t m = 0; m < methods.size(); ++m) {
+        std::vector<std::optional<double>> nll, mmd, kl, seconds;
+        std::size_t diverged = 0, unresolved = 0;
+        std::string first_divergence;
+        for (std::size_t si = 0; si < seeds.size(); ++si) {
+          const Result& r = run_of(m, si);
+          const auto value = [&](double v) { return r.error.empty() ? std::optional<double>(v) : std::nullopt; };
+          if (!r.error.empty()) {
+            ++diverged;
+            if (first_divergence.empty())
+              first_divergence = "seed " + std::to_string(r.seed) + " " + ex::headline(r.failure);
+          } else if (!r.unresolved.empty()) {
+            ++unresolved;
+          }
+          nll.push_back(value(r.nll));
+          mmd.push_back(value(r.mmd));
+          kl.push_back(data.exact ? value(r.kl) : std::nullopt);
+          seconds.push_back(value(r.seconds));
+        }
+        const auto s_nll = ex::summarise(nll, seeds), s_mmd = ex::summarise(mmd, seeds), s_kl = ex::summarise(kl, seeds),
+                   s_seconds = ex::summarise(seconds, seeds);
+        std::string failures = std::to_string(diverged) + "/" + std::to_string(seeds.size());
+        if (!first_divergence.empty()) failures += " (" + first_divergence + ")";
+        rows.push_back({methods[m], failures, std::to_string(unresolved), ex::cell(s_nll, "%.3f"),
+                        ex::cell(s_mmd, "%.4f"), data.exact ? ex::cell(s_kl, "%.3f") : "–", ex::format("%.1f", s_seconds.mean)});
+        aggregate.push_back({{"method", methods[m]}, {"seeds", seeds.size()}, {"diverged", diverged},
+                             {"unresolved", unresolved}, {"nll", ex::to_json(s_nll)}, {"mmd", ex::to_json(s_mmd)},
+                             {"kl", data.exact ? ex::to_json(s_kl) : nlohmann::json()},
+                             {"seconds", ex::to_json(s_seconds)}});
+      }
     }
     const std::string table =
-        ex::markdown_table({"method", "iters", "NLL (nats)", "MMD² ± se", "KL(data‖model)", "seconds"}, rows);
-    std::printf("%s: %lld iterations per method, batch %lld, %lld sampler steps\n\n%s", data.name.c_str(),
+        seeds.size() == 1
+            ? ex::markdown_table({"method", "iters", "NLL (nats)", "MMD² ± se", "KL(data‖model)", "seconds"}, rows)
+            : ex::markdown_table({"method", "diverged", "NLL unresolved", "NLL (nats)", "MMD²", "KL(data‖model)",
+                                  "seconds (mean)"},
+                                 rows);
+    const std::string seeds_text =
+        seeds.size() == 1 ? "seed " + std::to_string(c.seed)
+                          : std::to_string(seeds.size()) + " seeds " + std::to_string(seeds.front()) + "-" +
+                                std::to_string(seeds.back()) + " (mean ± standard error, worst seed)";
+    std::printf("%s: %lld iterations per method, batch %lld, %lld sampler steps, %s\n\n%s", data.name.c_str(),
                 static_cast<long long>(c.iters), static_cast<long long>(c.batch),
-                static_cast<long long>(c.sampler_steps), table.c_str());
+                static_cast<long long>(c.sampler_steps), seeds_text.c_str(), table.c_str());
     ex::make_directory(c.out);
-    ex::write_json(c.out + "/summary.json", {{"dataset", data.name}, {"iters", c.iters}, {"results", summary}});
+    nlohmann::json summary{{"dataset", data.name}, {"iters", c.iters}, {"seeds", seeds}, {"results", per_run}};
+    if (seeds.size() > 1) summary["aggregate"] = aggregate;
+    ex::write_json(c.out + "/summary.json", summary);
     std::FILE* md = std::fopen((c.out + "/summary.md").c_str(), "w");
     if (!md) throw ember::invalid_argument("cannot write " + c.out + "/summary.md");
-    std::fprintf(md, "# %s\n\n%lld iterations per method, batch %lld, %lld sampler steps, seed %llu\n\n%s",
+    std::fprintf(md, "# %s\n\n%lld iterations per method, batch %lld, %lld sampler steps, %s\n\n%s",
                  data.name.c_str(), static_cast<long long>(c.iters), static_cast<long long>(c.batch),
-                 static_cast<long long>(c.sampler_steps), static_cast<unsigned long long>(c.seed), table.c_str());
+                 static_cast<long long>(c.sampler_steps), seeds_text.c_str(), table.c_str());
     std::fclose(md);
-    // Montage: the data density, then each method's learned density, on one colour scale (capped at twice the
-    // data's peak, so that one method's spike does not darken every other panel; the colour bar says so).
+    if (failed == runs) {
+      ex::print_error(program, runs == methods.size() ? "every method diverged" : "every run diverged");
+      return ex::exit_numerical_failure;
+    }
+    if (methods.size() == 1) return ex::exit_success;
+    // Montage (the first seed): the data density, then each method's learned density, on one colour scale (capped
+    // at twice the data's peak, so that one method's spike does not darken every other panel; the colour bar says so).
     std::vector<ex::DensityPanel> panels{data_panel(data, 180)};
     for (const auto& r : results)
       panels.push_back(r.error.empty() ? ex::DensityPanel{r.method, shown_density(r.grid)}
                                        : ex::DensityPanel{r.method + ": diverged", Eigen::MatrixXd::Constant(1, 1, std::nan(""))});
     ex::density_figure(panels, {.title = {ex::printable(data.name) + ": the data density, then the density each method learned",
-                                          std::to_string(c.iters) + " updates per method, seed " + std::to_string(c.seed)},
+                                          std::to_string(c.iters) + " updates per method, seed " + std::to_string(seeds.front())},
                                 .colour_label = "density p(x, y)",
                                 .half_width = picture_half_width,
                                 .top_cap = 2 * panels[0].values.maxCoeff(),
@@ -597,10 +722,6 @@ int main(int argc, char** argv) {
                                 .columns = 4,
                                 .caption = {"one colour scale for every panel"}})
         .save_png(c.out + "/montage.png");
-    if (failed == results.size()) {
-      ex::print_error(program, "every method diverged");
-      return ex::exit_numerical_failure;
-    }
     return ex::exit_success;
   });
 }

@@ -78,6 +78,7 @@
 #include "ember/simd/transpose.hpp"
 #include "ember/train/adam.hpp"
 #include "ember/train/clip.hpp"
+#include "ember/train/divergence_guard.hpp"
 #include "ember/train/ema.hpp"
 #include "ember/train/learning_rate.hpp"
 #include "ember/train/minibatch.hpp"

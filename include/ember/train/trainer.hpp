@@ -56,6 +56,24 @@
 
 namespace ember {
 
+/// @brief A training run that diverged: the iteration (1-based update) and the quantity that left its band or
+/// stopped being finite. Thrown by ember::train and ember::DivergenceGuard (train/divergence_guard.hpp).
+class training_diverged : public numerical_error {
+ public:
+  training_diverged(Index iteration, std::string quantity, double value, const std::string& message)
+      : numerical_error(message), iteration_(iteration), quantity_(std::move(quantity)), value_(value) {}
+  [[nodiscard]] Index iteration() const { return iteration_; }
+  /// A short name: "loss", "E+" (mean energy of the data), "E-" (of the negatives), "|grad|" (parameter gradient
+  /// norm), "params" (after the update) or "negatives" (the sampler's output; value = rows not finite).
+  [[nodiscard]] const std::string& quantity() const { return quantity_; }
+  [[nodiscard]] double value() const { return value_; }
+
+ private:
+  Index iteration_;
+  std::string quantity_;
+  double value_;
+};
+
 /// Settings of ember::train (aggregate; designated initialisers welcome).
 struct TrainSettings {
   Index iterations = 1000;    ///< number of optimizer updates, ≥ 0
@@ -151,17 +169,19 @@ namespace detail {
 
 /// After `estimate` threw: if the estimator keeps its negatives (`negatives()`, every contrastive estimator)
 /// and some are not finite, the sampler diverged — whatever the first error was (often an energy's input
-/// check on the next step, which would blame the user's input). Throws ember::numerical_error naming the
+/// check on the next step, which would blame the user's input). Throws ember::training_diverged naming the
 /// iteration, the quantity and the count of bad rows; returns otherwise. Costs nothing on the success path.
 template <class S, class Where>
-void blame_diverged_negatives(const S& estimator, const Where& where, const std::exception& first) {
+void blame_diverged_negatives(const S& estimator, [[maybe_unused]] Index iteration, const Where& where,
+                              const std::exception& first) {
   if constexpr (requires { { estimator.negatives().allFinite() } -> std::convertible_to<bool>; }) {
     const auto& x = estimator.negatives();
     if (all_finite(x)) return;
     const Index bad = (!x.array().isFinite()).rowwise().any().count();
-    throw numerical_error(where() + "the negatives (sampler output) are not finite in " + std::to_string(bad) +
-                          " of " + std::to_string(x.rows()) +
-                          " rows (the sampler diverged: reduce its step size; first error: " + first.what() + ")");
+    throw training_diverged(iteration, "negatives", static_cast<double>(bad),
+                            where() + "the negatives (sampler output) are not finite in " + std::to_string(bad) +
+                                " of " + std::to_string(x.rows()) +
+                                " rows (the sampler diverged: reduce its step size; first error: " + first.what() + ")");
   }
 }
 
@@ -173,7 +193,8 @@ void blame_diverged_negatives(const S& estimator, const Where& where, const std:
 /// @param energy    an ember::ParametricEnergy or ember::TimeConditionedEnergy; its params() are updated
 /// @param optimizer an ember::Optimizer: `step(params, gradient)` (ember::Sgd, ember::Adam)
 /// @param data      the N × d data set (checked once for NaN/Inf; not modified)
-/// @throws ember::invalid_argument on bad settings or data; ember::numerical_error "ember::train: iteration k:
+/// @throws ember::invalid_argument on bad settings or data; ember::training_diverged (an ember::numerical_error
+///         with the iteration, a short name of the quantity and its value) "ember::train: iteration k:
 ///         …" naming the quantity when the sampler's negatives, the loss, an energy, the gradient or the updated
 ///         parameters are not finite (the parameters are then those before the failed iteration).
 template <class S, class E, class O, class Callback = TerminalProgress>
@@ -206,7 +227,9 @@ TrainSummary train(S& estimator, E& energy, O& optimizer, BatchView<typename E::
   for (Index it = settings.start_iteration + 1; it <= settings.iterations; ++it) {
     // Messages are built only on failure: "ember::train: iteration 812: <what>".
     const auto where = [&] { return std::string(fn) + ": iteration " + std::to_string(it) + ": "; };
-    auto fail = [&](const std::string& what) { throw numerical_error(where() + what); };
+    auto fail = [&](const char* quantity, double value, const std::string& what) {
+      throw training_diverged(it, quantity, value, where() + what);
+    };
     if (settings.epochs) {
       epoch_batches.fill(data, batch, it - 1);
     } else {
@@ -216,36 +239,37 @@ TrainSummary train(S& estimator, E& energy, O& optimizer, BatchView<typename E::
       try {
         return estimator.estimate(std::as_const(energy), BatchView<T>(batch), rng);
       } catch (const numerical_error& error) {
-        detail::blame_diverged_negatives(estimator, where, error);
-        throw numerical_error(where() + error.what());
+        detail::blame_diverged_negatives(estimator, it, where, error);
+        throw training_diverged(it, "estimator", std::nan(""), where() + error.what());
       } catch (const ember::invalid_argument& error) {
-        detail::blame_diverged_negatives(estimator, where, error);
+        detail::blame_diverged_negatives(estimator, it, where, error);
         throw;
       }
     }();
-    if (!std::isfinite(static_cast<double>(result.loss))) fail("the loss is not finite");
-    if (!std::isfinite(static_cast<double>(result.positive_energy))) fail("the energy of the data is not finite");
-    if (!std::isfinite(static_cast<double>(result.negative_energy))) fail("the energy of the negatives is not finite");
-    if (!detail::all_finite(result.gradient)) fail("the parameter gradient is not finite");
+    if (!std::isfinite(static_cast<double>(result.loss))) fail("loss", static_cast<double>(result.loss), "the loss is not finite");
+    if (!std::isfinite(static_cast<double>(result.positive_energy))) fail("E+", static_cast<double>(result.positive_energy), "the energy of the data is not finite");
+    if (!std::isfinite(static_cast<double>(result.negative_energy))) fail("E-", static_cast<double>(result.negative_energy), "the energy of the negatives is not finite");
+    if (!detail::all_finite(result.gradient)) fail("|grad|", static_cast<double>(result.gradient.norm()), "the parameter gradient is not finite");
     const double norm = static_cast<double>(result.gradient.norm());
     if (const double limit = settings.divergence_threshold; limit > 0) {
-      const auto check = [&](double value, const char* what) {
+      const auto check = [&](double value, const char* quantity, const char* what) {
         if (std::abs(value) > limit)
-          fail(std::string(what) + " = " + detail::describe(value) + " exceeds divergence_threshold = " +
+          fail(quantity, value, std::string(what) + " = " + detail::describe(value) + " exceeds divergence_threshold = " +
                detail::describe(limit) + " (the run is diverging)");
       };
-      check(static_cast<double>(result.loss), "the loss");
-      check(static_cast<double>(result.positive_energy), "the mean energy of the data");
-      check(static_cast<double>(result.negative_energy), "the mean energy of the negatives");
-      check(norm, "the parameter gradient norm");
+      check(static_cast<double>(result.loss), "loss", "the loss");
+      check(static_cast<double>(result.positive_energy), "E+", "the mean energy of the data");
+      check(static_cast<double>(result.negative_energy), "E-", "the mean energy of the negatives");
+      check(norm, "|grad|", "the parameter gradient norm");
     }
     if (settings.gradient_clip > 0) clip_gradient_norm<T>(result.gradient, static_cast<T>(settings.gradient_clip));
     saved = energy.params();
     learning_rate.apply(it);
     optimizer.step(energy.params(), result.gradient);
     if (!detail::all_finite(energy.params())) {
+      const double bad = static_cast<double>(energy.params().norm());
       energy.params() = saved;
-      fail("the parameters after the update are not finite");
+      fail("params", bad, "the parameters after the update are not finite");
     }
     summary.iterations = it;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
