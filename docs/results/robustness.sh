@@ -1,9 +1,11 @@
 #!/bin/sh
-# Issue 16 item 2: does the energy² penalty (--energy-reg 0.1) keep default runs from blowing up, and what does it
-# cost? Every stress set and built-in set at the default budget (1500 Adam updates, lr 1e-2, 10 sampler steps),
-# seeds 0-2, the methods given (default: cd dcd), default settings against --energy-reg 0.1. Run outputs go to
-# $RUNS (default /tmp/ember-robustness); each summary.json is copied to docs/results/robustness/<config>/<set>-<method>.json,
-# and python3 docs/results/robustness.py prints the table of docs/results/robustness.md from them.
+# Issue 16 item 2: does the energy² penalty α·mean(E⁺² + E⁻²) (--energy-reg α) keep default runs from blowing up,
+# and what does it cost? Data sets $SETS (default: the 12 stress sets, then the 9 built-in ones) at the default
+# budget (1500 Adam updates, lr 1e-2, 10 sampler steps), seeds 0-2, the methods given (default: cd dcd), each in
+# the configurations $CONFIGS ("default", or "alphaX" for --energy-reg X; default: default alpha0.1 alpha0.01).
+# Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
+# docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
+# python3 docs/results/robustness.py prints the tables of docs/results/robustness.md from them.
 # Usage: sh docs/results/robustness.sh [build/examples/ember-toy2d] [methods...]
 set -eu
 program=${1:-build/examples/ember-toy2d}
@@ -11,13 +13,14 @@ program=${1:-build/examples/ember-toy2d}
 methods=${*:-cd dcd}
 here=$(dirname "$0")/robustness
 runs=${RUNS:-/tmp/ember-robustness}
-sets="needles ellipses student t_mixture uneven far_modes two_scales stripes sine banana target thin_spiral
-8gaussians 25gaussians swissroll 2spirals checkerboard rings moons pinwheel circles"
+sets=${SETS:-"needles ellipses student t_mixture uneven far_modes two_scales stripes sine banana target thin_spiral
+8gaussians 25gaussians swissroll 2spirals checkerboard rings moons pinwheel circles"}
+configs=${CONFIGS:-"default alpha0.1 alpha0.01"}
 for method in $methods; do
   for set in $sets; do
-    for config in default alpha0.1; do
+    for config in $configs; do
       extra=""
-      [ "$config" = alpha0.1 ] && extra="--energy-reg 0.1"
+      case $config in alpha*) extra="--energy-reg ${config#alpha}" ;; esac
       kept=$here/$config/$set-$method.json
       [ -f "$kept" ] && continue
       mkdir -p "$here/$config" "$runs/$config"
