@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/data/csv.hpp>
 #include <ember/data/gaussian_data.hpp>
 #include <ember/divergence/cd.hpp>

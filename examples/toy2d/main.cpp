@@ -29,7 +29,7 @@
 #include <type_traits>
 #include <vector>
 
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/data/csv.hpp>
 #include <ember/data/toy2d.hpp>
 #include <ember/divergence/cd.hpp>
