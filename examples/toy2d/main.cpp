@@ -421,8 +421,11 @@ void write_outputs(const std::string& dir, const Data& data, const Result& r, in
   // against the density they were drawn from.
   const Eigen::MatrixXd density = shown_density(r.grid);
   ember::write_npy(dir + "/density.npy", density.cast<float>().eval());  // [i, j]: p at x = cell i, y = cell j
-  const std::string metrics = ex::format("held-out NLL %.3f nats", r.nll) +
-                              (data.exact ? ex::format(", KL(data || model) %.3f", r.kl) : ex::format(", MMD^2 %.4f", r.mmd));
+  // An unresolved quadrature has no NLL or KL to show (ex::format writes a non-finite value as a dash the font lacks).
+  const std::string metrics =
+      !r.unresolved.empty() ? ex::format("held-out NLL and KL unresolved (grid quadrature), MMD^2 %.4f", r.mmd)
+                            : ex::format("held-out NLL %.3f nats", r.nll) +
+                                  (data.exact ? ex::format(", KL(data || model) %.3f", r.kl) : ex::format(", MMD^2 %.4f", r.mmd));
   ex::density_figure({{"", density}},
                      {.title = {ex::printable(data.name) + ": density learned by " + r.method + " (" + std::to_string(r.iters) + " updates)", metrics},
                       .colour_label = "model density p(x, y)",
