@@ -9,6 +9,7 @@
 #include <limits>
 #include <memory>
 
+#include "support/product_error.hpp"
 #include "support/random_batch.hpp"
 #include "support/random_rbm.hpp"
 
@@ -16,22 +17,8 @@ using ember::Batch;
 using ember::Index;
 using ember::Vector;
 using ember_test::binary_batch;
-
-namespace {
-
-// Relative error bound of a length-K float or double sum, with room for the different summation order.
-template <class T>
-double tolerance(Index depth) {
-  return 4.0 * static_cast<double>(depth) * static_cast<double>(std::numeric_limits<T>::epsilon());
-}
-
-// max |a − b| / (1 + |b|) over all entries.
-template <class A, class B>
-double max_relative_error(const A& a, const B& b) {
-  return ((a.template cast<double>() - b).array().abs() / (1.0 + b.array().abs())).maxCoeff();
-}
-
-}  // namespace
+using ember_test::max_relative_error;
+using ember_test::tolerance;
 
 TEMPLATE_TEST_CASE("Rbm: binary batches (table lookup) agree with the dense formulas", "[rbm][binary]",
                    ember::BernoulliRbm<float>, ember::BernoulliRbm<double>, ember::GaussianBernoulliRbm<float>) {

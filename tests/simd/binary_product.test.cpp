@@ -8,29 +8,16 @@
 #include <cmath>
 #include <limits>
 
+#include "support/product_error.hpp"
 #include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
 using ember::Vector;
 using ember_test::binary_batch;
+using ember_test::max_relative_error;
+using ember_test::tolerance;
 using ember_test::normal_batch;
-
-namespace {
-
-// Relative error bound of a length-K float or double sum, with room for the different summation order.
-template <class T>
-double tolerance(Index depth) {
-  return 4.0 * static_cast<double>(depth) * static_cast<double>(std::numeric_limits<T>::epsilon());
-}
-
-// max |a − b| / (1 + |b|) over all entries.
-template <class A, class B>
-double max_relative_error(const A& a, const B& b) {
-  return ((a.template cast<double>() - b).array().abs() / (1.0 + b.array().abs())).maxCoeff();
-}
-
-}  // namespace
 
 TEMPLATE_TEST_CASE("binary_product: X D for binary X equals the dense product", "[rbm][binary_product]", float,
                    double) {
