@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/divergence/cd.hpp"
 #include "ember/energy/mlp.hpp"
 #include "ember/mcmc/langevin.hpp"

@@ -10,7 +10,6 @@
 #include "ember/core/error.hpp"
 #include "ember/core/parallel.hpp"
 #include "ember/core/philox.hpp"
-#include "ember/core/random.hpp"
 #include "ember/core/size_limit.hpp"
 #include "ember/data/bars_and_stripes.hpp"
 #include "ember/data/binary_csv.hpp"

@@ -1,6 +1,6 @@
 // expect: the energy type must model ember::Energy
 // A type without energy()/energy_and_gradient() handed to a kernel must fail with that sentence.
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/mcmc/langevin.hpp>
 
 struct NotAnEnergy {

@@ -1,6 +1,6 @@
 // expect: must model ember::MixedGradientEnergy: score matching's loss contains
 // An energy with value, ∇ₓ and ∇θ but no mixed product trains with CD, yet score matching needs the product.
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/divergence/score_matching.hpp>
 
 struct NoMixedProduct {

@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "ember/energy/mlp.hpp"
 #include "ember/mcmc/langevin.hpp"

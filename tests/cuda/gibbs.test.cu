@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/rbm.hpp"
 #include "ember/mcmc/gibbs.hpp"
 

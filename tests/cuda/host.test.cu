@@ -9,7 +9,7 @@
 #include <limits>
 #include <string>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 
 using ember::Batch;
 using ember::Index;

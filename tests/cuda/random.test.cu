@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 
 using ember::Batch;
 using ember::Index;

@@ -8,7 +8,7 @@
 #include <limits>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "ember/energy/tether.hpp"
 #include "ember/mcmc/langevin.hpp"

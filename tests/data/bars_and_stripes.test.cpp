@@ -8,7 +8,7 @@
 #include <set>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 
 using ember::Batch;
 using ember::Index;

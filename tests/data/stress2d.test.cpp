@@ -8,7 +8,7 @@
 #include <numbers>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/data/toy2d.hpp"
 #include "support/statistics.hpp"
 

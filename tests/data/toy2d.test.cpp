@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "support/statistics.hpp"
 
 using ember::Batch;

@@ -2,7 +2,7 @@
 // θ-derivative of the surrogate loss, with and without the energy² regulariser, for both visible kinds.
 #include <catch2/catch.hpp>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/divergence/contrastive.hpp"
 #include "ember/energy/rbm.hpp"
 #include "support/finite_difference.hpp"

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "divergence/gaussian_oracle.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/mlp.hpp"
 #include "ember/mcmc/gaussian_posterior.hpp"
 #include "ember/mcmc/langevin.hpp"

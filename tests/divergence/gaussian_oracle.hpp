@@ -12,7 +12,7 @@
 #include <functional>
 
 #include "ember/core/batch.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "support/finite_difference.hpp"
 #include "support/statistics.hpp"

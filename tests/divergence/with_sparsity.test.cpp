@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "ember/core/concepts.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/divergence/contrastive.hpp"
 #include "ember/energy/rbm.hpp"
 #include "support/random_batch.hpp"

@@ -6,7 +6,7 @@
 #include <limits>
 #include <numbers>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "support/finite_difference.hpp"
 #include "support/statistics.hpp"
 

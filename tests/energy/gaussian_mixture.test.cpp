@@ -7,7 +7,7 @@
 #include <numbers>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "support/finite_difference.hpp"
 #include "support/statistics.hpp"
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "support/finite_difference.hpp"
 #include "support/random_rbm.hpp"
 

@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "ember/core/concepts.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/divergence/cd.hpp"
 #include "ember/energy/rbm.hpp"
 #include "ember/mcmc/gibbs.hpp"

@@ -4,7 +4,7 @@
 // blocks by several threads equals the single-threaded fill, so splitting chains over threads changes nothing.
 #include <catch2/catch.hpp>
 
-#include <ember/core/random.hpp>
+#include <ember/simd/random.hpp>
 #include <ember/divergence/dcd.hpp>
 #include <ember/divergence/pcd.hpp>
 #include <ember/energy/mlp.hpp>

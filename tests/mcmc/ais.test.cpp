@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "ember/mcmc/hmc.hpp"
 #include "ember/mcmc/mala.hpp"

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "ember/mcmc/langevin.hpp"
 #include "ember/schedule/recovery_levels.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "ember/mcmc/langevin.hpp"
 

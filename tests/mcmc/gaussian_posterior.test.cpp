@@ -3,7 +3,7 @@
 #include <Eigen/LU>
 #include <catch2/catch.hpp>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "support/statistics.hpp"
 
 using ember::Batch;

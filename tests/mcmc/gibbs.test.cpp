@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/rbm.hpp"
 #include "support/statistics.hpp"
 #include "support/random_rbm.hpp"

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "mcmc/mixture_energy.hpp"
 #include "mcmc/sampler_checks.hpp"

@@ -5,7 +5,7 @@
 #include <tuple>
 #include <utility>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/mlp.hpp"
 #include "ember/mcmc/hmc.hpp"
 #include "ember/mcmc/langevin.hpp"

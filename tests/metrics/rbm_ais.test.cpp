@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/rbm.hpp"
 #include "ember/metrics/rbm_log_partition.hpp"
 #include "support/random_rbm.hpp"

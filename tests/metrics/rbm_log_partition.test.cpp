@@ -6,7 +6,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/rbm.hpp"
 #include "support/random_rbm.hpp"
 

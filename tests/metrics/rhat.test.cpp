@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 
 using ember::Batch;
 

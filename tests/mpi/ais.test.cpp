@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "ember/energy/mlp.hpp"
 #include "ember/mcmc/hmc.hpp"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/divergence/cd.hpp"
 #include "ember/divergence/pcd.hpp"
 #include "ember/energy/mlp.hpp"

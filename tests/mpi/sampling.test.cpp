@@ -2,7 +2,7 @@
 // bit for bit, and leaves the generator where the one-process run leaves it.
 #include <catch2/catch.hpp>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/energy/mlp.hpp"
 #include "ember/mcmc/hmc.hpp"
 #include "ember/mcmc/langevin.hpp"

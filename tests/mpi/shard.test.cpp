@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/mpi/shard.hpp"
 
 using Catch::Matchers::Contains;

@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "ember/core/batch.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember_test {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "ember/core/batch.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 
 namespace ember_test {
 

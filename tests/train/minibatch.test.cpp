@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "support/statistics.hpp"
 
 #include <algorithm>

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/data/bars_and_stripes.hpp"
 #include "ember/divergence/cd.hpp"
 #include "ember/divergence/pcd.hpp"
