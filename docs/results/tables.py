@@ -3,8 +3,8 @@
 
 Run from the repository root: python3 docs/results/tables.py. Each cell is the mean ± standard error over the
 seeds of that configuration (the JSON's "aggregate"). A cell is bold only where its mean beats every other method's
-mean of the row by more than twice the standard error of the difference (sqrt(se_a² + se_b²)): a claim, not a
-ranking. Diverged seeds are counted, never averaged: "3/5 diverged" where some diverged, "diverged" where all did;
+mean of the row by more than twice the standard error of the difference (sqrt(se_a² + se_b²)), with no seed
+diverged or unresolved: a claim, not a ranking. Diverged seeds are counted, never averaged: "3/5 diverged" where some diverged, "diverged" where all did;
 an NLL or KL whose quadrature did not converge is left out of the mean and counted as unresolved."""
 import json
 import math
@@ -53,7 +53,9 @@ def cells(aggregates, metric, spec, bold=True, key=lambda v: v, spread=True):
         finite = [i for i, s in enumerate(stats) if s is not None]
         if len(finite) > 1:
             best = min(finite, key=lambda i: stats[i][0])
-            if all(stats[j][0] - stats[best][0] > 2 * math.hypot(stats[j][1], stats[best][1])
+            complete = aggregates[best].get("diverged", 0) == 0 and aggregates[best][metric].get("n", 1) == \
+                aggregates[best].get("seeds", 1)  # a method that lost seeds is not the row's winner
+            if complete and all(stats[j][0] - stats[best][0] > 2 * math.hypot(stats[j][1], stats[best][1])
                    for j in finite if j != best):
                 winner = best
     out = []
