@@ -60,8 +60,7 @@ void logistic_pair(const V& x, const V& e, V& s, V& one_minus_s, Select select) 
 /// Error: y's own rounding (≤ |y|·2⁻²⁴) and log₂e's rounding to float move the result by ≤ |x|·7.3·10⁻⁸
 /// relative, so, against double: 1.6 ulp for |x| ≤ 1, 8.7 for |x| ≤ 20, 33 up to |x| = 87
 /// (tests/simd/activations.test.cpp bounds 2, 10, 40). Forming f by an FMA from an exact n is accurate to
-/// 3.5 ulp at |x| = 20 but costs one more FMA and two more operations per value, 1.2 % of the Langevin MLP
-/// benchmark; SiLU does not need it: its σ, σ′, σ″ move by e^{−|x|}·|x|·7.3·10⁻⁸ ≤ 2.7·10⁻⁸ at most, a quarter
+/// 3.5 ulp at |x| = 20 but costs one more FMA and two more operations per value; SiLU does not need it: its σ, σ′, σ″ move by e^{−|x|}·|x|·7.3·10⁻⁸ ≤ 2.7·10⁻⁸ at most, a quarter
 /// of an ulp of 1 + |value| (the same tests bound 2 and measure 1.04, 0.64, 0.71, as before).
 /// `exp_neg_clamped_n<G>` works on G registers at once, step by step; `exp_neg_clamped` is its G = 1 case.
 template <int G, class B>
@@ -121,9 +120,8 @@ struct Silu {
     second = s * c * simd::detail::fma(x, c - s, B(2));
   }
   /// σ and σ′ of G registers, each step of the computation on all G before the next; the same results as
-  /// `evaluate`, bit for bit. One SiLU is a dependency chain of about 60 cycles: written register after
-  /// register, the core's floating-point scheduler holds about three of them and the FMA pipes idle
-  /// (the MLP's first-layer epilogue took 21.8 cycles per register on Zen 4, interleaved in pairs 17.2).
+  /// `evaluate`, bit for bit. One SiLU is a long dependency chain: written register after register, the
+  /// core's scheduler holds only a few of them and the FMA pipes idle (docs/performance.md, "Kernel notes").
   template <int G, class B>
   static void evaluate_interleaved(const B* x, B* value, B* first) {
     B s[G], c[G];

@@ -9,7 +9,7 @@
 /// product costs n·K·m multiply-adds; this costs (K / k)·(2ᵏ + n)·m adds — 3.4× fewer vector operations for
 /// an RBM's n = 100 (k = 4). Every entry of C is a sum of exactly the terms of the dense product (those
 /// D(i, j) with X(s, i) = 1), grouped differently: it is not an approximation, and it differs from a GEMM by
-/// rounding only. Measured on Zen 4 (AVX-512) for 100 × 784 × 500: 0.35 ms against Eigen's GEMM's 1.0 ms.
+/// rounding only. (Its speed against a GEMM: docs/performance.md, "Kernel notes".)
 ///
 /// Bernoulli RBMs meet such products everywhere: visible data and sampled visible or hidden states are
 /// binary, so V W, H Wᵀ and the weight gradient Vᵀ S all qualify (energy/rbm.hpp). Whether a batch is binary
@@ -38,7 +38,7 @@ namespace ember::simd {
 
 /// Bits per code: each table holds the 2⁴ = 16 subset sums of 4 rows of the dense factor. With n = 100 rows of
 /// C, k = 4 and k = 5 do about the same number of adds; k = 4's tables are half as large, so more of them stay in
-/// the L1 cache (measured on Zen 4: 20 % faster).
+/// the L1 cache.
 inline constexpr Index binary_chunk_bits = 4;
 
 /// @brief The codes of a binary matrix, one byte per (row, chunk) in row-major order: code(r, c) has bit b set
@@ -217,8 +217,8 @@ struct BinaryProductWorkspace {
 namespace detail {
 
 /// Rows of C for one strip and one group of chunks: row s gets the sum of the table entries its codes select,
-/// in `registers` accumulators. The row loop is kept free of everything else (GCC otherwise hoisted the
-/// group's entry addresses into spare vector registers, +5 % time). `sums` carries the partial sums between
+/// in `registers` accumulators. The row loop is kept free of everything else (GCC otherwise hoists the
+/// group's entry addresses into spare vector registers, which is slower). `sums` carries the partial sums between
 /// groups; `target` (the strip's first column in C) is given on the last group of a whole strip.
 template <class T, Index registers>
 void sum_selected_entries(const T* tables, const std::uint8_t* code, Index code_stride, Index group_chunks, Index n,

@@ -100,8 +100,7 @@ inline void tile(const T* a, Index lda, const T* m, Index sk, Index so, Index de
     for (int r = 0; r < R; ++r) {
       av[r] = B::load_aligned(a + k * lda + r * L);
       // The empty asm keeps the loaded chains in a register: for J ≤ 4 GCC folds the load into every FMA as
-      // a memory operand, J reloads per step, and Zen 4 loads one 64-byte vector per cycle (a 2 × 4 tile
-      // ran at 72 % of the FMA peak that way, 100 % with the load held).
+      // a memory operand, J reloads per step, and the loads then bound the tile (docs/performance.md).
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
       typename B::register_type held = av[r];
       asm("" : "+v"(held));
@@ -209,8 +208,7 @@ void mlp_block(const MlpView<T>& net, const T* x, Index ldx, Index rows, T* e, T
         // be reloaded after every store.
         T* const hp = h + unit * S + c;
         T* const sp = s + unit * S + c;
-        // Unrolled, so that the tile's activation chains (≈ 60 cycles each) sit side by side for the
-        // out-of-order core; rolled, it overlapped about three (+2 % on the Langevin MLP benchmark).
+        // Unrolled, so that the tile's long activation chains sit side by side for the out-of-order core.
 #pragma GCC unroll 8
         for (int j = 0; j < J; ++j) {
           B v[R], d1[R];

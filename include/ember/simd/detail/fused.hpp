@@ -2,7 +2,7 @@
 /// @file
 /// @brief ember::simd::detail::fma / fnma / fms: a·b + c, c − a·b, a·b − c in one rounding on any
 /// xsimd::batch; clamps and the exponential's range-reduction steps, each one AVX-512 instruction where
-/// there is one (they run beside the FMAs on Zen 4) and xsimd elsewhere, with the same results for every
+/// there is one (they need no FMA pipe) and xsimd elsewhere, with the same results for every
 /// non-NaN input.
 ///
 /// xsimd 8 has no AVX-512 kernels for these: there xsimd::fma computes `a * b + c` and relies on the
@@ -78,9 +78,9 @@ inline B fms(const B& a, const B& b, const B& c) {
   }
 }
 
-/// x with its magnitude clamped to `bound` > 0 (its sign kept): one vrangeps on AVX-512DQ (it runs beside the
-/// FMAs, where vmaxps and vminps compete with them on Zen 4), xsimd::min/max elsewhere. ±∞ gives ±bound; for a NaN x the result is ±bound (vrangeps: the NaN's sign; min/max: −bound),
-/// callers must not rely on it.
+/// x with its magnitude clamped to `bound` > 0 (its sign kept): one vrangeps on AVX-512DQ (it leaves the FMA
+/// pipes free, where vmaxps and vminps may compete with them), xsimd::min/max elsewhere. ±∞ gives ±bound; for a
+/// NaN x the result is ±bound (vrangeps: the NaN's sign; min/max: −bound), callers must not rely on it.
 template <class B>
 inline B clamp_magnitude(const B& x, const B& bound) {
 #if defined(__AVX512DQ__)

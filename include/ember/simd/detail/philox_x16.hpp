@@ -4,8 +4,8 @@
 ///
 /// A Philox round is two 32 × 32 → 64-bit products. Compilers vectorise the scalar block function over chains
 /// with 64-bit lanes (8 per register, vpmullq); here `_mm512_mul_epu32` multiplies the even and the odd 32-bit
-/// lanes and two blends reassemble the high and low halves, 16 chains per register: 1.8× faster on Zen 4
-/// (PhiloxDraw::uniform of 100 × 500 floats: 32 against 50 µs; 5 % of an RBM CD-1 step before). The same bits as the scalar
+/// lanes and two blends reassemble the high and low halves, 16 chains per register, twice as many as the
+/// compiler's (docs/performance.md, "Kernel notes"). The same bits as the scalar
 /// function, checked against it in tests/simd/random.test.cpp. Only compiled where __AVX512F__ is defined;
 /// other targets use the scalar function (auto-vectorised).
 
