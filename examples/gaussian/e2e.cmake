@@ -31,10 +31,12 @@ string(JSON kl GET "${stdout}" kl_data_to_model)
 if(NOT kl LESS 0.3)
   message(FATAL_ERROR "drl did not learn: KL = ${kl} (start 0.366)")
 endif()
-# --method all: at D = 16, condition number 100, DSM diverges (σ = 0.03 on the stiffest direction) and the
-# other methods complete; the exit status stays 0 and the row names the iteration.
+# --method all with the old settings (SGD at a constant lr 0.01, unweighted DSM, DCD on ULA): at D = 16,
+# condition number 100, DSM diverges (σ = 0.03 on the stiffest direction, its gradient O(1/σ²)) and the other
+# methods complete; the exit status stays 0 and the row names the iteration.
 file(REMOVE_RECURSE ${OUT}-all)
 execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method all --iters 100 --out ${OUT}-all
+                        --optimizer sgd --lr-decay none --dsm-weighting none --dcd-posterior ula
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "ember-gaussian --method all with one diverging method exited ${rc}:\n${stdout}\n${stderr}")
@@ -66,6 +68,69 @@ if(NOT diverged STREQUAL "dsm")
 endif()
 if(NOT stdout MATCHES "\\| dsm +\\| diverged at iteration [0-9]+ \\((E\\+|E-|\\|grad\\|) = [-0-9.e+]+\\) +\\|")
   message(FATAL_ERROR "the table lacks dsm's diverged row:\n${stdout}")
+endif()
+# The defaults (Adam, σ²-weighted DSM, DCD on the exact posterior) keep every method stable on the same
+# setting, and each run's JSON names its optimizer, learning rate and method settings.
+file(REMOVE_RECURSE ${OUT}-defaults)
+execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method all --iters 300 --out ${OUT}-defaults
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+if(NOT rc EQUAL 0 OR NOT stderr STREQUAL "")
+  message(FATAL_ERROR "ember-gaussian --method all at the defaults: exit ${rc}, stderr:\n${stderr}")
+endif()
+file(READ ${OUT}-defaults/summary.json summary)
+foreach(k RANGE 6)
+  string(JSON status GET "${summary}" ${k} status)
+  string(JSON optimizer GET "${summary}" ${k} optimizer)
+  string(JSON method GET "${summary}" ${k} method)
+  if(NOT status STREQUAL "ok" OR NOT optimizer STREQUAL "adam")
+    message(FATAL_ERROR "${method} at the defaults: status ${status}, optimizer ${optimizer}: ${summary}")
+  endif()
+  if(method STREQUAL "dcd")
+    string(JSON posterior GET "${summary}" ${k} dcd_posterior)
+    string(JSON kl GET "${summary}" ${k} kl_data_to_model)
+    if(NOT posterior STREQUAL "exact")
+      message(FATAL_ERROR "dcd's default posterior is ${posterior}, expected exact")
+    endif()
+  elseif(method STREQUAL "dsm")
+    string(JSON weighting GET "${summary}" ${k} dsm_weighting)
+    if(NOT weighting STREQUAL "sigma2")
+      message(FATAL_ERROR "dsm's default weighting is ${weighting}, expected sigma2")
+    endif()
+  endif()
+endforeach()
+# --dcd-posterior ula is still reachable and differs from the exact posterior.
+execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method dcd --iters 300 --dcd-posterior ula
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+string(JSON posterior GET "${stdout}" dcd_posterior)
+string(JSON kl_ula GET "${stdout}" kl_data_to_model)
+if(NOT rc EQUAL 0 OR NOT posterior STREQUAL "ula" OR kl_ula STREQUAL kl)
+  message(FATAL_ERROR "--dcd-posterior ula: exit ${rc}, posterior ${posterior}, KL ${kl_ula} (exact: ${kl})\n${stderr}")
+endif()
+# --tune: five candidates around --lr, each with its validation NLL (never the truth), and the run uses the
+# candidate with the smallest one.
+execute_process(COMMAND ${PROGRAM} --dim 3 --method dsm --iters 200 --tune --lr 0.02 RESULT_VARIABLE rc
+                OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "--tune failed (${rc}):\n${stdout}\n${stderr}")
+endif()
+string(JSON n LENGTH "${stdout}" tune lrs)
+string(JSON lr GET "${stdout}" lr)
+if(NOT n EQUAL 5)
+  message(FATAL_ERROR "--tune: expected 5 candidates: ${stdout}")
+endif()
+set(best "")
+foreach(k RANGE 4)
+  string(JSON candidate GET "${stdout}" tune lrs ${k})
+  string(JSON score GET "${stdout}" tune validation_nll ${k})
+  if(best STREQUAL "" OR score LESS best)
+    set(best ${score})
+    set(best_lr ${candidate})
+  endif()
+endforeach()
+string(JSON first GET "${stdout}" tune lrs 0)
+string(JSON last GET "${stdout}" tune lrs 4)
+if(NOT lr EQUAL best_lr OR NOT first EQUAL 0.002 OR NOT last EQUAL 0.2)
+  message(FATAL_ERROR "--tune chose lr ${lr}, expected the best-scoring ${best_lr} of 0.002 ... 0.2: ${stdout}")
 endif()
 # Every method diverging (a huge learning rate) exits 1.
 execute_process(COMMAND ${PROGRAM} --dim 2 --method all --iters 20 --lr 1e6 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout
