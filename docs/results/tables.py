@@ -70,6 +70,8 @@ def paired(a, b):
 
 
 def fmt(v):
+    if v is None:
+        return "–"
     return "{:.1e}".format(v) if abs(v) >= 1e4 else "{:.3g}".format(v)
 
 
