@@ -107,7 +107,8 @@ if(NOT rc EQUAL 0 OR NOT posterior STREQUAL "ula" OR kl_ula STREQUAL kl)
   message(FATAL_ERROR "--dcd-posterior ula: exit ${rc}, posterior ${posterior}, KL ${kl_ula} (exact: ${kl})\n${stderr}")
 endif()
 # --tune: five candidates around --lr, each with its validation NLL (never the truth); the run uses one of them.
-execute_process(COMMAND ${PROGRAM} --dim 3 --method dsm --iters 200 --tune --lr 0.02 RESULT_VARIABLE rc
+# (Seeded so that a smaller rate than the best-scoring one is within one standard error: the rule is exercised.)
+execute_process(COMMAND ${PROGRAM} --dim 2 --method mle --iters 1000 --tune RESULT_VARIABLE rc
                 OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "--tune failed (${rc}):\n${stdout}\n${stderr}")
@@ -128,17 +129,28 @@ foreach(k RANGE 4)
 endforeach()
 string(JSON first GET "${stdout}" tune lrs 0)
 string(JSON last GET "${stdout}" tune lrs 4)
-# The one-standard-error rule may pick a smaller rate than the best-scoring one, never a larger one.
-set(is_candidate FALSE)
+# The one-standard-error rule: "difference" is each candidate's mean paired validation NLL minus the best one's
+# (0 for the best-scoring, ordered as the NLLs), and the rate chosen is the smallest candidate whose difference is
+# at most its standard error.
+set(expected "")
 foreach(k RANGE 4)
   string(JSON candidate GET "${stdout}" tune lrs ${k})
-  if(candidate EQUAL lr)
-    set(is_candidate TRUE)
+  string(JSON score GET "${stdout}" tune validation_nll ${k})
+  string(JSON difference GET "${stdout}" tune difference ${k})
+  string(JSON se GET "${stdout}" tune difference_se ${k})
+  if(candidate EQUAL best_lr AND NOT difference EQUAL 0)
+    message(FATAL_ERROR "--tune: the best-scoring candidate ${best_lr} has difference ${difference}: ${stdout}")
+  endif()
+  if(difference LESS 0)
+    message(FATAL_ERROR "--tune: candidate ${candidate} scores below the best: ${stdout}")
+  endif()
+  if(expected STREQUAL "" AND NOT difference GREATER se)
+    set(expected ${candidate})
   endif()
 endforeach()
-if(NOT is_candidate OR lr GREATER best_lr OR NOT first EQUAL 0.002 OR NOT last EQUAL 0.2)
-  message(FATAL_ERROR "--tune chose lr ${lr}: expected a candidate of 0.002 ... 0.2 no larger than the "
-                      "best-scoring ${best_lr}: ${stdout}")
+if(NOT lr EQUAL expected OR NOT lr LESS best_lr OR NOT first EQUAL 0.001 OR NOT last EQUAL 0.1)
+  message(FATAL_ERROR "--tune chose lr ${lr}, expected ${expected} (one-standard-error rule, below the best-scoring "
+                      "${best_lr}) of 0.001 ... 0.1: ${stdout}")
 endif()
 # Every method diverging (a huge learning rate) exits 1.
 execute_process(COMMAND ${PROGRAM} --dim 2 --method all --iters 20 --lr 1e6 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout

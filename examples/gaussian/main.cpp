@@ -8,8 +8,11 @@
 // value)". With several runs (--method all, --seeds N) a diverged run is a row and the others still run; the
 // exit status is 1 only when every run failed.
 //
-//   ember-gaussian                                   # seed 002's setup: N(0, I), 1000 samples, batch 10, lr 0.01
-//   ember-gaussian --dim 16 --cov illcond --cond 100 --method all --out gauss16
+// Every method trains with the same optimizer (default Adam, scale-free, cosine decay; --optimizer sgd --lr-decay none
+// is the old setting); --tune picks each method's learning rate on a validation split of the training sample.
+//
+//   ember-gaussian                                   # seed 002's setup: N(0, I), 1000 samples, batch 10
+//   ember-gaussian --dim 16 --cov illcond --cond 100 --method all --seeds 5 --out gauss16
 #include <CLI/CLI.hpp>
 #include <Eigen/Eigenvalues>
 #include <nlohmann/json.hpp>
@@ -198,6 +201,7 @@ struct Outcome {
   std::uint64_t seed = 0;
   double lr = 0;                              // the learning rate of the measured run (--tune: the one chosen)
   std::vector<double> tune_lrs, tune_scores;  // --tune: each candidate and its validation NLL (NaN: diverged)
+  std::vector<double> tune_diff, tune_se;     // its mean paired difference from the best, and that one's SE
   double peak_energy = 0, peak_gradient = 0;  // the guard's peaks, relative to the first update's scale
   ex::RunFailure failure;
   double kl = 0, mean_error = 0, cov_error = 0, seconds = 0;
@@ -365,14 +369,18 @@ double tune(const std::string& method, const Config& c, const ember::GaussianDat
     throw ember::numerical_error("--tune: every candidate learning rate diverged on the validation split");
   // The one-standard-error rule: the smallest rate whose NLL is within one standard error (paired over the
   // validation points) of the best, since a rate that only ties on the split can be unstable on the full run.
-  for (std::size_t k = 0; k < best; ++k) {
+  std::size_t chosen = best;
+  for (std::size_t k = scores.size(); k-- > 0;) {
+    o.tune_se.insert(o.tune_se.begin(), std::numeric_limits<double>::quiet_NaN());
+    o.tune_diff.insert(o.tune_diff.begin(), std::numeric_limits<double>::quiet_NaN());
     if (scores[k].size() == 0) continue;
     const ember::Vector<T> diff = scores[k] - scores[best];
     const double n = static_cast<double>(diff.size());
-    const double se = std::sqrt((diff.array() - diff.mean()).square().sum() / std::max(1.0, n - 1) / n);
-    if (diff.mean() <= se) return o.tune_lrs[k];
+    o.tune_diff.front() = diff.mean();
+    o.tune_se.front() = std::sqrt((diff.array() - diff.mean()).square().sum() / std::max(1.0, n - 1) / n);
+    if (k <= best && diff.mean() <= o.tune_se.front()) chosen = k;
   }
-  return o.tune_lrs[best];
+  return o.tune_lrs[chosen];
 }
 
 // `done` counts the finished updates, so that a divergence can name its iteration.
@@ -429,7 +437,10 @@ nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
   if (c.tune) {
     nlohmann::json scores = nlohmann::json::array();
     for (double v : o.tune_scores) scores.push_back(ex::number_or_null(v));
-    j["tune"] = {{"lrs", o.tune_lrs}, {"validation_nll", scores}};
+    nlohmann::json se = nlohmann::json::array(), diff = nlohmann::json::array();
+    for (double v : o.tune_se) se.push_back(ex::number_or_null(v));
+    for (double v : o.tune_diff) diff.push_back(ex::number_or_null(v));
+    j["tune"] = {{"lrs", o.tune_lrs}, {"validation_nll", scores}, {"difference", diff}, {"difference_se", se}};
   }
   if (!o.error.empty()) {
     j.update(ex::failure_json(o.failure));
