@@ -9,6 +9,7 @@ work=${WORK:-/tmp/ember-results}
 iters=${ITERS:-1500}
 seeds=${SEEDS:-5}
 datasets=${DATASETS:-"8gaussians 25gaussians swissroll 2spirals checkerboard rings moons pinwheel circles"}
+[ "$datasets" = none ] && datasets=""
 dims=${DIMS:-"2 16 64"}
 for d in $datasets; do
   "$bin/ember-toy2d" --dataset "$d" --method all --iters "$iters" --seeds "$seeds" --threads 2 --quiet --out "$work/$d"
@@ -16,11 +17,34 @@ for d in $datasets; do
   cp "$work/$d/summary.md" "docs/results/toy2d-$d.md"
   cp "$work/$d/summary.json" "docs/results/toy2d-$d.json"
 done
+# Gaussians: 5 seeds each (mean ± standard error), the README's six settings and issue 16's 12-D one (condition
+# number 30, a random mean) read from a CSV; then the ablations (improved CD's entropy weight d, DCD on ULA),
+# --tune and the old settings. DATASETS=none skips the 2D part above.
+mkdir -p "$work"
+python3 docs/results/gaussian12.py "$work/gaussian12.csv"
+mkdir -p docs/results/gaussian-ablations
+gauss() {  # gauss NAME SUFFIX DEST ARGS...: one --seeds run, its table, JSON (and picture) copied to DEST
+  name=$1 suffix=$2 dest=$3
+  shift 3
+  "$bin/ember-gaussian" "$@" --seeds "$seeds" --threads 2 --out "$work/gauss-$name$suffix" > /dev/null
+  cp "$work/gauss-$name$suffix/summary.md" "$dest/gaussian-$name$suffix.md"
+  cp "$work/gauss-$name$suffix/summary.json" "$dest/gaussian-$name$suffix.json"
+}
+settings=""
 for dim in $dims; do
-  for cov in identity illcond; do
-    "$bin/ember-gaussian" --dim "$dim" --cov "$cov" --cond 100 --method all --seeds "$seeds" --threads 2 --out "$work/gauss-$dim-$cov" > /dev/null
-    cp "$work/gauss-$dim-$cov/summary.md" "docs/results/gaussian-$dim-$cov.md"
-    cp "$work/gauss-$dim-$cov/summary.json" "docs/results/gaussian-$dim-$cov.json"
-    cp "$work/gauss-$dim-$cov/kl.png" "docs/results/gaussian-$dim-$cov.png"
-  done
+  for cov in identity illcond; do settings="$settings $dim-$cov"; done
+done
+for setting in $settings 12-file; do
+  if [ "$setting" = 12-file ]; then
+    args="--data-file $work/gaussian12.csv" d=12
+  else
+    d=${setting%%-*}
+    args="--dim $d --cov ${setting#*-} --cond 100"
+  fi
+  gauss "$setting" "" docs/results $args --method all
+  cp "$work/gauss-$setting/kl.png" "docs/results/gaussian-$setting.png"
+  gauss "$setting" -tune docs/results $args --method all --tune
+  gauss "$setting" -old docs/results $args --method all --optimizer sgd --lr-decay none --dcd-posterior ula --dsm-weighting none
+  gauss "$setting" -icd-entd docs/results/gaussian-ablations $args --method icd --icd-entropy-weight "$d"
+  gauss "$setting" -dcd-ula docs/results/gaussian-ablations $args --method dcd --dcd-posterior ula
 done

@@ -53,8 +53,9 @@ def cells(aggregates, metric, spec, bold=True, key=lambda v: v, spread=True):
         finite = [i for i, s in enumerate(stats) if s is not None]
         if len(finite) > 1:
             best = min(finite, key=lambda i: stats[i][0])
-            complete = aggregates[best].get("diverged", 0) == 0 and aggregates[best][metric].get("n", 1) == \
-                aggregates[best].get("seeds", 1)  # a method that lost seeds is not the row's winner
+            n = aggregates[best][metric].get("n", 1)
+            # one seed claims nothing, and a method that lost seeds is not the row's winner
+            complete = n > 1 and aggregates[best].get("diverged", 0) == 0 and n == aggregates[best].get("seeds", 1)
             if complete and all(stats[j][0] - stats[best][0] > 2 * math.hypot(stats[j][1], stats[best][1])
                    for j in finite if j != best):
                 winner = best
@@ -96,14 +97,99 @@ def toy(metric, spec, datasets, bold=True, key=lambda v: v, spread=True):
     return table(["data set"] + TOY_METHODS, rows)
 
 
-def gauss(metric, spec, bold=True, spread=True):
+GAUSS_SETTINGS = [(f"{dim}-{cov}", f"D = {dim}, {cov}") for dim in (2, 16, 64) for cov in ("identity", "illcond")]
+GAUSS_SETTINGS.append(("12-file", "D = 12, cond 30, file"))
+
+
+def load(name):
+    return json.load(open(os.path.join(HERE, name)))
+
+
+def per_seed(summary, method, metric="kl_data_to_model"):
+    """{seed: value or None (diverged)} of one method in a --seeds summary."""
+    return {r["seed"]: r.get(metric) for r in summary["results"] if r["method"] == method}
+
+
+def mean_se(values):
+    n = len(values)
+    mean = sum(values) / n
+    se = (sum((v - mean) ** 2 for v in values) / (n - 1) / n) ** 0.5 if n > 1 else float("nan")
+    return mean, se
+
+
+def paired(a, b):
+    """Mean and standard error of the per-seed difference a − b (the seeds share their training sample); None when
+    a seed diverged in either."""
+    if any(a[s] is None or b.get(s) is None for s in a):
+        return None
+    return mean_se([a[s] - b[s] for s in a])
+
+
+def fmt(v):
+    if v is None:
+        return "–"
+    return "{:.1e}".format(v) if abs(v) >= 1e4 else "{:.3g}".format(v)
+
+
+def gauss_cell(agg, target=None):
+    """mean ± se; the diverged seeds counted; ✗ where the mean misses the target (2 × mle + 0.05)."""
+    k = agg["kl_data_to_model"]
+    if k is None or k.get("mean") is None:
+        return f"diverged ({agg['diverged']}/{agg['seeds']})"
+    text = f"{fmt(k['mean'])} ± {fmt(k['standard_error'])}"
+    if agg["diverged"]:
+        text += f" ({agg['diverged']}/{agg['seeds']} diverged)"
+    if target is not None and k["mean"] > target:
+        text += " ✗"
+    return text
+
+
+def gauss_kl(suffix="", methods=GAUSS_METHODS):
     rows = []
-    for dim in (2, 16, 64):
-        for cov in ("identity", "illcond"):
-            runs = summaries(json.load(open(os.path.join(HERE, f"gaussian-{dim}-{cov}.json"))))
-            link = f"[D = {dim}, {cov}](docs/results/gaussian-{dim}-{cov}.md)"
-            rows.append([link] + cells([runs[m] for m in GAUSS_METHODS], metric, spec, bold=bold, spread=spread))
+    for name, label in GAUSS_SETTINGS:
+        s = load(f"gaussian-{name}{suffix}.json")
+        aggs = {a["method"]: a for a in s["aggregate"]}
+        target = 2 * aggs["mle"]["kl_data_to_model"]["mean"] + 0.05 if "mle" in aggs else None
+        link = f"[{label}](docs/results/gaussian-{name}{suffix}.md)"
+        rows.append([link] + [gauss_cell(aggs[m], target if m != "mle" else None) for m in methods])
+    return table(["setting"] + methods, rows)
+
+
+def gauss_seconds():
+    rows = []
+    for name, label in GAUSS_SETTINGS:
+        aggs = {a["method"]: a for a in load(f"gaussian-{name}.json")["aggregate"]}
+        rows.append([label] + ["{:.2f}".format(aggs[m]["seconds"]["mean"]) if aggs[m]["seconds"]["mean"] is not None
+                               else "–" for m in GAUSS_METHODS])
     return table(["setting"] + GAUSS_METHODS, rows)
+
+
+def diff_cell(d):
+    if d is None:
+        return "–"
+    mean, se = d
+    mark = " *" if abs(mean) > 2 * se else ""
+    return f"{mean:+.3g} ± {se:.2g}{mark}"
+
+
+def gauss_ablations():
+    """Improved CD against PCD (same replay buffer) and CD, its entropy weight 0.3 against d; DCD's exact posterior
+    against ULA; each method's paired difference from mle."""
+    rows = []
+    for name, label in GAUSS_SETTINGS:
+        s = load(f"gaussian-{name}.json")
+        icd_d = load(f"gaussian-ablations/gaussian-{name}-icd-entd.json")
+        ula = load(f"gaussian-ablations/gaussian-{name}-dcd-ula.json")
+        kl = {m: per_seed(s, m) for m in GAUSS_METHODS}
+        kl_icd_d, kl_ula = per_seed(icd_d, "icd"), per_seed(ula, "dcd")
+        cell = lambda v: "{} ± {}".format(fmt(mean_se(list(v.values()))[0]), fmt(mean_se(list(v.values()))[1])) \
+            if all(x is not None for x in v.values()) else "diverged"
+        rows.append([label, diff_cell(paired(kl["icd"], kl["pcd"])), diff_cell(paired(kl["icd"], kl["cd"])),
+                     cell(kl_icd_d), diff_cell(paired(kl_icd_d, kl["icd"])), diff_cell(paired(kl["dcd"], kl["mle"])),
+                     cell(kl_ula), diff_cell(paired(kl_ula, kl["dcd"]))])
+    return table(["setting", "icd − pcd", "icd − cd", "icd, entropy weight d", "(weight d) − (weight 0.3)",
+                  "dcd (exact) − mle", "dcd, ULA", "ULA − exact"], rows)
+
 
 
 if __name__ == "__main__":
@@ -114,5 +200,12 @@ if __name__ == "__main__":
           + toy("mmd", "{:.4f}", DATASETS, key=abs) + "\n")
     print("**Seconds per run** (wall time, two runs at once on a shared 2-core machine)\n\n"
           + toy("seconds", "{:.1f}", DATASETS, bold=False, spread=False) + "\n")
-    print("**Gaussians: final KL(data ‖ model)**\n\n" + gauss("kl_data_to_model", "{:.4g}") + "\n")
-    print("**Gaussians: seconds**\n\n" + gauss("seconds", "{:.2f}", bold=False, spread=False))
+    print("**Gaussians: final KL(data ‖ model)** (defaults; mean ± standard error over 5 seeds; ✗: above the target "
+          "2 × mle + 0.05)\n\n" + gauss_kl() + "\n")
+    print("**Gaussians: paired differences of final KL** (per seed, then mean ± standard error over 5 seeds; * where "
+          "|mean| > 2 standard errors)\n\n" + gauss_ablations() + "\n")
+    print("**Gaussians: final KL with --tune** (each method picks its learning rate on a validation split)\n\n"
+          + gauss_kl("-tune") + "\n")
+    print("**Gaussians: final KL with the old settings** (`--optimizer sgd --lr-decay none --dcd-posterior ula "
+          "--dsm-weighting none`)\n\n" + gauss_kl("-old") + "\n")
+    print("**Gaussians: seconds** (mean over seeds; two runs at once on a shared 2-core machine)\n\n" + gauss_seconds())

@@ -21,6 +21,16 @@ expect(2 "^ember-gaussian: --method = bogus: must be cd, pcd, icd, dcd, drl, dsm
 expect(2 "^ember-gaussian: --cov: " --cov bogus)
 expect(2 "^ember-gaussian: --dim: 0 is outside \\[1, " --dim 0)
 expect(2 "^ember-gaussian: The following argument was not expected: --nope" --nope)
+# The method settings of issue 16 item 5: each bad value names its flag and value.
+expect(2 "^ember-gaussian: --optimizer: .*bogus" --optimizer bogus ${long})
+expect(2 "^ember-gaussian: --lr-decay: .*linear" --lr-decay linear ${long})
+expect(2 "^ember-gaussian: --dcd-posterior: .*mala" --dcd-posterior mala ${long})
+expect(2 "^ember-gaussian: --dsm-weighting: .*sigma" --dsm-weighting sigma ${long})
+expect(2 "^ember-gaussian: --icd-entropy-weight: -1 is not a finite number >= 0" --icd-entropy-weight -1 ${long})
+expect(2 "^ember-gaussian: --icd-entropy-weight: nan is not a finite number >= 0" --icd-entropy-weight nan ${long})
+expect(2 "^ember-gaussian: --dcd-noise: 1 is not a number in \\[0, 1\\)" --dcd-noise 1 ${long})
+expect(2 "^ember-gaussian: --step-factor: 0 is not a finite number > 0" --step-factor 0 ${long})
+expect(2 "^ember-gaussian: Could not convert: --tune = maybe" --tune=maybe ${long})
 # 11. Out-of-range integers are refused, not clamped or wrapped.
 expect(2 "^ember-gaussian: --seed: -1 is outside \\[0, 18446744073709551615\\]" --seed -1)
 expect(2 "^ember-gaussian: --iters: 99999999999999999999 is outside" --iters 99999999999999999999)

@@ -8,13 +8,17 @@
 // value)". With several runs (--method all, --seeds N) a diverged run is a row and the others still run; the
 // exit status is 1 only when every run failed.
 //
-//   ember-gaussian                                   # seed 002's setup: N(0, I), 1000 samples, batch 10, lr 0.01
-//   ember-gaussian --dim 16 --cov illcond --cond 100 --method all --out gauss16
+// Every method trains with the same optimizer (default Adam, scale-free, cosine decay; --optimizer sgd --lr-decay none
+// is the old setting); --tune picks each method's learning rate on a validation split of the training sample.
+//
+//   ember-gaussian                                   # seed 002's setup: N(0, I), 1000 samples, batch 10
+//   ember-gaussian --dim 16 --cov illcond --cond 100 --method all --seeds 5 --out gauss16
 #include <CLI/CLI.hpp>
 #include <Eigen/Eigenvalues>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -38,6 +42,8 @@
 #include <ember/mcmc/replay_buffer.hpp>
 #include <ember/metrics/gaussian_kl.hpp>
 #include <ember/train/divergence_guard.hpp>
+#include <ember/mcmc/gaussian_posterior.hpp>
+#include <ember/train/adam.hpp>
 #include <ember/train/sgd.hpp>
 #include <ember/train/trainer.hpp>
 
@@ -68,7 +74,7 @@ struct Config {
   std::string method = "cd";
   Index samples = 1000;
   Index batch = 10;
-  double lr = 0.01;
+  double lr = 0;  // 0: the method's default, default_lr()
   Index iters = 2000;
   std::uint64_t seed = 0;
   Index seeds = 1;  // --seeds N: seeds seed, ..., seed + N − 1, each run as `--seed s` alone would run
@@ -77,6 +83,14 @@ struct Config {
   std::vector<Index> drl_levels{0, 100, 200, 300, 999};  // as ember-toy2d's (see there why not Gao et al.'s six)
   std::string out;
   ember::DivergenceLimits divergence{};  // --diverge-energy, --diverge-grad
+  std::string optimizer = "adam";        // adam (scale-free) or sgd (the old setting)
+  std::string lr_decay = "cosine";       // cosine (to 0 at the last update) or none
+  bool tune = false;                     // pick --lr × {0.1, 0.3, 1, 3, 10} on a validation split
+  std::string dcd_posterior = "exact";   // exact (ember::GaussianPosterior) or ula (--steps ULA steps)
+  std::string dsm_weighting = "sigma2";  // sigma2 (λ(σ) = σ²) or none
+  double icd_entropy_weight = 0.3;       // Du et al.'s weight
+  double step_factor = 0.1;              // ULA's ε = step_factor · λ_min(Σ)
+  double dcd_noise = 0;                  // DCD's VP level s; 0: 0.9 (exact) or 0.5 √λ_min(Σ) ≤ 0.9 (ula)  // --diverge-energy, --diverge-grad
 };
 
 /// The exact maximum-likelihood gradient: ∇θ[mean E(x) + log Z(θ)], with log Z = (d/2) log 2π − Σ log L_kk,
@@ -185,6 +199,9 @@ class LevelGaussians {
 struct Outcome {
   std::string method;
   std::uint64_t seed = 0;
+  double lr = 0;                              // the learning rate of the measured run (--tune: the one chosen)
+  std::vector<double> tune_lrs, tune_scores;  // --tune: each candidate and its validation NLL (NaN: diverged)
+  std::vector<double> tune_diff, tune_se;     // its mean paired difference from the best, and that one's SE
   double peak_energy = 0, peak_gradient = 0;  // the guard's peaks, relative to the first update's scale
   ex::RunFailure failure;
   double kl = 0, mean_error = 0, cov_error = 0, seconds = 0;
@@ -193,79 +210,83 @@ struct Outcome {
   std::string error;  // --method all: why the method failed
 };
 
-// `done` counts the finished updates, so that a divergence can name its iteration.
-Outcome run(const std::string& method, const Config& c, const ember::GaussianData<T>& truth, const Batch<T>& train,
-            Index& done) {
+// The model's state after each reported update, for the progress callback of fit().
+using Observer = std::function<void(const ember::TrainProgress&, const Model& measured)>;
+
+// Trains `method` on `train` with learning rate `lr` for `iters` updates and returns the measured Gaussian (DRL:
+// its level-0 one). The samplers' step sizes are fractions of λ_min(Σ) of `truth` (as before; see the README).
+Model fit(const std::string& method, const Config& c, const ember::GaussianData<T>& truth, const Batch<T>& train,
+          double lr, Index iters, const Observer& observe, ember::TrainSummary& s) {
   const Index d = truth.dim();
   // The model starts away from the data: mean 0.5·1, covariance 2.25 I.
   Model model = Model::from_mean_covariance(ember::Vector<T>::Constant(d, 0.5), 2.25 * Matrix::Identity(d, d));
   // One Langevin step for every sampler, scaled to the stiffest direction of the data: ε = 0.1 λ_min(Σ).
   Eigen::SelfAdjointEigenSolver<Matrix> eig(truth.covariance());
-  const T epsilon = 0.1 * eig.eigenvalues().minCoeff();
+  const T epsilon = c.step_factor * eig.eigenvalues().minCoeff();
   const auto ula = ember::Langevin<T>({.step_size = epsilon});
   const auto buffer = [&] {
     return ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0}, {.capacity = 1000, .reinit_probability = 0.05});
   };
-  ember::Sgd<T> sgd({.learning_rate = c.lr});
-  const ember::TrainSettings settings{.iterations = c.iters, .batch_size = c.batch, .seed = c.seed + 7,
-                                      .gradient_clip = 0, .report_every = 1};
-  const Index curve_every = std::max<Index>(1, c.iters / 50);
+  ember::TrainSettings settings{.iterations = iters, .batch_size = c.batch, .seed = c.seed + 7, .gradient_clip = 0,
+                                .report_every = 1};
+  if (c.lr_decay == "cosine") settings.learning_rate_schedule = {.decay = ember::LearningRateDecay::cosine};
   std::optional<LevelGaussians> drl;  // DRL trains this; it is measured by its level-0 Gaussian
   const auto measured = [&]() -> const Model& { return drl ? drl->level(0) : model; };
-  Outcome o;
-  o.method = method;
-  done = 0;
-  // A finite but exploded model can stop being a Gaussian (covariance not positive definite): that is a
-  // divergence of the run, not bad input.
-  const auto kl_now = [&] {
-    try {
-      return ember::gaussian_kl(truth, measured());
-    } catch (const ember::invalid_argument& e) {
-      throw ember::numerical_error(std::string("the model is no longer a Gaussian: ") + e.what());
+  const auto record = [&](const ember::TrainProgress& p) { observe(p, measured()); };
+  // Every method has the same optimizer: Adam's step is scale-free (≈ lr per parameter whatever the gradient's
+  // scale, which differs by orders of magnitude between the estimators); SGD is the old setting.
+  const auto go = [&](auto& estimator, auto& energy) {
+    if (c.optimizer == "adam") {
+      ember::Adam<T> adam({.learning_rate = lr});
+      return ember::train(estimator, energy, adam, train, settings, record);
     }
+    ember::Sgd<T> sgd({.learning_rate = lr});
+    return ember::train(estimator, energy, sgd, train, settings, record);
   };
-  ember::DivergenceGuard guard(c.divergence);
-  const auto record = [&](const ember::TrainProgress& p) {
-    guard(p);
-    if (p.iteration % curve_every == 0 || p.iteration == p.iterations) {
-      o.curve_iters.push_back(static_cast<double>(p.iteration));
-      o.curve_kl.push_back(kl_now());
-    }
-    done = p.iteration;
-    return true;
-  };
-  o.curve_iters.push_back(0);
-  o.curve_kl.push_back(ember::gaussian_kl(truth, model));
-  ember::TrainSummary s;
   if (method == "mle") {
     ExactMle est;
-    s = ember::train(est, model, sgd, train, settings, record);
+    s = go(est, model);
   } else if (method == "cd") {
     ember::ContrastiveDivergence est(ula, ember::CdSettings<T>{.steps = c.steps});
-    s = ember::train(est, model, sgd, train, settings, record);
+    s = go(est, model);
   } else if (method == "pcd") {
     ember::PersistentContrastiveDivergence est(ula, buffer(), ember::PcdSettings<T>{.steps = c.steps});
-    s = ember::train(est, model, sgd, train, settings, record);
+    s = go(est, model);
   } else if (method == "icd") {
     ember::ImprovedContrastiveDivergence est(
         buffer(), ember::ImprovedCdSettings<T>{.steps = c.steps, .gradient_step = epsilon / 2,
-                                               .noise_scale = std::sqrt(epsilon), .entropy_neighbours = 100});
-    s = ember::train(est, model, sgd, train, settings, record);
+                                               .noise_scale = std::sqrt(epsilon), .entropy_weight = c.icd_entropy_weight,
+                                               .entropy_neighbours = 100});
+    s = go(est, model);
   } else if (method == "dcd") {
-    // VP noise at one level s = 0.5·√λ_min(Σ). The tethered posterior has precision ≈ a²/s² + P; ULA with
-    // ε = 0.25 s² from x̃/a contracts each step by only ≈ 0.875 (on N(0, I): 1 − ε(a²/s² + 1)/2), so K = 10 steps
-    // do NOT mix: 0.875¹⁰ ≈ 0.26 of the start remains, and the variance learned on N(0, I) is 0.74 with 10 steps,
-    // 0.92 with 100 (docs/results/robustness.md); ULA's own stationary variance is off by ≈ ε a²/(4 s²) ≈ 6%.
-    const T level = std::min(0.9, 0.5 * std::sqrt(eig.eigenvalues().minCoeff()));
-    ember::DiffusionContrastiveDivergence est(
-        ember::Langevin<T>({.step_size = 0.25 * level * level}),
-        ember::DcdSettings<T>{.noise = ember::DiffusionNoise::variance_preserving, .noise_min = level,
-                              .noise_max = level, .steps = c.steps});
-    s = ember::train(est, model, sgd, train, settings, record);
+    // VP noise at one level s = 0.5·√λ_min(Σ). --dcd-posterior exact draws the negatives from the tethered
+    // posterior exactly (ember::GaussianPosterior, one draw): the mean gradient is then exactly DCD's. With ULA
+    // (ε = 0.25 s², from x̃/a) the posterior has precision ≈ a²/s² + P and each step contracts by only ≈ 0.875
+    // (on N(0, I): 1 − ε(a²/s² + 1)/2), so K = 10 steps do NOT mix: 0.875¹⁰ ≈ 0.26 of the start remains, and the
+    // variance learned on N(0, I) is 0.74 with 10 steps, 0.92 with 100 (docs/results/robustness.md).
+    // With the exact posterior the level only sets the gradient's variance (a high level makes the negatives
+    // nearly model samples, DCD's gradient nearly the likelihood's: 0.9 measured best, docs/results); ULA keeps
+    // the old level, where its steps are a fraction of s².
+    const T level = c.dcd_noise > 0                ? c.dcd_noise
+                    : c.dcd_posterior == "exact" ? 0.9
+                                                   : std::min(0.9, 0.5 * std::sqrt(eig.eigenvalues().minCoeff()));
+    const ember::DcdSettings<T> dcd{.noise = ember::DiffusionNoise::variance_preserving, .noise_min = level,
+                                    .noise_max = level, .steps = c.dcd_posterior == "exact" ? 1 : c.steps};
+    if (c.dcd_posterior == "exact") {
+      ember::DiffusionContrastiveDivergence est(ember::GaussianPosterior<T>{}, dcd);
+      s = go(est, model);
+    } else {
+      ember::DiffusionContrastiveDivergence est(ember::Langevin<T>({.step_size = 0.25 * level * level}), dcd);
+      s = go(est, model);
+    }
   } else if (method == "dsm") {
-    // σ = 0.3 √λ_min(Σ): DSM's optimum is N(μ, Σ + σ² I), a bias of at most 9% in each variance.
-    ember::DenoisingScoreMatching<T> est({.noise_scale = 0.3 * std::sqrt(eig.eigenvalues().minCoeff())});
-    s = ember::train(est, model, sgd, train, settings, record);
+    // σ = 0.3 √λ_min(Σ): DSM's optimum is N(μ, Σ + σ² I), a bias of at most 9% in each variance. The σ²-weighted
+    // loss (--dsm-weighting sigma2) keeps the gradient O(1) instead of O(1/σ²) (with SGD, the latter diverges at
+    // lr 0.01 when λ_min is small).
+    ember::DenoisingScoreMatching<T> est(
+        {.noise_scale = 0.3 * std::sqrt(eig.eigenvalues().minCoeff()),
+         .weighting = c.dsm_weighting == "sigma2" ? ember::DsmWeighting::sigma_squared : ember::DsmWeighting::none});
+    s = go(est, model);
   } else if (method == "drl") {
     // Four sampling levels (a = .99995, .946, .856, .775, then .010 on top); level t's Gaussian learns
     // x_t = ā_t x + σ̄_t ε, and the level-0 one (≈ N(μ, Σ + 1e-4 I)) is measured. Its posterior given
@@ -282,13 +303,120 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
     }
     drl.emplace(model, levels.top_level());
     ember::RecoveryLikelihood<T, ember::Langevin<T>> est(levels, std::move(kernels), {.steps = c.steps});
-    s = ember::train(est, *drl, sgd, train, settings, record);
+    s = go(est, *drl);
   } else {
     ember::detail::require(false, program, "--method", method, "must be cd, pcd, icd, dcd, drl, dsm, mle or all");
   }
-  const Model& m = measured();
+  return measured();
+}
+
+// The learning rate of a method when --lr is not given. Adam at 0.01 suits every method but DCD, whose gradient
+// (one exact posterior draw per point at s = 0.9) is noisier: at 0.01 its mean was still moving at 2000 updates
+// on the 12-D data (KL 1.5 against mle's 0.06), at 0.03 it met the target in all seven settings, while 0.03 made
+// CD, PCD, improved CD, DSM and DRL worse at D = 64 (3 seeds each; docs/results).
+double default_lr(const std::string& method, const Config& c) {
+  if (c.lr > 0) return c.lr;
+  return c.optimizer == "adam" && method == "dcd" ? 0.03 : 0.01;
+}
+
+// Negative log-likelihood of each of `points` under the Gaussian `m` (E + log Z).
+ember::Vector<T> nll(const Model& m, const Batch<T>& points) {
+  ember::Vector<T> e(points.rows());
+  m.energy(points, e);
+  return e.array() + m.log_partition();
+}
+
+// The learning-rate candidates of --tune: --lr times these factors.
+const std::vector<double> tune_factors{0.1, 0.3, 1, 3, 10};
+
+// --tune: each candidate trains with the full budget on 80% of the training sample (rows shuffled with the
+// run's seed) and is scored by the held-out NLL of the other 20%; the evaluation truth is never seen. A diverged
+// candidate (or one that is no longer a Gaussian) is out. Returns the chosen rate.
+double tune(const std::string& method, const Config& c, const ember::GaussianData<T>& truth, const Batch<T>& train,
+            Outcome& o) {
+  std::vector<Index> order(static_cast<std::size_t>(train.rows()));
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<Index>(i);
+  ember::Philox rng(c.seed + 13);
+  for (std::size_t i = order.size(); i > 1; --i) {  // Fisher–Yates with the run's own generator
+    ember::Vector<T> u(1);
+    rng.draw().template uniform<T>(u, 0);
+    std::swap(order[i - 1], order[std::min<std::size_t>(i - 1, static_cast<std::size_t>(u(0) * static_cast<T>(i)))]);
+  }
+  const Index held = std::max<Index>(1, train.rows() / 5), kept = train.rows() - held;
+  Batch<T> fit_rows(kept, train.cols()), validation(held, train.cols());
+  for (Index i = 0; i < train.rows(); ++i)
+    (i < kept ? fit_rows.row(i) : validation.row(i - kept)) = train.row(order[static_cast<std::size_t>(i)]);
+  std::vector<ember::Vector<T>> scores;  // each candidate's per-point validation NLL (empty: diverged)
+  std::size_t best = tune_factors.size();
+  for (const double f : tune_factors) {
+    const double lr = default_lr(method, c) * f;
+    ember::Vector<T> score;
+    try {
+      ember::DivergenceGuard guard(c.divergence);
+      ember::TrainSummary s;
+      const Model m = fit(method, c, truth, fit_rows, lr, c.iters,
+                          [&](const ember::TrainProgress& p, const Model&) { guard(p); }, s);
+      score = nll(m, validation);
+      if (!score.allFinite()) score.resize(0);
+    } catch (const std::exception&) {  // diverged, or no longer a Gaussian: this candidate is out
+    }
+    o.tune_lrs.push_back(lr);
+    o.tune_scores.push_back(score.size() > 0 ? score.mean() : std::numeric_limits<double>::quiet_NaN());
+    if (score.size() > 0 && (best == tune_factors.size() || score.mean() < scores[best].mean())) best = scores.size();
+    scores.push_back(std::move(score));
+  }
+  if (best == tune_factors.size())
+    throw ember::numerical_error("--tune: every candidate learning rate diverged on the validation split");
+  // The one-standard-error rule: the smallest rate whose NLL is within one standard error (paired over the
+  // validation points) of the best, since a rate that only ties on the split can be unstable on the full run.
+  std::size_t chosen = best;
+  for (std::size_t k = scores.size(); k-- > 0;) {
+    o.tune_se.insert(o.tune_se.begin(), std::numeric_limits<double>::quiet_NaN());
+    o.tune_diff.insert(o.tune_diff.begin(), std::numeric_limits<double>::quiet_NaN());
+    if (scores[k].size() == 0) continue;
+    const ember::Vector<T> diff = scores[k] - scores[best];
+    const double n = static_cast<double>(diff.size());
+    o.tune_diff.front() = diff.mean();
+    o.tune_se.front() = std::sqrt((diff.array() - diff.mean()).square().sum() / std::max(1.0, n - 1) / n);
+    if (k <= best && diff.mean() <= o.tune_se.front()) chosen = k;
+  }
+  return o.tune_lrs[chosen];
+}
+
+// `done` counts the finished updates, so that a divergence can name its iteration.
+Outcome run(const std::string& method, const Config& c, const ember::GaussianData<T>& truth, const Batch<T>& train,
+            Index& done) {
+  Outcome o;
+  o.method = method;
+  done = 0;
+  o.lr = c.tune ? tune(method, c, truth, train, o) : default_lr(method, c);
+  const Index curve_every = std::max<Index>(1, c.iters / 50);
+  // A finite but exploded model can stop being a Gaussian (covariance not positive definite): that is a
+  // divergence of the run, not bad input.
+  const auto kl_of = [&](const Model& m) {
+    try {
+      return ember::gaussian_kl(truth, m);
+    } catch (const ember::invalid_argument& e) {
+      throw ember::numerical_error(std::string("the model is no longer a Gaussian: ") + e.what());
+    }
+  };
+  ember::DivergenceGuard guard(c.divergence);
+  const auto record = [&](const ember::TrainProgress& p, const Model& m) {
+    guard(p);
+    if (p.iteration % curve_every == 0 || p.iteration == p.iterations) {
+      o.curve_iters.push_back(static_cast<double>(p.iteration));
+      o.curve_kl.push_back(kl_of(m));
+    }
+    done = p.iteration;
+  };
+  o.curve_iters.push_back(0);
+  o.curve_kl.push_back(ember::gaussian_kl(
+      truth, Model::from_mean_covariance(ember::Vector<T>::Constant(truth.dim(), 0.5),
+                                         2.25 * Matrix::Identity(truth.dim(), truth.dim()))));
+  ember::TrainSummary s;
+  const Model m = fit(method, c, truth, train, o.lr, c.iters, record, s);
   o.seconds = s.seconds;
-  o.kl = kl_now();
+  o.kl = kl_of(m);
   o.mean_error = (m.mean() - truth.mean()).norm();
   o.cov_error = (m.covariance() - truth.covariance()).norm() / truth.covariance().norm();
   o.model = m;
@@ -301,7 +429,19 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
 nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
   nlohmann::json j{{"dim", dim}, {"method", o.method}, {"seed", o.seed}, {"kl_data_to_model", ex::number_or_null(o.kl)},
                    {"mean_error", ex::number_or_null(o.mean_error)}, {"cov_error", ex::number_or_null(o.cov_error)},
-                   {"seconds", ex::number_or_null(o.seconds)}, {"iters", c.iters}};
+                   {"seconds", ex::number_or_null(o.seconds)}, {"iters", c.iters}, {"optimizer", c.optimizer},
+                   {"lr", o.lr}, {"lr_decay", c.lr_decay}};
+  if (o.method == "dcd") j["dcd_posterior"] = c.dcd_posterior;
+  if (o.method == "dsm") j["dsm_weighting"] = c.dsm_weighting;
+  if (o.method == "icd") j["icd_entropy_weight"] = c.icd_entropy_weight;
+  if (c.tune) {
+    nlohmann::json scores = nlohmann::json::array();
+    for (double v : o.tune_scores) scores.push_back(ex::number_or_null(v));
+    nlohmann::json se = nlohmann::json::array(), diff = nlohmann::json::array();
+    for (double v : o.tune_se) se.push_back(ex::number_or_null(v));
+    for (double v : o.tune_diff) diff.push_back(ex::number_or_null(v));
+    j["tune"] = {{"lrs", o.tune_lrs}, {"validation_nll", scores}, {"difference", diff}, {"difference_se", se}};
+  }
   if (!o.error.empty()) {
     j.update(ex::failure_json(o.failure));
   } else {
@@ -378,7 +518,46 @@ int main(int argc, char** argv) {
   app.add_option("--samples", c.samples, "training samples drawn from the truth")->capture_default_str()
       ->check(ex::integer_in<Index>(1, most));
   app.add_option("--batch", c.batch, "minibatch size")->capture_default_str()->check(ex::integer_in<Index>(1, most));
-  app.add_option("--lr", c.lr, "SGD learning rate")->capture_default_str()->check(ex::positive_finite());
+  app.add_option("--optimizer", c.optimizer, "adam (scale-free: every method's step is about --lr per parameter "
+                 "whatever its gradient's scale) or sgd (the old setting; one rate for gradients that differ by orders "
+                 "of magnitude)")->capture_default_str()->check(CLI::IsMember({"adam", "sgd"}));
+  app.add_option("--lr", c.lr, "learning rate of --optimizer for every method (with --tune: the middle of the "
+                 "candidates); default: 0.03 for dcd with adam, 0.01 otherwise (measured: README)")
+      ->check(ex::positive_finite());
+  app.add_option("--lr-decay", c.lr_decay, "cosine (from --lr down to 0 at the last update) or none")
+      ->capture_default_str()->check(CLI::IsMember({"cosine", "none"}));
+  app.add_flag("--tune", c.tune, "each method picks its learning rate among --lr x {0.1, 0.3, 1, 3, 10}: a run of "
+               "--iters updates on 80% of the training sample per candidate, scored by the held-out NLL of the other "
+               "20% (never the true Gaussian); the smallest rate within one standard error of the best wins; then the "
+               "full run on the whole sample with it");
+  app.add_option("--dcd-posterior", c.dcd_posterior, "DCD's posterior sampler: exact (ember::GaussianPosterior, one "
+                 "exact draw) or ula (--steps ULA steps from x~/a, which do not mix at this step size)")
+      ->capture_default_str()->check(CLI::IsMember({"exact", "ula"}));
+  app.add_option("--step-factor", c.step_factor, "ULA's step size as a fraction of the data's smallest variance: "
+                 "epsilon = f lambda_min(Sigma) (CD, PCD, improved CD)")->capture_default_str()->check(ex::positive_finite());
+  app.add_option("--dcd-noise", c.dcd_noise, "DCD's variance-preserving noise level s in (0, 1); 0: 0.9 with "
+                 "--dcd-posterior exact, 0.5 sqrt(lambda_min(Sigma)) (at most 0.9) with ula")->capture_default_str()->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double v = -1;
+            const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (end != text.data() + text.size() || error != std::errc() || !(v >= 0 && v < 1))
+              return text + " is not a number in [0, 1)";
+            return {};
+          },
+          "[0, 1)"));
+  app.add_option("--dsm-weighting", c.dsm_weighting, "DSM's loss weight: sigma2 (lambda = sigma^2, gradient O(1)) or "
+                 "none (Vincent's loss, gradient O(1/sigma^2))")->capture_default_str()
+      ->check(CLI::IsMember({"sigma2", "none"}));
+  app.add_option("--icd-entropy-weight", c.icd_entropy_weight, "improved CD's entropy weight (Du et al.: 0.3)")
+      ->capture_default_str()->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double v = -1;
+            const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (end != text.data() + text.size() || error != std::errc() || !std::isfinite(v) || v < 0)
+              return text + " is not a finite number >= 0";
+            return {};
+          },
+          "NONNEGATIVE"));
   app.add_option("--iters", c.iters, "SGD updates")->capture_default_str()->check(ex::integer_in<Index>(1, most));
   app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str()
       ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
@@ -528,7 +707,12 @@ int main(int argc, char** argv) {
       const std::string heading = ex::format("D = %g", static_cast<double>(truth.dim())) + ", " +
                                   (c.data_file.empty() ? c.cov : std::string("file")) + " covariance, " +
                                   std::to_string(c.samples) + " samples, batch " + std::to_string(c.batch) +
-                                  ex::format(", lr %g, ", c.lr) + std::to_string(c.iters) + " iterations, " +
+                                  ", " + c.optimizer + (c.tune ? " lr tuned around " : " lr ") +
+                                  (c.lr > 0 ? ex::format("%g", c.lr)
+                                            : ex::format("%g", default_lr("cd", c)) +
+                                                  (c.optimizer == "adam" ? " (dcd 0.03)" : "")) +
+                                  (c.lr_decay == "cosine" ? " (cosine decay)" : "") + ", " + std::to_string(c.iters) +
+                                  " iterations, " +
                                   (seeds.size() == 1 ? "seed " + std::to_string(c.seed)
                                                      : std::to_string(seeds.size()) + " seeds " +
                                                            std::to_string(seeds.front()) + "-" + std::to_string(seeds.back()) +
@@ -545,7 +729,7 @@ int main(int argc, char** argv) {
         std::vector<ex::Series> curves;
         for (const auto& o : outcomes)  // a diverged method keeps its legend entry, without a curve
           curves.push_back(o.curve_kl.empty() ? ex::Series{o.method + " (diverged)"} : ex::Series{o.method, o.curve_iters, o.curve_kl});
-        ex::line_figure(curves, {.title = {"Gaussian data, " + heading.substr(0, heading.find(", lr")),
+        ex::line_figure(curves, {.title = {"Gaussian data, " + heading.substr(0, heading.find(", " + c.optimizer)),
                                            "KL(data || model) of each method during training"},
                                  .x = {0, 1, "iteration"},
                                  .y = {0, 1, "KL(data || model) (nats)", true},

@@ -56,3 +56,26 @@ TEST_CASE("DSM: the gradient is the theta-derivative of the batch loss with the 
   CHECK(relative_error(result.gradient, fd_gradient(model, loss)) < fd_tolerance);
   CHECK_THROWS_WITH(ember::DenoisingScoreMatching<double>({.noise_scale = 0.0}), Catch::Matchers::Contains("noise_scale = 0"));
 }
+
+TEST_CASE("DSM with sigma^2 weighting: mean loss and gradient are sigma^2 times the closed form", "[score_matching][oracle]") {
+  // λ(σ) = σ²: E‖σ∇ₓE(x̃) − ε‖² = σ² × the unweighted closed form; at σ = 0.1 the factor is 100, so a dropped or
+  // doubled weight is far outside the Monte-Carlo error.
+  const Index d = 3;
+  const Vector<double> m = (Vector<double>(d) << -0.4, 0.1, 0.7).finished();
+  const Matrix c = random_spd(d, 64);
+  const auto model = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Constant(d, 0.2), random_spd(d, 65));
+  const double sigma = 0.1;
+  ember::DenoisingScoreMatching<double> dsm({.noise_scale = sigma, .weighting = ember::DsmWeighting::sigma_squared});
+  ember::Philox rng(11);
+  std::vector<Vector<double>> gradients, losses;
+  for (int b = 0; b < 300; ++b) {
+    const auto result = dsm.estimate(model, sample_gaussian(m, c, 256, rng), rng);
+    gradients.push_back(result.gradient);
+    losses.push_back(Vector<double>::Constant(1, result.loss));
+  }
+  const auto weighted = [&](const ember::GaussianEnergy<double>& e) { return sigma * sigma * dsm_loss(e, m, c, sigma); };
+  check_within_error(mean_and_error(losses), Vector<double>::Constant(1, weighted(model)));
+  check_within_error(mean_and_error(gradients), fd_gradient(model, weighted));
+  // The loss is O(1) at small σ (the unweighted one is ≈ d/σ² = 300 here).
+  CHECK(mean_and_error(losses).mean(0) < 10);
+}

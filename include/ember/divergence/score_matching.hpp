@@ -8,8 +8,12 @@
 /// and its gradient is one mixed product: ∇θL = ∇θ Σᵢ⟨∇ₓE(x̃ᵢ), vᵢ⟩ with vᵢ = 2(∇ₓE(x̃ᵢ) − (x̃ᵢ − xᵢ)/σ²)/N.
 /// No negatives: `negative_energy` reports mean E(x̃) (the noised points) and `positive_energy` mean E(x).
 ///
+/// Weighting: `weighting = DsmWeighting::sigma_squared` multiplies the loss by λ(σ) = σ² (Song & Ermon 2019;
+/// Ho et al. 2020's ε-prediction loss), L = mean_i ‖σ∇ₓE(x̃ᵢ) − εᵢ‖², so the target and the gradient stay O(1)
+/// as σ → 0 instead of growing as 1/σ²; `none` (the default) is Vincent's unweighted loss above.
+///
 /// @code
-/// ember::DenoisingScoreMatching<double> dsm({.noise_scale = 0.1});
+/// ember::DenoisingScoreMatching<double> dsm({.noise_scale = 0.1, .weighting = ember::DsmWeighting::sigma_squared});
 /// auto result = dsm.estimate(energy, batch, rng);   // result.loss is the DSM loss
 /// @endcode
 
@@ -23,10 +27,17 @@
 
 namespace ember {
 
+/// The weight λ(σ) of DSM's loss.
+enum class DsmWeighting {
+  none,          ///< λ = 1: ‖∇ₓE(x̃) − (x̃ − x)/σ²‖² (Vincent 2011)
+  sigma_squared  ///< λ = σ²: ‖σ∇ₓE(x̃) − ε‖², of order 1 whatever σ
+};
+
 /// Settings of DSM.
 template <Scalar T>
 struct DsmSettings {
-  T noise_scale = T(0.1);  ///< σ > 0
+  T noise_scale = T(0.1);                     ///< σ > 0
+  DsmWeighting weighting = DsmWeighting::none;  ///< λ(σ)
 };
 
 /// @brief Denoising score matching with Gaussian noise of scale σ.
@@ -62,13 +73,14 @@ class DenoisingScoreMatching {
     detail::check_numerics(score_, fn, "the x-gradient of the energy");
     detail::check_numerics(energy_, fn, "the energy of the noised data");
     residual_ = score_ - noise_ / sigma;  // (x̃ − x)/σ² = ε/σ
+    const T weight = settings_.weighting == DsmWeighting::sigma_squared ? sigma * sigma : T(1);
     EstimatorResult<T> result;
     result.gradient = Vector<T>::Zero(energy.params().size());
-    result.loss = residual_.squaredNorm() / static_cast<T>(n);
+    result.loss = weight * residual_.squaredNorm() / static_cast<T>(n);
     result.negative_energy = energy_.mean();
     energy.energy(data, energy_);
     result.positive_energy = energy_.mean();
-    residual_ *= T(2) / static_cast<T>(n);
+    residual_ *= T(2) * weight / static_cast<T>(n);
     energy.accumulate_mixed_gradient(noisy_, residual_, result.gradient);
     return result;
   }
