@@ -84,6 +84,7 @@ TEST_CASE("SSM: float agrees with double; bad settings name the argument", "[ssm
   const auto model_f = ember::GaussianEnergy<float>::from_mean_precision(model_d.mean().cast<float>(),
                                                                          model_d.precision().cast<float>());
   ember::Philox rng_d(3), rng_f(3);
+  ember::test::Uniform uniform(32);
   const Batch<double> data = uniform.next<Batch<double>>(32, 2);
   ember::SlicedScoreMatching<double> ssm_d;
   ember::SlicedScoreMatching<float> ssm_f;
