@@ -19,7 +19,7 @@ using ember::Batch;
 using ember::Index;
 using ember::Vector;
 
-using ember_test::normal_batch;
+using ember::test::normal_batch;
 
 namespace {
 

@@ -39,8 +39,8 @@ TEMPLATE_TEST_CASE("cuda gibbs_conditional: hidden units equal ember::BlockGibbs
                    float, double) {
   using T = TestType;
   using Rbm = ember::Rbm<T>;
-  const Rbm rbm = ember_test::random_rbm<Rbm>(37, 29, 5, 1.0);
-  const Batch<T> v = ember_test::binary_batch<T>(513, 37, 6);
+  const Rbm rbm = ember::test::random_rbm<Rbm>(37, 29, 5, 1.0);
+  const Batch<T> v = ember::test::binary_batch<T>(513, 37, 6);
   const ember::Philox seed(123, 8);
 
   Batch<T> h_cpu(v.rows(), 29);
@@ -77,8 +77,8 @@ TEMPLATE_TEST_CASE("cuda gibbs_conditional: Gaussian visible units equal ember::
                    "[cuda_host][gibbs]", float, double) {
   using T = TestType;
   using Rbm = ember::Rbm<T, ember::VisibleUnits::gaussian>;
-  const Rbm rbm = ember_test::random_rbm<Rbm>(11, 9, 15, 0.5);
-  const Batch<T> h = ember_test::binary_batch<T>(300, 9, 16);
+  const Rbm rbm = ember::test::random_rbm<Rbm>(11, 9, 15, 0.5);
+  const Batch<T> h = ember::test::binary_batch<T>(300, 9, 16);
   const ember::Philox seed(5, 2);
 
   Batch<T> v_cpu(h.rows(), 11);

@@ -24,7 +24,7 @@ namespace {
 template <class T>
 void check_step(ember::Langevin<T> kernel, T clip, Index d) {
   const ember::MlpEnergy<T> energy({d, 8}, 5, {.base_scale = T(1)});
-  Batch<T> x = ember_test::normal_batch<T>(333, d, 13, T(2));
+  Batch<T> x = ember::test::normal_batch<T>(333, d, 13, T(2));
   Batch<T> g(x.rows(), d);
   Vector<T> e(x.rows());
   energy.energy_and_gradient(x, e, g);

@@ -24,7 +24,7 @@ TEMPLATE_TEST_CASE("cuda mala_update: one step decides and moves as ember::Mala"
   constexpr Index d = 3;
   const T step = T(2.5);  // large enough that about half the proposals are rejected
   const ember::MlpEnergy<T> energy({d, 8}, 21, {.base_scale = T(1)});
-  const Batch<T> x = ember_test::normal_batch<T>(2000, d, 3);
+  const Batch<T> x = ember::test::normal_batch<T>(2000, d, 3);
   const ember::Philox seed(99, 1);
 
   Batch<T> x_cpu = x;

@@ -49,9 +49,9 @@ TEMPLATE_TEST_CASE("cuda mlp_chain: dense_unit is within the dot-product bound Î
                    float, double) {
   using T = TestType;
   constexpr int h = 5, h_in = 31;
-  const Batch<T> w = ember_test::normal_batch<T>(h, h_in, 3);
-  const Batch<T> in = ember_test::normal_batch<T>(4, h_in, 4, T(10));  // read with stride 4: column 0 of a batch
-  const Vector<T> b = ember_test::normal_batch<T>(h, 1, 5).col(0);
+  const Batch<T> w = ember::test::normal_batch<T>(h, h_in, 3);
+  const Batch<T> in = ember::test::normal_batch<T>(4, h_in, 4, T(10));  // read with stride 4: column 0 of a batch
+  const Vector<T> b = ember::test::normal_batch<T>(h, 1, 5).col(0);
   const long double u = std::numeric_limits<T>::epsilon() / 2;
   const long double gamma = h_in * u / (1 - h_in * u);
   for (int j = 0; j < h; ++j) {
@@ -77,7 +77,7 @@ TEMPLATE_TEST_CASE("cuda mlp_chain: energy and input gradient agree with ember::
     using HostAct = decltype(host_activation);
     using DeviceAct = decltype(device_activation);
     const ember::MlpEnergy<T, HostAct> mlp(widths, 42, {.base_scale = T(2)});
-    const Batch<T> x = ember_test::normal_batch<T>(257, 2, 7, T(1.5));
+    const Batch<T> x = ember::test::normal_batch<T>(257, 2, 7, T(1.5));
     Vector<T> e_cpu(x.rows()), e_dev;
     Batch<T> g_cpu(x.rows(), 2), g_dev;
     mlp.energy_and_gradient(x, e_cpu, g_cpu);
@@ -107,7 +107,7 @@ TEST_CASE("cuda mlp_chain: the input gradient is the derivative of the energy (c
   const std::vector<Index> widths{3, 8, 8, 4};  // three hidden layers: the backward loop runs twice
   const ember::MlpEnergy<double, ember::Silu> mlp(widths, 9);
   const auto shape = shape_of(widths);
-  const Batch<double> x = ember_test::normal_batch<double>(16, 3, 11);
+  const Batch<double> x = ember::test::normal_batch<double>(16, 3, 11);
   const double inv_base_var = 0.5;
   for (Index i = 0; i < x.rows(); ++i) {
     Vector<double> point = x.row(i).transpose(), g(3), numeric(3);

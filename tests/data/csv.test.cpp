@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include "support/random_batch.hpp"
 
 using Catch::Matchers::Contains;
 using ember::Batch;
@@ -54,8 +55,8 @@ TEST_CASE("read_csv: malformed rows name the file, the line and the column", "[c
 }
 
 TEST_CASE("write_csv then read_csv round-trips exactly", "[csv]") {
-  std::srand(3);
-  const Batch<double> x = Batch<double>::Random(50, 3) * 1e3;
+  ember::test::Uniform uniform(3);
+  const Batch<double> x = uniform.next<Batch<double>>(50, 3) * 1e3;
   std::stringstream text;
   ember::write_csv<double>(text, x, {"a", "b", "c"});
   const Batch<double> y = ember::parse_csv<double>(text, "memory");

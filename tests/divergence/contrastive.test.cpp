@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "divergence/gaussian_oracle.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Vector;
@@ -13,8 +14,8 @@ TEST_CASE("Contrastive: the gradient is the theta-derivative of the surrogate lo
           "[contrastive][gradient]") {
   const auto energy = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::LinSpaced(3, -0.5, 0.5),
                                                                          random_spd(3, 4));
-  std::srand(7);
-  const Batch<double> pos = Batch<double>::Random(9, 3), neg = 2.0 * Batch<double>::Random(5, 3);
+  ember::test::Uniform uniform(7);
+  const Batch<double> pos = uniform.next<Batch<double>>(9, 3), neg = 2.0 * uniform.next<Batch<double>>(5, 3);
   for (double alpha : {0.0, 0.3}) {
     INFO("alpha " << alpha);
     ember::Contrastive<double> skeleton;

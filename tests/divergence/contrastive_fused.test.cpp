@@ -18,7 +18,7 @@ template <class R>
 void check_fused_contrastive(std::uint64_t seed) {
   static_assert(ember::FusedParametricEnergy<R>);
   ember::Philox rng(seed);
-  R rbm = ember_test::random_rbm<R>(5, 3, rng, 0.5);
+  R rbm = ember::test::random_rbm<R>(5, 3, rng, 0.5);
   Batch<double> pos(9, 5), neg(6, 5);
   rng.normal(pos);
   rng.normal(neg);

@@ -10,6 +10,7 @@
 #include "ember/train/adam.hpp"
 #include "ember/train/ema.hpp"
 #include "ember/train/trainer.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::DiffusionNoise;
@@ -133,8 +134,8 @@ TEST_CASE("DCD with Langevin as the posterior sampler runs and reports NaN-free 
 
 TEST_CASE("DCD fits an 8-dimensional Gaussian to KL < 0.01", "[dcd][convergence]") {
   const Index d = 8;
-  std::srand(21);
-  const Vector<double> m = Vector<double>::Random(d);
+  ember::test::Uniform uniform(21);
+  const Vector<double> m = uniform.next<Vector<double>>(d);
   const Matrix c = random_spd(d, 22, 0.3);
   ember::Philox data_rng(1);
   const Batch<double> data = sample_gaussian(m, c, 40000, data_rng);

@@ -16,14 +16,15 @@
 #include "ember/energy/gaussian.hpp"
 #include "support/finite_difference.hpp"
 #include "support/statistics.hpp"
+#include "support/random_batch.hpp"
 
 namespace ember::test {
 
 using Matrix = Eigen::MatrixXd;
 
 inline Matrix random_spd(Index d, unsigned seed, double shift = 0.5) {
-  std::srand(seed);
-  const Matrix a = Matrix::Random(d, d);
+  ember::test::Uniform uniform(seed);
+  const Matrix a = uniform.next<Matrix>(d, d);
   return a * a.transpose() / static_cast<double>(d) + shift * Matrix::Identity(d, d);
 }
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "divergence/gaussian_oracle.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -108,9 +109,9 @@ TEST_CASE("Improved CD: KL + entropy gradient matches finite differences with th
           "[improved_cd][gradient]") {
   const Index d = 3, n = 12;
   const auto model = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Constant(d, 0.2), random_spd(d, 73));
-  std::srand(5);
-  const Batch<double> previous = Batch<double>::Random(n, d), xi = Batch<double>::Random(n, d);
-  const Batch<double> neighbours = 2.0 * Batch<double>::Random(20, d);
+  ember::test::Uniform uniform(5);
+  const Batch<double> previous = uniform.next<Batch<double>>(n, d), xi = uniform.next<Batch<double>>(n, d);
+  const Batch<double> neighbours = 2.0 * uniform.next<Batch<double>>(20, d);
   const double lambda = 0.05, sigma = 0.1, w_kl = 0.7, w_ent = 0.3;
   auto last_for = [&](const ember::GaussianEnergy<double>& e) {
     Vector<double> en(n);

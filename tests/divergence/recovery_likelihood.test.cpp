@@ -8,6 +8,7 @@
 #include "ember/train/adam.hpp"
 #include "ember/train/ema.hpp"
 #include "ember/train/trainer.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -18,8 +19,8 @@ using namespace ember::test;
 // energy at level 0 must recover the law of x_0 = ā_0 x + σ̄_0 ε (≈ the data; both closed form).
 TEST_CASE("Recovery likelihood fits an 8-dimensional Gaussian to KL < 0.01", "[recovery_likelihood][convergence]") {
   const Index d = 8;
-  std::srand(23);
-  const Vector<double> m = Vector<double>::Random(d);
+  ember::test::Uniform uniform(23);
+  const Vector<double> m = uniform.next<Vector<double>>(d);
   const Matrix c = random_spd(d, 24, 0.3);
   ember::Philox data_rng(2);
   const Batch<double> data = sample_gaussian(m, c, 40000, data_rng);

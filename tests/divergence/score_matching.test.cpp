@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "divergence/gaussian_oracle.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -41,8 +42,8 @@ TEST_CASE("DSM: mean loss and mean gradient equal the closed form", "[score_matc
 TEST_CASE("DSM: the gradient is the theta-derivative of the batch loss with the noise held fixed", "[score_matching]") {
   const auto model = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Ones(2), random_spd(2, 63));
   ember::DenoisingScoreMatching<double> dsm({.noise_scale = 0.2});
-  std::srand(1);
-  const Batch<double> data = Batch<double>::Random(16, 2);
+  ember::test::Uniform uniform(1);
+  const Batch<double> data = uniform.next<Batch<double>>(16, 2);
   ember::Philox rng(1);
   const auto result = dsm.estimate(model, data, rng);
   const Batch<double> noisy = dsm.noisy();

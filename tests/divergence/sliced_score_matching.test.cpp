@@ -4,6 +4,7 @@
 
 #include "divergence/gaussian_oracle.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -83,7 +84,8 @@ TEST_CASE("SSM: float agrees with double; bad settings name the argument", "[ssm
   const auto model_f = ember::GaussianEnergy<float>::from_mean_precision(model_d.mean().cast<float>(),
                                                                          model_d.precision().cast<float>());
   ember::Philox rng_d(3), rng_f(3);
-  const Batch<double> data = Batch<double>::Random(32, 2);
+  ember::test::Uniform uniform(32);
+  const Batch<double> data = uniform.next<Batch<double>>(32, 2);
   ember::SlicedScoreMatching<double> ssm_d;
   ember::SlicedScoreMatching<float> ssm_f;
   const auto rd = ssm_d.estimate(model_d, data, rng_d);

@@ -35,8 +35,8 @@ static_assert(ember::Estimator<ember::WithSparsity<FixedEstimator, double>, embe
               "WithSparsity around an estimator is itself an ember::Estimator");
 
 TEST_CASE("WithSparsity adds exactly the RBM's sparsity gradient to the wrapped estimate", "[divergence][sparsity]") {
-  const auto rbm = ember_test::random_rbm<ember::BernoulliRbm<double>>(6, 4, 3, 0.5);
-  const ember::Batch<double> data = ember_test::binary_batch<double>(20, 6, 4);
+  const auto rbm = ember::test::random_rbm<ember::BernoulliRbm<double>>(6, 4, 3, 0.5);
+  const ember::Batch<double> data = ember::test::binary_batch<double>(20, 6, 4);
   ember::Philox rng(5);
   const ember::SparsitySettings<double> settings{.target = 0.1, .strength = 0.7};
   ember::WithSparsity sparse(FixedEstimator{}, settings);

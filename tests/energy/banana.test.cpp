@@ -9,6 +9,7 @@
 #include "ember/simd/random.hpp"
 #include "support/finite_difference.hpp"
 #include "support/statistics.hpp"
+#include "support/random_batch.hpp"
 
 using ember::BananaEnergy;
 using ember::Batch;
@@ -26,9 +27,9 @@ TEST_CASE("BananaEnergy: value as documented", "[banana]") {
 }
 
 TEST_CASE("BananaEnergy: the x-gradient matches central finite differences", "[banana][gradient]") {
-  std::srand(41);
-  ember::test::check_x_gradient(BananaEnergy<double>(2, 1.0, 1.0), 2.0 * Batch<double>::Random(8, 2).eval());
-  ember::test::check_x_gradient(BananaEnergy<double>(4, 1.7, -0.3), 2.0 * Batch<double>::Random(8, 4).eval());
+  ember::test::Uniform uniform(41);
+  ember::test::check_x_gradient(BananaEnergy<double>(2, 1.0, 1.0), 2.0 * uniform.next<Batch<double>>(8, 2).eval());
+  ember::test::check_x_gradient(BananaEnergy<double>(4, 1.7, -0.3), 2.0 * uniform.next<Batch<double>>(8, 4).eval());
 }
 
 TEST_CASE("BananaEnergy: log_partition agrees with a fine 2D quadrature", "[banana]") {
@@ -80,8 +81,8 @@ TEMPLATE_TEST_CASE("BananaEnergy: exact samples match the moments", "[banana]", 
 }
 
 TEST_CASE("BananaEnergy: float agrees with double within epsilon-derived bounds", "[banana]") {
-  std::srand(42);
-  const Batch<double> x = 2.0 * Batch<double>::Random(40, 3);
+  ember::test::Uniform uniform(42);
+  const Batch<double> x = 2.0 * uniform.next<Batch<double>>(40, 3);
   Vector<double> e(40);
   Batch<double> g(40, 3);
   Vector<float> e_f(40);

@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "support/finite_difference.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::DoubleWellEnergy;
@@ -47,10 +48,10 @@ TEST_CASE("DoubleWellEnergy: value and known minima", "[double_well]") {
 }
 
 TEST_CASE("DoubleWellEnergy: the x-gradient matches central finite differences", "[double_well][gradient]") {
-  std::srand(31);
+  ember::test::Uniform uniform(31);
   for (Index d : {1, 2, 4}) {
     INFO("dim " << d);
-    ember::test::check_x_gradient(DoubleWellEnergy<double>(d, 1.7), 1.6 * Batch<double>::Random(8, d).eval());
+    ember::test::check_x_gradient(DoubleWellEnergy<double>(d, 1.7), 1.6 * uniform.next<Batch<double>>(8, d).eval());
   }
 }
 
@@ -79,8 +80,8 @@ TEST_CASE("DoubleWellEnergy: log_partition agrees with a fine 2D quadrature", "[
 }
 
 TEST_CASE("DoubleWellEnergy: float agrees with double within epsilon-derived bounds", "[double_well]") {
-  std::srand(32);
-  const Batch<double> x = 1.5 * Batch<double>::Random(40, 3);
+  ember::test::Uniform uniform(32);
+  const Batch<double> x = 1.5 * uniform.next<Batch<double>>(40, 3);
   Vector<double> e(40);
   Batch<double> g(40, 3);
   Vector<float> e_f(40);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/finite_difference.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::GaussianEnergy;
@@ -12,8 +13,8 @@ using Matrix = Eigen::MatrixXd;
 
 namespace {
 Matrix random_spd(Eigen::Index d, unsigned seed) {
-  std::srand(seed);
-  const Matrix a = Matrix::Random(d, d);
+  ember::test::Uniform uniform(seed);
+  const Matrix a = uniform.next<Matrix>(d, d);
   return a * a.transpose() + 0.5 * Matrix::Identity(d, d);
 }
 }  // namespace
@@ -24,8 +25,8 @@ TEST_CASE("GaussianEnergy: value is the quadratic form, log Z the Gaussian norma
   const auto energy = GaussianEnergy<double>::from_mean_precision(mean, precision);
   CHECK(ember::test::relative_error(energy.precision(), precision) < 1e-12);
   CHECK(ember::test::relative_error(energy.covariance(), Matrix(precision.inverse())) < 1e-12);
-  std::srand(2);
-  const Batch<double> x = Batch<double>::Random(5, 3);
+  ember::test::Uniform uniform(2);
+  const Batch<double> x = uniform.next<Batch<double>>(5, 3);
   Vector<double> e(5);
   energy.energy(x, e);
   for (Eigen::Index i = 0; i < 5; ++i) {
@@ -39,10 +40,10 @@ TEST_CASE("GaussianEnergy: value is the quadratic form, log Z the Gaussian norma
 TEST_CASE("GaussianEnergy: every gradient matches central finite differences", "[gaussian][gradient]") {
   for (Eigen::Index d : {1, 2, 5}) {
     INFO("dim " << d);
-    std::srand(static_cast<unsigned>(10 + d));
-    const Vector<double> mean = Vector<double>::Random(d);
+    ember::test::Uniform uniform(static_cast<unsigned>(10 + d));
+    const Vector<double> mean = uniform.next<Vector<double>>(d);
     auto energy = GaussianEnergy<double>::from_mean_precision(mean, random_spd(d, static_cast<unsigned>(d)));
-    const Batch<double> x = 2.0 * Batch<double>::Random(7, d);
+    const Batch<double> x = 2.0 * uniform.next<Batch<double>>(7, d);
     ember::test::check_all_gradients(energy, x, 3);
   }
 }
@@ -51,8 +52,8 @@ TEST_CASE("GaussianEnergy: float agrees with double within epsilon-derived bound
   const auto ed = GaussianEnergy<double>::from_mean_precision(Vector<double>::Constant(4, 0.3), random_spd(4, 9));
   auto ef = GaussianEnergy<float>::standard(4);
   ef.params() = ed.params().cast<float>();
-  std::srand(4);
-  const Batch<double> x = Batch<double>::Random(16, 4);
+  ember::test::Uniform uniform(4);
+  const Batch<double> x = uniform.next<Batch<double>>(16, 4);
   Vector<double> e(16);
   Vector<float> e_f(16);
   Batch<double> g(16, 4);

@@ -10,6 +10,7 @@
 #include "ember/simd/random.hpp"
 #include "support/finite_difference.hpp"
 #include "support/statistics.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::GaussianMixtureEnergy;
@@ -54,8 +55,8 @@ double grid_mass(const GaussianMixtureEnergy<T>& target, double r, Index cells) 
 TEST_CASE("GaussianMixtureEnergy: E is the exact negative log-density", "[gaussian_mixture]") {
   const auto target = uneven_3d();
   CHECK(target.weights().sum() == Approx(1.0).epsilon(1e-15));
-  std::srand(1);
-  const Batch<double> x = 2.0 * Batch<double>::Random(5, 3);
+  ember::test::Uniform uniform(1);
+  const Batch<double> x = 2.0 * uniform.next<Batch<double>>(5, 3);
   Vector<double> e(5);
   target.energy(x, e);
   for (Index i = 0; i < 5; ++i) {
@@ -80,11 +81,11 @@ TEST_CASE("GaussianMixtureEnergy: E is the exact negative log-density", "[gaussi
 }
 
 TEST_CASE("GaussianMixtureEnergy: the x-gradient matches central finite differences", "[gaussian_mixture][gradient]") {
-  std::srand(2);
-  ember::test::check_x_gradient(uneven_3d(), 2.0 * Batch<double>::Random(9, 3).eval());
-  ember::test::check_x_gradient(GaussianMixtureEnergy<double>::eight_gaussians(), 2.5 * Batch<double>::Random(9, 2).eval());
+  ember::test::Uniform uniform(2);
+  ember::test::check_x_gradient(uneven_3d(), 2.0 * uniform.next<Batch<double>>(9, 3).eval());
+  ember::test::check_x_gradient(GaussianMixtureEnergy<double>::eight_gaussians(), 2.5 * uniform.next<Batch<double>>(9, 2).eval());
   ember::test::check_x_gradient(GaussianMixtureEnergy<double>::twenty_five_gaussians(),
-                                2.5 * Batch<double>::Random(9, 2).eval());
+                                2.5 * uniform.next<Batch<double>>(9, 2).eval());
 }
 
 TEMPLATE_TEST_CASE("GaussianMixtureEnergy: the toy densities integrate to 1 on a grid", "[gaussian_mixture]", float,
@@ -145,8 +146,8 @@ TEMPLATE_TEST_CASE("GaussianMixtureEnergy: samples match the mixture's moments a
 TEST_CASE("GaussianMixtureEnergy: float agrees with double within epsilon-derived bounds", "[gaussian_mixture]") {
   const auto ed = GaussianMixtureEnergy<double>::twenty_five_gaussians();
   const auto ef = GaussianMixtureEnergy<float>::twenty_five_gaussians();
-  std::srand(3);
-  const Batch<double> x = 2.5 * Batch<double>::Random(50, 2);
+  ember::test::Uniform uniform(3);
+  const Batch<double> x = 2.5 * uniform.next<Batch<double>>(50, 2);
   Vector<double> e(50);
   Batch<double> g(50, 2);
   Vector<float> e_f(50);

@@ -9,6 +9,7 @@
 
 #include "support/finite_difference.hpp"
 #include "support/statistics.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -22,8 +23,8 @@ namespace {
 // regime and σ″ matters).
 template <class E>
 E randomised(E energy, unsigned seed, double scale = 1.0) {
-  std::srand(seed);
-  energy.params() = scale * Vector<double>::Random(energy.params().size());
+  ember::test::Uniform uniform(seed);
+  energy.params() = scale * uniform.next<Vector<double>>(energy.params().size());
   return energy;
 }
 
@@ -65,8 +66,8 @@ TEMPLATE_TEST_CASE("MlpEnergy: forward pass and parameter layout as documented",
   CHECK((energy.weight(3).rows() == 1 && energy.weight(3).cols() == 4));
   CHECK(energy.bias(3).data() == p + 48);  // the output bias
   CHECK(energy.weight(1)(1, 0) == p[1]);  // column-major
-  std::srand(3);
-  const Batch<double> x = Batch<double>::Random(7, 3);
+  ember::test::Uniform uniform(3);
+  const Batch<double> x = uniform.next<Batch<double>>(7, 3);
   Vector<double> e(7);
   energy.energy(x, e);
   for (Index i = 0; i < 7; ++i) CHECK(e(i) == Approx(reference_energy(energy, x.row(i).transpose())).epsilon(1e-13));
@@ -82,8 +83,8 @@ TEMPLATE_TEST_CASE("MlpEnergy: every gradient matches central finite differences
       INFO("widths of size " << widths.size() << ", first hidden " << (widths.size() > 1 ? widths[1] : 0)
                              << ", base_scale " << base_scale);
       const auto energy = randomised(MlpEnergy<double, A>(widths, seed, {.base_scale = base_scale}), seed);
-      std::srand(seed + 1);
-      const Batch<double> x = 1.5 * Batch<double>::Random(6, widths[0]);
+      ember::test::Uniform uniform(seed + 1);
+      const Batch<double> x = 1.5 * uniform.next<Batch<double>>(6, widths[0]);
       ember::test::check_all_gradients(energy, x, seed + 2);
       ++seed;
     }
@@ -92,8 +93,8 @@ TEMPLATE_TEST_CASE("MlpEnergy: every gradient matches central finite differences
 
 TEST_CASE("MlpEnergy: works on a row block of a larger batch (strided views)", "[mlp]") {
   const auto energy = randomised(MlpEnergy<double, ember::Tanh>({2, 7, 3}, 4, {.base_scale = 1.0}), 5);
-  std::srand(6);
-  const Batch<double> big = Batch<double>::Random(20, 2);
+  ember::test::Uniform uniform(6);
+  const Batch<double> big = uniform.next<Batch<double>>(20, 2);
   const Batch<double> block = big.middleRows(5, 9);
   Vector<double> e_view(9), e_copy(9);
   Batch<double> g_view(9, 2), g_copy(9, 2);
@@ -101,7 +102,7 @@ TEST_CASE("MlpEnergy: works on a row block of a larger batch (strided views)", "
   energy.energy_and_gradient(block, e_copy, g_copy);
   CHECK(e_view == e_copy);
   CHECK(g_view == g_copy);
-  const Vector<double> w = Vector<double>::Random(9);
+  const Vector<double> w = uniform.next<Vector<double>>(9);
   Vector<double> gp_view = Vector<double>::Zero(energy.num_params()), gp_copy = gp_view;
   energy.accumulate_param_gradient(big.middleRows(5, 9), w, gp_view);
   energy.accumulate_param_gradient(block, w, gp_copy);
@@ -140,10 +141,10 @@ TEMPLATE_TEST_CASE("MlpEnergy: float agrees with double within epsilon-derived b
   const auto ed = randomised(MlpEnergy<double, A>({3, 16, 16}, 7, {.base_scale = 2.0}), 8, 0.5);
   MlpEnergy<float, A> ef({3, 16, 16}, 7, {.base_scale = 2.0f});
   ef.params() = ed.params().template cast<float>();
-  std::srand(9);
-  const Batch<double> x = Batch<double>::Random(33, 3);
-  const Batch<double> v = Batch<double>::Random(33, 3);
-  const Vector<double> w = Vector<double>::Random(33);
+  ember::test::Uniform uniform(9);
+  const Batch<double> x = uniform.next<Batch<double>>(33, 3);
+  const Batch<double> v = uniform.next<Batch<double>>(33, 3);
+  const Vector<double> w = uniform.next<Vector<double>>(33);
   Vector<double> e(33), gp = Vector<double>::Zero(ed.num_params()), gm = gp;
   Batch<double> g(33, 3);
   ed.energy_and_gradient(x, e, g);
@@ -207,10 +208,10 @@ TEST_CASE("MlpEnergy: parameter gradients are the same bits when the workspace i
           "[mlp][gradient]") {
   // The parameter passes reuse one thread-local workspace: a call must read nothing an earlier call left.
   const auto energy = randomised(MlpEnergy<double>({3, 9, 7}, 1, {.base_scale = 2.0}), 41);
-  std::srand(43);
-  const Batch<double> x = Batch<double>::Random(37, 3), v = Batch<double>::Random(37, 3);
-  const Batch<double> other = 5.0 * Batch<double>::Random(80, 3);
-  const Vector<double> w = Vector<double>::Random(37), w_other = Vector<double>::Random(80);
+  ember::test::Uniform uniform(43);
+  const Batch<double> x = uniform.next<Batch<double>>(37, 3), v = uniform.next<Batch<double>>(37, 3);
+  const Batch<double> other = 5.0 * uniform.next<Batch<double>>(80, 3);
+  const Vector<double> w = uniform.next<Vector<double>>(37), w_other = uniform.next<Vector<double>>(80);
   const auto gradients = [&] {
     Vector<double> param = Vector<double>::Zero(energy.num_params()), mixed = param;
     energy.accumulate_param_gradient(x, w, param);

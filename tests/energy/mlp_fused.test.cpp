@@ -8,6 +8,7 @@
 
 #include "ember/energy/mlp.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -44,8 +45,8 @@ TEMPLATE_TEST_CASE("MlpEnergy (fused): agrees with Eigen GEMMs at the benchmark 
   using T = TestType;
   for (const auto& widths : {std::vector<Index>{2, 128, 128}, std::vector<Index>{32, 256}}) {
     const MlpEnergy<T> net(widths, 3, {.base_scale = T(4)});
-    std::srand(4);
-    const Batch<double> x = 2 * Batch<double>::Random(257, widths[0]);
+    ember::test::Uniform uniform(4);
+    const Batch<double> x = 2 * uniform.next<Batch<double>>(257, widths[0]);
     const Batch<T> xt = x.cast<T>();
     Vector<T> e(257), e_only(257);
     Batch<T> g(257, widths[0]);
@@ -64,8 +65,8 @@ TEMPLATE_TEST_CASE("MlpEnergy (fused): agrees with Eigen GEMMs at the benchmark 
 
 TEST_CASE("MlpEnergy (fused): a chain's energy and gradient do not depend on N or its row", "[mlp][fused]") {
   const MlpEnergy<float> net({2, 128, 128}, 8, {.base_scale = 3.f});
-  std::srand(9);
-  const Batch<float> x = Batch<float>::Random(1024, 2);
+  ember::test::Uniform uniform(9);
+  const Batch<float> x = uniform.next<Batch<float>>(1024, 2);
   Vector<float> e(1024);
   Batch<float> g(1024, 2);
   net.energy_and_gradient(x, e, g);
@@ -80,8 +81,8 @@ TEST_CASE("MlpEnergy (fused): a chain's energy and gradient do not depend on N o
 
 TEST_CASE("MlpEnergy (fused): gradients match finite differences on a wide double network", "[mlp][fused]") {
   MlpEnergy<double> net({4, 40, 19}, 12, {.base_scale = 2.0});
-  std::srand(13);
-  net.params() = 0.7 * Vector<double>::Random(net.num_params());
-  const Batch<double> x = 1.5 * Batch<double>::Random(45, 4);
+  ember::test::Uniform uniform(13);
+  net.params() = 0.7 * uniform.next<Vector<double>>(net.num_params());
+  const Batch<double> x = 1.5 * uniform.next<Batch<double>>(45, 4);
   ember::test::check_x_gradient(net, x);
 }

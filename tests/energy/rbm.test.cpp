@@ -9,6 +9,7 @@
 #include "ember/simd/random.hpp"
 #include "support/finite_difference.hpp"
 #include "support/random_rbm.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::BernoulliRbm;
@@ -20,7 +21,7 @@ namespace {
 
 template <class R>
 R random_rbm(Index d, Index h, std::uint64_t seed, double scale = 0.7) {
-  return ember_test::random_rbm<R>(d, h, seed, scale);
+  return ember::test::random_rbm<R>(d, h, seed, scale);
 }
 
 // −log Σ_h exp(−E(v, h)) by brute force over the hidden layer, with the model's own joint energy.
@@ -43,9 +44,9 @@ double brute_free_energy(const R& rbm, const Batch<double>& v_row) {
 TEST_CASE("Rbm: the free energy is the joint energy with the hidden layer summed out", "[rbm]") {
   const auto bern = random_rbm<BernoulliRbm<double>>(5, 4, 1);
   const auto gauss = random_rbm<GaussianBernoulliRbm<double>>(3, 4, 2);
-  std::srand(3);
-  const Batch<double> vb = (Batch<double>::Random(6, 5).array() > 0).cast<double>();
-  const Batch<double> vg = 1.5 * Batch<double>::Random(6, 3);
+  ember::test::Uniform uniform(3);
+  const Batch<double> vb = (uniform.next<Batch<double>>(6, 5).array() > 0).cast<double>();
+  const Batch<double> vg = 1.5 * uniform.next<Batch<double>>(6, 3);
   Vector<double> fb(6), fg(6);
   bern.energy(vb, fb);
   gauss.energy(vg, fg);
@@ -72,16 +73,16 @@ TEST_CASE("Rbm: parameter layout is [W (d x h, column j = hidden unit j) | b | c
 }
 
 TEST_CASE("Rbm: every gradient matches central finite differences (both kinds of visible units)", "[rbm][gradient]") {
-  std::srand(11);
+  ember::test::Uniform uniform(11);
   for (Index h : {1, 3, 7}) {
     INFO("hidden units " << h);
     const auto bern = random_rbm<BernoulliRbm<double>>(5, h, static_cast<std::uint64_t>(20 + h));
     const auto gauss = random_rbm<GaussianBernoulliRbm<double>>(4, h, static_cast<std::uint64_t>(40 + h));
     // Binary points (the Bernoulli RBM's support) and real points (F is smooth everywhere).
-    const Batch<double> binary = (Batch<double>::Random(9, 5).array() > 0).cast<double>();
+    const Batch<double> binary = (uniform.next<Batch<double>>(9, 5).array() > 0).cast<double>();
     ember::test::check_all_gradients(bern, binary, 5);
-    ember::test::check_all_gradients(bern, Batch<double>(Batch<double>::Random(9, 5)), 6);
-    ember::test::check_all_gradients(gauss, Batch<double>(2.0 * Batch<double>::Random(9, 4)), 7);
+    ember::test::check_all_gradients(bern, Batch<double>(uniform.next<Batch<double>>(9, 5)), 6);
+    ember::test::check_all_gradients(gauss, Batch<double>(2.0 * uniform.next<Batch<double>>(9, 4)), 7);
   }
 }
 
@@ -114,8 +115,8 @@ TEMPLATE_TEST_CASE("Rbm: float agrees with double within epsilon-derived bounds"
   const auto ref = random_rbm<BernoulliRbm<double>>(12, 6, 9);
   BernoulliRbm<TestType> rbm(12, 6);
   rbm.params() = ref.params().cast<TestType>();
-  std::srand(5);
-  const Batch<double> v = (Batch<double>::Random(20, 12).array() > 0).cast<double>();
+  ember::test::Uniform uniform(5);
+  const Batch<double> v = (uniform.next<Batch<double>>(20, 12).array() > 0).cast<double>();
   Vector<double> e(20), ge(20);
   Vector<TestType> et(20);
   Batch<double> g(20, 12);
@@ -130,8 +131,8 @@ TEMPLATE_TEST_CASE("Rbm: float agrees with double within epsilon-derived bounds"
 
 TEST_CASE("Rbm: the sparsity gradient follows its documented formula and descends toward the target", "[rbm]") {
   auto rbm = random_rbm<BernoulliRbm<double>>(6, 4, 13);
-  std::srand(14);
-  const Batch<double> v = (Batch<double>::Random(30, 6).array() > 0).cast<double>();
+  ember::test::Uniform uniform(14);
+  const Batch<double> v = (uniform.next<Batch<double>>(30, 6).array() > 0).cast<double>();
   Vector<double> g = Vector<double>::Zero(rbm.num_params());
   rbm.accumulate_sparsity_gradient(v, 0.1, 2.0, g);
   Batch<double> p(30, 4);

@@ -16,16 +16,16 @@
 using ember::Batch;
 using ember::Index;
 using ember::Vector;
-using ember_test::binary_batch;
-using ember_test::max_relative_error;
-using ember_test::tolerance;
+using ember::test::binary_batch;
+using ember::test::max_relative_error;
+using ember::test::tolerance;
 
 TEMPLATE_TEST_CASE("Rbm: binary batches (table lookup) agree with the dense formulas", "[rbm][binary]",
                    ember::BernoulliRbm<float>, ember::BernoulliRbm<double>, ember::GaussianBernoulliRbm<float>) {
   using R = TestType;
   using T = typename R::scalar_type;
   const Index visible = 140, hidden = 300, n = 40;  // several column blocks, ragged last ones
-  const R rbm = ember_test::random_rbm<R>(visible, hidden, 21, 0.2);
+  const R rbm = ember::test::random_rbm<R>(visible, hidden, 21, 0.2);
   const Batch<T> v = binary_batch<T>(n, visible, 22);
   const Batch<T> h = binary_batch<T>(n, hidden, 23);
   const Eigen::MatrixXd w = rbm.weights().template cast<double>();
@@ -71,7 +71,7 @@ TEST_CASE("Rbm: a product remembered for the block cache never outlives a change
           "[rbm][binary]") {
   using R = ember::BernoulliRbm<float>;
   const Index visible = 50, hidden = 260, n = 32;
-  R rbm = ember_test::random_rbm<R>(visible, hidden, 31, 0.3);
+  R rbm = ember::test::random_rbm<R>(visible, hidden, 31, 0.3);
   const Batch<float> v = binary_batch<float>(n, visible, 32);
   const auto exact = [&](const Batch<float>& x) {
     return Eigen::MatrixXd((x.cast<double>() * rbm.weights().cast<double>()).rowwise() +
@@ -96,7 +96,7 @@ TEST_CASE("Rbm: a product remembered for the block cache never outlives a change
   CHECK(max_relative_error(a, exact(v2)) <= tolerance<float>(visible));
 
   // Another RBM of another shape on the same thread: its own products.
-  const R other = ember_test::random_rbm<R>(hidden, visible, 33, 0.3);
+  const R other = ember::test::random_rbm<R>(hidden, visible, 33, 0.3);
   const Batch<float> u = binary_batch<float>(n, hidden, 34);
   Batch<float> b(n, visible);
   other.hidden_input(u, b);
@@ -110,8 +110,8 @@ TEST_CASE("Rbm::hold_parameters: W is validated once per hold, for the held RBM 
           "[rbm][binary]") {
   using R = ember::BernoulliRbm<float>;
   const Index visible = 40, hidden = 150, n = 24;
-  R rbm = ember_test::random_rbm<R>(visible, hidden, 41, 0.3);
-  const R other = ember_test::random_rbm<R>(visible, hidden, 42, 0.3);  // same shape: the same cache entries
+  R rbm = ember::test::random_rbm<R>(visible, hidden, 41, 0.3);
+  const R other = ember::test::random_rbm<R>(visible, hidden, 42, 0.3);  // same shape: the same cache entries
   const Batch<float> v = binary_batch<float>(n, visible, 43), v2 = binary_batch<float>(n, visible, 44);
   const auto exact = [](const R& r, const Batch<float>& x) {
     return Eigen::MatrixXd((x.cast<double>() * r.weights().cast<double>()).rowwise() +
@@ -170,7 +170,7 @@ TEST_CASE("Rbm: non-binary batches and short ones take the GEMM, with the same r
           "[rbm][binary]") {
   using R = ember::BernoulliRbm<float>;
   const Index visible = 30, hidden = 20;
-  const R rbm = ember_test::random_rbm<R>(visible, hidden, 41, 0.3);
+  const R rbm = ember::test::random_rbm<R>(visible, hidden, 41, 0.3);
   for (const Index n : {Index(5), Index(40)}) {
     Batch<float> v = binary_batch<float>(n, visible, 42);
     v(0, 0) = 0.25f;  // a probability, not a sample

@@ -27,7 +27,7 @@ constexpr Index visible = 140, hidden = 300, points = 37;
 
 template <class R>
 R random_rbm(std::uint64_t seed, double scale = 0.2) {
-  return ember_test::random_rbm<R>(visible, hidden, seed, scale);
+  return ember::test::random_rbm<R>(visible, hidden, seed, scale);
 }
 
 template <class R>

@@ -8,6 +8,7 @@
 #include "ember/energy/gaussian.hpp"
 #include "ember/energy/mlp.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::DoubleWellEnergy;
@@ -19,8 +20,8 @@ using ember::Vector;
 namespace {
 MlpEnergy<double, ember::Tanh> some_mlp(unsigned seed) {
   MlpEnergy<double, ember::Tanh> energy({2, 5, 4}, seed, {.base_scale = 2.0});
-  std::srand(seed);
-  energy.params() = Vector<double>::Random(energy.num_params());
+  ember::test::Uniform uniform(seed);
+  energy.params() = uniform.next<Vector<double>>(energy.num_params());
   return energy;
 }
 }  // namespace
@@ -29,8 +30,8 @@ TEST_CASE("Sum: values and x-gradients add", "[sum]") {
   STATIC_REQUIRE(ember::Energy<Sum<DoubleWellEnergy<double>, DoubleWellEnergy<double>>>);
   STATIC_REQUIRE_FALSE(ember::ParametricEnergy<Sum<DoubleWellEnergy<double>, DoubleWellEnergy<double>>>);
   const Sum sum(DoubleWellEnergy<double>(2, 1.5), GaussianEnergy<double>::standard(2));
-  std::srand(1);
-  const Batch<double> x = 1.5 * Batch<double>::Random(7, 2);
+  ember::test::Uniform uniform(1);
+  const Batch<double> x = 1.5 * uniform.next<Batch<double>>(7, 2);
   Vector<double> e(7), e_a(7), e_b(7);
   sum.energy(x, e);
   sum.first().energy(x, e_a);
@@ -45,8 +46,8 @@ TEST_CASE("Sum: with one parametric part it is a ParametricEnergy with that part
   using ModelSecond = Sum<DoubleWellEnergy<double>, MlpEnergy<double, ember::Tanh>>;
   STATIC_REQUIRE(ember::ParametricEnergy<ModelFirst>);
   STATIC_REQUIRE(ember::ParametricEnergy<ModelSecond>);
-  std::srand(2);
-  const Batch<double> x = 1.5 * Batch<double>::Random(6, 2);
+  ember::test::Uniform uniform(2);
+  const Batch<double> x = 1.5 * uniform.next<Batch<double>>(6, 2);
   ModelFirst first(some_mlp(3), DoubleWellEnergy<double>(2, 0.7));
   CHECK(first.params().data() == first.first().params().data());
   ember::test::check_all_gradients(first, x, 4);
@@ -58,8 +59,8 @@ TEST_CASE("Sum: with one parametric part it is a ParametricEnergy with that part
 TEST_CASE("Sum: float agrees with double within epsilon-derived bounds", "[sum]") {
   const Sum sd(DoubleWellEnergy<double>(2, 1.0), GaussianEnergy<double>::standard(2));
   const Sum sf(DoubleWellEnergy<float>(2, 1.0f), GaussianEnergy<float>::standard(2));
-  std::srand(7);
-  const Batch<double> x = Batch<double>::Random(30, 2);
+  ember::test::Uniform uniform(7);
+  const Batch<double> x = uniform.next<Batch<double>>(30, 2);
   Vector<double> e(30);
   Batch<double> g(30, 2);
   Vector<float> e_f(30);

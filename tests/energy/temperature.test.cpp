@@ -7,6 +7,7 @@
 #include "ember/energy/banana.hpp"
 #include "ember/energy/mlp.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_batch.hpp"
 
 using ember::BananaEnergy;
 using ember::Batch;
@@ -18,8 +19,8 @@ TEST_CASE("Temperature: E/tau, value and x-gradient", "[temperature]") {
   STATIC_REQUIRE(ember::Energy<Temperature<BananaEnergy<double>>>);
   STATIC_REQUIRE_FALSE(ember::ParametricEnergy<Temperature<BananaEnergy<double>>>);
   Temperature hot(BananaEnergy<double>(3, 1.0, 0.5), 2.5);
-  std::srand(1);
-  const Batch<double> x = 2.0 * Batch<double>::Random(7, 3);
+  ember::test::Uniform uniform(1);
+  const Batch<double> x = 2.0 * uniform.next<Batch<double>>(7, 3);
   Vector<double> e(7), e_inner(7);
   hot.energy(x, e);
   hot.inner().energy(x, e_inner);
@@ -37,18 +38,18 @@ TEMPLATE_TEST_CASE("Temperature: of a parametric energy, every gradient matches 
   using Model = Temperature<MlpEnergy<double, TestType>>;
   STATIC_REQUIRE(ember::ParametricEnergy<Model>);
   MlpEnergy<double, TestType> mlp({3, 5, 4}, 2, {.base_scale = 1.0});
-  std::srand(3);
-  mlp.params() = Vector<double>::Random(mlp.num_params());
+  ember::test::Uniform uniform(3);
+  mlp.params() = uniform.next<Vector<double>>(mlp.num_params());
   const Model model(mlp, 0.6);
   CHECK(model.params() == mlp.params());
-  ember::test::check_all_gradients(model, 1.5 * Batch<double>::Random(6, 3).eval(), 4);
+  ember::test::check_all_gradients(model, 1.5 * uniform.next<Batch<double>>(6, 3).eval(), 4);
 }
 
 TEST_CASE("Temperature: float agrees with double within epsilon-derived bounds", "[temperature]") {
   const Temperature td(BananaEnergy<double>(2), 3.0);
   const Temperature tf(BananaEnergy<float>(2), 3.0f);
-  std::srand(5);
-  const Batch<double> x = 2.0 * Batch<double>::Random(30, 2);
+  ember::test::Uniform uniform(5);
+  const Batch<double> x = 2.0 * uniform.next<Batch<double>>(30, 2);
   Vector<double> e(30);
   Batch<double> g(30, 2);
   Vector<float> e_f(30);

@@ -7,6 +7,7 @@
 #include "ember/core/parallel.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::GaussianEnergy;
@@ -15,19 +16,19 @@ using ember::Vector;
 
 namespace {
 GaussianEnergy<double> some_gaussian(Eigen::Index d) {
-  std::srand(5);
-  const Eigen::MatrixXd a = Eigen::MatrixXd::Random(d, d);
-  return GaussianEnergy<double>::from_mean_precision(Vector<double>::Random(d),
+  ember::test::Uniform uniform(5);
+  const Eigen::MatrixXd a = uniform.next<Eigen::MatrixXd>(d, d);
+  return GaussianEnergy<double>::from_mean_precision(uniform.next<Vector<double>>(d),
                                                      a * a.transpose() + Eigen::MatrixXd::Identity(d, d));
 }
 }  // namespace
 
 TEST_CASE("Tether: value is the base energy plus the Gaussian tether, row by row", "[tether]") {
   const auto base = some_gaussian(3);
-  std::srand(7);
-  const Batch<double> y = Batch<double>::Random(6, 3), x = Batch<double>::Random(6, 3);
-  const Vector<double> a = Vector<double>::Random(6).cwiseAbs().array() + 0.1;
-  const Vector<double> s = Vector<double>::Random(6).cwiseAbs().array() + 0.2;
+  ember::test::Uniform uniform(7);
+  const Batch<double> y = uniform.next<Batch<double>>(6, 3), x = uniform.next<Batch<double>>(6, 3);
+  const Vector<double> a = uniform.next<Vector<double>>(6).cwiseAbs().array() + 0.1;
+  const Vector<double> s = uniform.next<Vector<double>>(6).cwiseAbs().array() + 0.2;
   const Tether tether(base, y, a, s);
   Vector<double> e(6), e_base(6);
   tether.energy(x, e);
@@ -43,10 +44,10 @@ TEST_CASE("Tether: value is the base energy plus the Gaussian tether, row by row
 
 TEST_CASE("Tether: the x-gradient matches central finite differences", "[tether][gradient]") {
   const auto base = some_gaussian(4);
-  std::srand(11);
-  const Batch<double> y = 2.0 * Batch<double>::Random(9, 4), x = 2.0 * Batch<double>::Random(9, 4);
-  const Vector<double> a = Vector<double>::Random(9).cwiseAbs().array() + 0.3;
-  const Vector<double> s = Vector<double>::Random(9).cwiseAbs().array() + 0.1;
+  ember::test::Uniform uniform(11);
+  const Batch<double> y = 2.0 * uniform.next<Batch<double>>(9, 4), x = 2.0 * uniform.next<Batch<double>>(9, 4);
+  const Vector<double> a = uniform.next<Vector<double>>(9).cwiseAbs().array() + 0.3;
+  const Vector<double> s = uniform.next<Vector<double>>(9).cwiseAbs().array() + 0.1;
   ember::test::check_x_gradient(Tether(base, y, a, s), x);
 }
 
@@ -77,10 +78,10 @@ TEMPLATE_TEST_CASE("Tether: float agrees with double within epsilon-derived boun
   const auto base_d = some_gaussian(3);
   auto base = GaussianEnergy<T>::standard(3);
   base.params() = base_d.params().template cast<T>();
-  std::srand(13);
-  const Batch<double> y = Batch<double>::Random(8, 3), x = Batch<double>::Random(8, 3);
-  const Vector<double> a = Vector<double>::Random(8).cwiseAbs().array() + 0.5;
-  const Vector<double> s = Vector<double>::Random(8).cwiseAbs().array() + 0.5;
+  ember::test::Uniform uniform(13);
+  const Batch<double> y = uniform.next<Batch<double>>(8, 3), x = uniform.next<Batch<double>>(8, 3);
+  const Vector<double> a = uniform.next<Vector<double>>(8).cwiseAbs().array() + 0.5;
+  const Vector<double> s = uniform.next<Vector<double>>(8).cwiseAbs().array() + 0.5;
   const Tether tether_d(base_d, y, a, s);
   const Batch<T> y_t = y.cast<T>();
   const Vector<T> a_t = a.cast<T>(), s_t = s.cast<T>();
@@ -123,10 +124,10 @@ TEST_CASE("Tether: a row block is the tether of those points alone", "[tether]")
   // The tether's own terms are per row (the gradient compares bitwise); the Gaussian base's energy of a 4-row
   // block rounds differently from its 10-row batch (Eigen vectorises by size), so energies compare to 1e-12.
   const auto base = some_gaussian(3);
-  std::srand(13);
-  const Batch<double> y = Batch<double>::Random(10, 3), x = Batch<double>::Random(10, 3);
-  const Vector<double> a = Vector<double>::Random(10).cwiseAbs().array() + 0.1;
-  const Vector<double> s = Vector<double>::Random(10).cwiseAbs().array() + 0.2;
+  ember::test::Uniform uniform(13);
+  const Batch<double> y = uniform.next<Batch<double>>(10, 3), x = uniform.next<Batch<double>>(10, 3);
+  const Vector<double> a = uniform.next<Vector<double>>(10).cwiseAbs().array() + 0.1;
+  const Vector<double> s = uniform.next<Vector<double>>(10).cwiseAbs().array() + 0.2;
   const Tether tether(base, y, a, s);
   Vector<double> e(10), e_block(4);
   Batch<double> g(10, 3), g_block(4, 3);

@@ -9,6 +9,7 @@
 
 #include "ember/energy/gaussian.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_batch.hpp"
 
 using ember::AtTime;
 using ember::Batch;
@@ -83,7 +84,7 @@ TEST_CASE("AtTime: binds one time per point and is an Energy", "[time_conditione
   Vector<double> e(4);
   bound.energy(x, e);
   for (Index i = 0; i < 4; ++i) CHECK(e(i) == Approx(1.0 + t(i)).epsilon(1e-15));  // ½(1+t)·2
-  ember::test::check_x_gradient(bound, 1.5 * Batch<double>::Random(4, 2));
+  ember::test::check_x_gradient(bound, 1.5 * uniform.next<Batch<double>>(4, 2));
 
   model.theta(0) = 1.0;  // the adapter sees the base's current parameters
   bound.energy(x, e);
@@ -99,22 +100,22 @@ TEST_CASE("AtTime: binds one time per point and is an Energy", "[time_conditione
 
 TEST_CASE("TimeIndependent: ignores t, forwards params() and every gradient", "[time_conditioned][gradient]") {
   STATIC_REQUIRE(ember::TimeConditionedEnergy<TimeIndependent<GaussianEnergy<double>>>);
-  std::srand(21);
-  const Eigen::MatrixXd a = Eigen::MatrixXd::Random(3, 3);
-  TimeIndependent model(GaussianEnergy<double>::from_mean_precision(Vector<double>::Random(3),
+  ember::test::Uniform uniform(21);
+  const Eigen::MatrixXd a = uniform.next<Eigen::MatrixXd>(3, 3);
+  TimeIndependent model(GaussianEnergy<double>::from_mean_precision(uniform.next<Vector<double>>(3),
                                                                      a * a.transpose() + Eigen::MatrixXd::Identity(3, 3)));
   CHECK(model.params().data() == model.inner().params().data());
-  const Batch<double> x = Batch<double>::Random(5, 3);
-  const Vector<double> t0 = Vector<double>::Zero(5), t1 = Vector<double>::Random(5);
+  const Batch<double> x = uniform.next<Batch<double>>(5, 3);
+  const Vector<double> t0 = Vector<double>::Zero(5), t1 = uniform.next<Vector<double>>(5);
   Vector<double> e0(5), e1(5), e_inner(5);
   model.energy(x, t0, e0);
   model.energy(x, t1, e1);
   model.inner().energy(x, e_inner);
   CHECK(e0 == e_inner);
   CHECK(e1 == e_inner);
-  ember::test::check_all_gradients(BoundTime<decltype(model)>{model, t1}, 2.0 * Batch<double>::Random(5, 3).eval(), 4);
+  ember::test::check_all_gradients(BoundTime<decltype(model)>{model, t1}, 2.0 * uniform.next<Batch<double>>(5, 3).eval(), 4);
   // The gradients through the adapter equal the inner energy's exactly.
-  const Vector<double> w = Vector<double>::Random(5);
+  const Vector<double> w = uniform.next<Vector<double>>(5);
   Vector<double> g_adapter = Vector<double>::Zero(model.params().size()), g_inner = g_adapter;
   model.accumulate_param_gradient(x, t1, w, g_adapter);
   model.inner().accumulate_param_gradient(x, w, g_inner);
@@ -148,10 +149,10 @@ TEMPLATE_TEST_CASE("TimeConditionedMlp: the MLP on [x, phi(t)], every gradient m
     Model model({3, 6, 5}, 17, {.base_scale = base_scale});
     CHECK(model.network().widths() == std::vector<Index>{3 + Model::time_features, 6, 5});
     CHECK(model.params().data() == model.network().params().data());
-    std::srand(18);
-    model.params() = Vector<double>::Random(model.num_params());
-    const Batch<double> x = 1.5 * Batch<double>::Random(6, 3);
-    const Vector<double> t = Vector<double>::Random(6).cwiseAbs();
+    ember::test::Uniform uniform(18);
+    model.params() = uniform.next<Vector<double>>(model.num_params());
+    const Batch<double> x = 1.5 * uniform.next<Batch<double>>(6, 3);
+    const Vector<double> t = uniform.next<Vector<double>>(6).cwiseAbs();
     ember::test::check_all_gradients(BoundTime<Model>{model, t}, x, 19);
     // The value is the network on [x, φ(t)] plus the base term on x alone.
     Batch<double> input(6, 3 + Model::time_features);
@@ -182,9 +183,9 @@ TEST_CASE("TimeConditionedMlp: float agrees with double within epsilon-derived b
   ember::TimeConditionedMlp<double> md({2, 16, 16}, 3, {.base_scale = 2.0});
   ember::TimeConditionedMlp<float> mf({2, 16, 16}, 3, {.base_scale = 2.0f});
   mf.params() = md.params().cast<float>();
-  std::srand(4);
-  const Batch<double> x = Batch<double>::Random(20, 2), v = Batch<double>::Random(20, 2);
-  const Vector<double> t = Vector<double>::Random(20).cwiseAbs();
+  ember::test::Uniform uniform(4);
+  const Batch<double> x = uniform.next<Batch<double>>(20, 2), v = uniform.next<Batch<double>>(20, 2);
+  const Vector<double> t = uniform.next<Vector<double>>(20).cwiseAbs();
   Vector<double> e(20), gm = Vector<double>::Zero(md.num_params());
   Batch<double> g(20, 2);
   md.energy_and_gradient(x, t, e, g);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <unistd.h>
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -157,7 +158,8 @@ TEST_CASE("npz: stored archives round-trip with correct CRC-32s; corrupt and com
   CHECK(ember::detail::crc32(reinterpret_cast<const unsigned char*>(check.data()), check.size()) == 0xCBF43926u);
 
   const std::string path = scratch("arrays.npz");
-  const Batch<float> samples = Batch<float>::Random(7, 2);
+  ember::test::Uniform uniform(161);
+  const Batch<float> samples = uniform.next<Batch<float>>(7, 2);
   const Vector<double> losses = Vector<double>::LinSpaced(4, 0.5, 2.0);
   const Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1> widths = (Eigen::Matrix<std::int64_t, 3, 1>() << 2, 64, 64).finished();
   ember::write_npz(path, {{"samples", NpyArray(samples)}, {"losses", NpyArray(losses)}, {"widths", NpyArray(widths)}});

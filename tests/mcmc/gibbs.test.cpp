@@ -25,7 +25,7 @@ namespace {
 
 template <class R>
 R test_rbm(Index d, Index h, std::uint64_t seed) {
-  return ember_test::random_rbm<R>(d, h, seed, 0.8, 0.5);
+  return ember::test::random_rbm<R>(d, h, seed, 0.8, 0.5);
 }
 
 // Upper α quantile of χ² with k degrees of freedom (Wilson–Hilferty; accurate to < 1% for k ≥ 5).

@@ -17,7 +17,7 @@ namespace {
 
 template <class R>
 R test_rbm(Index d, Index h, std::uint64_t seed, double scale) {
-  return ember_test::random_rbm<R>(d, h, seed, scale, 0.5);
+  return ember::test::random_rbm<R>(d, h, seed, scale, 0.5);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ namespace {
 
 template <class R>
 R test_rbm(Index d, Index h, std::uint64_t seed, double scale = 1.0) {
-  return ember_test::random_rbm<R>(d, h, seed, scale);
+  return ember::test::random_rbm<R>(d, h, seed, scale);
 }
 
 // log Σ_{v, h} exp(−E(v, h)) over both layers, term by term.

@@ -8,6 +8,7 @@
 
 #include "ember/simd/random.hpp"
 #include "ember/energy/rbm.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -17,8 +18,8 @@ TEMPLATE_TEST_CASE("pseudo_log_likelihood: sum over units of log p(v_k | rest), 
   ember::Philox rng(3);
   auto rbm = ember::BernoulliRbm<TestType>::random(7, 4, rng, TestType(1));
   rbm.visible_bias().setLinSpaced(TestType(-1), TestType(1));
-  std::srand(4);
-  const Batch<TestType> v = (Batch<double>::Random(10, 7).array() > 0).cast<TestType>();
+  ember::test::Uniform uniform(4);
+  const Batch<TestType> v = (uniform.next<Batch<double>>(10, 7).array() > 0).cast<TestType>();
   Vector<TestType> pl(10);
   ember::pseudo_log_likelihood(rbm, v, pl);
   Vector<double> f(10), f_flip(10);

@@ -36,7 +36,7 @@ namespace {
 using Energy = ember::MlpEnergy<float>;
 Energy model() { return Energy({2, 32, 32}, 17, {.base_scale = 2.0f}); }
 Batch<float> data() {
-  Batch<float> x = ember_test::normal_batch<float>(2000, 2, 3, 0.7f);
+  Batch<float> x = ember::test::normal_batch<float>(2000, 2, 3, 0.7f);
   x.col(0).array() += 1.0f;
   return x;
 }
@@ -169,7 +169,7 @@ TEST_CASE("mpi::DataParallel: the blocked gradient is the full batch's, up to ro
   ember::mpi::Communicator world;
   const Energy energy = model();
   const Batch<float> positives = data().topRows(batch);
-  const Batch<float> noise = ember_test::normal_batch<float>(batch, 2, 8, 2.0f);
+  const Batch<float> noise = ember::test::normal_batch<float>(batch, 2, 8, 2.0f);
   ember::mpi::DataParallel dp(world, batch, [&](Index b) { return FixedNegatives{noise, {}, b * 64}; });
   ember::Philox rng(1);
   const auto blocked = dp.estimate(energy, positives, rng);
@@ -218,7 +218,7 @@ TEST_CASE("mpi::DataParallel: a failure in one block is thrown on every rank; ba
           "[mpi][data_parallel][errors]") {
   ember::mpi::Communicator world;
   const ember::MlpEnergy<double> energy({2, 4}, 1);
-  const Batch<double> x = ember_test::normal_batch<double>(256, 2, 1);
+  const Batch<double> x = ember::test::normal_batch<double>(256, 2, 1);
   ember::mpi::DataParallel dp(world, 256, [](Index b) { return FailingEstimator{b}; });
   ember::Philox rng(1);
   CHECK_THROWS_AS(dp.estimate(energy, x, rng), ember::numerical_error);

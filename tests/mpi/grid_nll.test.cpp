@@ -21,7 +21,7 @@ TEMPLATE_TEST_CASE("mpi::grid_density and grid_nll equal the one-process functio
   CHECK(g.log_z == expected.log_z);
   CHECK(g.refinement_difference == expected.refinement_difference);
   CHECK(g.edge_mass == expected.edge_mass);
-  const Batch<T> x = ember_test::normal_batch<T>(1000, 2, 5);
+  const Batch<T> x = ember::test::normal_batch<T>(1000, 2, 5);
   CHECK(ember::mpi::grid_nll(world, energy, x, g) == ember::grid_nll(energy, x, expected));
   CHECK_THROWS_WITH(ember::mpi::grid_density(world, energy, {.cells = 5}),
                     Contains("ember::mpi::grid_density: settings.cells = 5"));

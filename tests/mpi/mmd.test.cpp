@@ -14,8 +14,8 @@ TEMPLATE_TEST_CASE("mpi::mmd2_rbf: bit-identical for any rank count, equal to mm
   using T = TestType;
   ember::mpi::Communicator world;
   const ember::mpi::Communicator self = ember::mpi::Communicator::self();
-  const Batch<T> x = ember_test::normal_batch<T>(150, 3, 1);
-  Batch<T> y = ember_test::normal_batch<T>(97, 3, 2, T(1.3));
+  const Batch<T> x = ember::test::normal_batch<T>(150, 3, 1);
+  Batch<T> y = ember::test::normal_batch<T>(97, 3, 2, T(1.3));
   y.col(0).array() += T(1.5);
   for (const auto& settings : {ember::MmdSettings{}, ember::MmdSettings{.bandwidths = {0.3, 2.0}},
                                ember::MmdSettings{.max_points = 120}}) {

@@ -14,10 +14,10 @@
 using ember::Batch;
 using ember::Index;
 using ember::Vector;
-using ember_test::binary_batch;
-using ember_test::max_relative_error;
-using ember_test::tolerance;
-using ember_test::normal_batch;
+using ember::test::binary_batch;
+using ember::test::max_relative_error;
+using ember::test::tolerance;
+using ember::test::normal_batch;
 
 TEMPLATE_TEST_CASE("binary_product: X D for binary X equals the dense product", "[rbm][binary_product]", float,
                    double) {

@@ -9,6 +9,7 @@
 
 #include "ember/energy/mlp.hpp"
 #include "support/finite_difference.hpp"
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -62,10 +63,10 @@ template <class T, class A>
 void check_against_reference(const std::vector<Index>& widths, Index n, unsigned seed) {
   INFO("widths {" << widths[0] << ", " << widths[1] << ", ...} (" << widths.size() - 1 << " hidden), n = " << n);
   MlpEnergy<double, A> net(widths, seed);
-  std::srand(seed);
-  net.params() = 0.8 * Vector<double>::Random(net.num_params());  // O(1) weights: σ is far from linear
+  ember::test::Uniform uniform(seed);
+  net.params() = 0.8 * uniform.next<Vector<double>>(net.num_params());  // O(1) weights: σ is far from linear
   const Vector<T> params = net.params().template cast<T>();
-  const Batch<double> x = 1.5 * Batch<double>::Random(n + 3, widths[0]);  // use a strided row block of it
+  const Batch<double> x = 1.5 * uniform.next<Batch<double>>(n + 3, widths[0]);  // use a strided row block of it
   const Batch<T> xt = x.cast<T>();
   Vector<T> e(n);
   Batch<T> g(n + 5, widths[0]);
@@ -115,8 +116,8 @@ TEMPLATE_TEST_CASE("simd::mlp_energy_and_gradient matches plain loops for every 
 
 TEST_CASE("simd::mlp_energy_and_gradient: a chain's result does not depend on its position or on N", "[simd][dense]") {
   MlpEnergy<float> net({3, 40, 30}, 5, {});
-  std::srand(6);
-  const Batch<float> x = Batch<float>::Random(150, 3);
+  ember::test::Uniform uniform(6);
+  const Batch<float> x = uniform.next<Batch<float>>(150, 3);
   const ember::simd::MlpView<float> view{net.params().data(), net.widths().data(), 3};
   Vector<float> e_all(150);
   Batch<float> g_all(150, 3);

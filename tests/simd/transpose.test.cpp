@@ -13,7 +13,7 @@
 using ember::Batch;
 using ember::Index;
 using ember::Vector;
-using ember_test::normal_batch;
+using ember::test::normal_batch;
 
 TEMPLATE_TEST_CASE("row_to_column_major and subtract_row_major: exact layout changes", "[simd][transpose]", float,
                    double) {

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "ember/core/batch.hpp"
+#include "support/random_batch.hpp"
 
 namespace ember::test {
 
@@ -97,9 +98,9 @@ void check_mixed_gradient(E energy, const Batch<double>& x, const Batch<double>&
 // All three checks at once, for a parametric energy, on the given points with random weights/directions.
 template <class E>
 void check_all_gradients(const E& energy, const Batch<double>& x, unsigned seed) {
-  std::srand(seed);
-  const Vector<double> w = Vector<double>::Random(x.rows());
-  const Batch<double> v = Batch<double>::Random(x.rows(), x.cols());
+  ember::test::Uniform uniform(seed);
+  const Vector<double> w = uniform.next<Vector<double>>(x.rows());
+  const Batch<double> v = uniform.next<Batch<double>>(x.rows(), x.cols());
   check_x_gradient(energy, x);
   check_param_gradient(energy, x, w);
   check_mixed_gradient(energy, x, v);

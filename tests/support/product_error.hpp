@@ -5,7 +5,7 @@
 
 #include "ember/core/batch.hpp"
 
-namespace ember_test {
+namespace ember::test {
 
 // Relative error bound of a length-K float or double sum, with room for the different summation order.
 template <class T>
@@ -19,4 +19,4 @@ double max_relative_error(const A& a, const B& b) {
   return ((a.template cast<double>() - b).array().abs() / (1.0 + b.array().abs())).maxCoeff();
 }
 
-}  // namespace ember_test
+}  // namespace ember::test

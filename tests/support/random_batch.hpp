@@ -5,7 +5,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/simd/random.hpp"
 
-namespace ember_test {
+namespace ember::test {
 
 // n × d standard normals times `scale`.
 template <class T>
@@ -27,4 +27,38 @@ ember::Batch<T> binary_batch(ember::Index n, ember::Index d, std::uint64_t seed,
   return x;
 }
 
-}  // namespace ember_test
+// Entries uniform on (−1, 1) from a seeded Philox: the tests' one replacement for std::srand + Eigen's ::Random,
+// whose hidden global std::rand state couples a test's numbers to whatever ran before it and to the standard
+// library. Each call takes the next draw:
+//   ember::test::Uniform uniform(7);
+//   const Batch<double> x = uniform.next<Batch<double>>(6, 3);
+//   const Vector<double> w = uniform.next<Vector<double>>(6);
+class Uniform {
+ public:
+  explicit Uniform(std::uint64_t seed) : rng_(seed) {}
+
+  template <class M>
+  M next(ember::Index rows, ember::Index cols) {
+    M m(rows, cols);
+    fill(m);
+    return m;
+  }
+  template <class M>
+  M next(ember::Index size) {
+    M m(size);
+    fill(m);
+    return m;
+  }
+
+ private:
+  template <class M>
+  void fill(M& m) {
+    using T = typename M::Scalar;
+    ember::Batch<T> u(m.rows(), m.cols());
+    rng_.draw().template uniform<T>(u, 0);
+    m = (T(2) * u.array() - T(1)).matrix();
+  }
+  ember::Philox rng_;
+};
+
+}  // namespace ember::test

@@ -6,7 +6,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/simd/random.hpp"
 
-namespace ember_test {
+namespace ember::test {
 
 template <class R>
 R random_rbm(ember::Index visible, ember::Index hidden, ember::Philox& rng, double weight_std,
@@ -27,4 +27,4 @@ R random_rbm(ember::Index visible, ember::Index hidden, std::uint64_t seed, doub
   return random_rbm<R>(visible, hidden, rng, weight_std, bias_std);
 }
 
-}  // namespace ember_test
+}  // namespace ember::test

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 #include <vector>
+#include "support/random_batch.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -114,7 +115,8 @@ TEST_CASE("train: a learning-rate schedule sets each update's rate; a resumed ru
           "[trainer][lr]") {
   const ember::LearningRateSchedule schedule{.warmup_iterations = 4, .decay = ember::LearningRateDecay::cosine,
                                              .final_factor = 0.2};
-  const Batch<double> data = Batch<double>::Random(13, 2);
+  ember::test::Uniform uniform(13);
+  const Batch<double> data = uniform.next<Batch<double>>(13, 2);
   const ember::TrainSettings settings{.iterations = 12, .batch_size = 5, .seed = 3, .epochs = true,
                                       .learning_rate_schedule = schedule};
   auto energy = ember::GaussianEnergy<double>::standard(2);
