@@ -413,13 +413,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", c.batch, "minibatch size")->capture_default_str()->check(ex::integer_in<Index>(1, most));
   app.add_option("--lr", c.lr, "SGD learning rate")->capture_default_str()->check(ex::positive_finite());
   app.add_option("--iters", c.iters, "SGD updates")->capture_default_str()->check(ex::integer_in<Index>(1, most));
-  app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str()
-      ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
-  app.add_option("--seeds", c.seeds, "run seeds --seed, ..., --seed + N - 1 and report mean ± standard error and the "
-                 "worst seed of every metric (diverged seeds counted, never averaged)")
-      ->capture_default_str()->check(ex::integer_in<Index>(1, 1000));
-  app.add_option("--threads", c.threads, "runs (methods x seeds) trained at once; the numbers do not depend on it")
-      ->capture_default_str()->check(ex::integer_in<int>(1, 64));
+  ex::add_seed_options(app, c.seed, c.seeds, c.threads);
   app.add_option("--steps", c.steps, "sampler steps per update (MCMC methods)")->capture_default_str()
       ->check(ex::integer_in<Index>(1, most));
   app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")

@@ -563,13 +563,7 @@ int main(int argc, char** argv) {
   app.add_option("--method", c.method, "cd, pcd, icd, dcd, drl (diffusion recovery likelihood), dsm or all")
       ->capture_default_str();
   app.add_option("--iters", c.iters, "optimizer updates per method")->capture_default_str()->check(ex::integer_in<Index>(1, most));
-  app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str()
-      ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
-  app.add_option("--seeds", c.seeds, "run seeds --seed, --seed + 1, ..., --seed + N - 1 and report mean ± standard "
-                 "error and the worst seed of every metric (diverged seeds counted, never averaged)")
-      ->capture_default_str()->check(ex::integer_in<Index>(1, 1000));
-  app.add_option("--threads", c.threads, "runs (methods x seeds) trained at once; the numbers do not depend on it")
-      ->capture_default_str()->check(ex::integer_in<int>(1, 64));
+  ex::add_seed_options(app, c.seed, c.seeds, c.threads);
   app.add_option("--out", c.out, "output directory")->capture_default_str();
   app.add_flag("--quiet", c.quiet, "no progress line");
   app.add_option("--grid-cells", c.grid_cells, "quadrature cells per axis on [-6, 6] (even)")->capture_default_str()

@@ -8,6 +8,7 @@
 //   const auto runs = ex::run_methods_and_seeds(program, ranks, methods, seeds, iters, threads,
 //       [&](std::size_t m, std::size_t s, ember::Index& done) { return pack(train(methods[m], seeds[s], done)); });
 //   const auto s = ex::summarise({0.01, 0.02, std::nullopt}, {0, 1, 2});  // n = 2, missing = 1, worst seed 1
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -26,6 +27,18 @@
 #include "ember_examples/ranks.hpp"
 
 namespace ember::examples {
+
+/// Adds --seed, --seeds and --threads, the options of the run loop below.
+inline void add_seed_options(CLI::App& app, std::uint64_t& seed, ember::Index& seeds, int& threads) {
+  app.add_option("--seed", seed, "seed of every random number")->capture_default_str()
+      ->check(integer_in<std::uint64_t>(0, max_of<std::uint64_t>()));
+  app.add_option("--seeds", seeds, "run seeds --seed, --seed + 1, ..., --seed + N - 1 and report mean ± standard "
+                 "error and the worst seed of every metric (diverged seeds counted, never averaged)")
+      ->capture_default_str()->check(integer_in<ember::Index>(1, 1000));
+  app.add_option("--threads", threads, "runs (methods x seeds) trained at once (in each rank under mpirun); the "
+                 "numbers depend on neither")
+      ->capture_default_str()->check(integer_in<int>(1, 64));
+}
 
 /// One (method, seed) run as every rank holds it after run_methods_and_seeds: what the run packed, or how it
 /// failed numerically and how many updates it had finished.
