@@ -7,6 +7,9 @@
 // (ember::DivergenceGuard: --diverge-energy, --diverge-grad) and reported as "diverged at iteration k (quantity =
 // value)". With several runs (--method all, --seeds N) a diverged run is a row and the others still run; the
 // exit status is 1 only when every run failed.
+// Under `mpirun -np N` the runs (method x seed) are dealt out to the ranks (ember_examples/seeds.hpp, ranks.hpp),
+// --threads at a time within each: every file is byte-identical to one process's, apart from "ranks" in
+// summary.json, and rank 0 alone prints and writes.
 //
 // Every method trains with the same optimizer (default Adam, scale-free, cosine decay; --optimizer sgd --lr-decay none
 // is the old setting); --tune picks each method's learning rate on a validation split of the training sample.
@@ -24,7 +27,6 @@
 #include <functional>
 #include <optional>
 #include <limits>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,7 @@
 #include "ember_examples/divergence.hpp"
 #include "ember_examples/plot.hpp"
 #include "ember_examples/output.hpp"
+#include "ember_examples/ranks.hpp"
 #include "ember_examples/seeds.hpp"
 
 namespace {
@@ -426,6 +429,36 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
   return o;
 }
 
+// A run's numbers as the ranks exchange them (ex::Ranks) and back: every field the outputs and tables read.
+ex::JobOutput pack(const Outcome& o) {
+  ex::JobWriter w;
+  for (double v : {o.peak_energy, o.peak_gradient, o.kl, o.mean_error, o.cov_error, o.seconds}) w.number(v);
+  w.numbers(o.curve_iters).numbers(o.curve_kl).number(static_cast<double>(o.model.dim())).matrix(o.model.params());
+  return w.take();
+}
+
+// The run of method `method` and seed `seed` as pack wrote it, or as it failed (no numbers, the starting model).
+Outcome unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t seed, Index dim) {
+  Outcome o;
+  o.method = method;
+  o.seed = seed;
+  if (run.failure) {
+    o.failure = *run.failure;
+    o.error = o.failure.message;
+    o.kl = o.mean_error = o.cov_error = o.seconds = std::numeric_limits<double>::quiet_NaN();
+    o.model = Model::from_mean_covariance(ember::Vector<T>::Constant(dim, 0.5), 2.25 * Matrix::Identity(dim, dim));
+    return o;
+  }
+  ex::JobReader read = run.reader();
+  for (double* v : {&o.peak_energy, &o.peak_gradient, &o.kl, &o.mean_error, &o.cov_error, &o.seconds}) *v = read.number();
+  o.curve_iters = read.numbers();
+  o.curve_kl = read.numbers();
+  o.model = Model::standard(static_cast<Index>(read.number()));
+  read.matrix(o.model.params());
+  if (!read.done()) throw std::logic_error("ember-gaussian: a run's numbers do not match its layout");
+  return o;
+}
+
 nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
   nlohmann::json j{{"dim", dim}, {"method", o.method}, {"seed", o.seed}, {"kl_data_to_model", ex::number_or_null(o.kl)},
                    {"mean_error", ex::number_or_null(o.mean_error)}, {"cov_error", ex::number_or_null(o.cov_error)},
@@ -559,19 +592,14 @@ int main(int argc, char** argv) {
           },
           "NONNEGATIVE"));
   app.add_option("--iters", c.iters, "SGD updates")->capture_default_str()->check(ex::integer_in<Index>(1, most));
-  app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str()
-      ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
-  app.add_option("--seeds", c.seeds, "run seeds --seed, ..., --seed + N - 1 and report mean ± standard error and the "
-                 "worst seed of every metric (diverged seeds counted, never averaged)")
-      ->capture_default_str()->check(ex::integer_in<Index>(1, 1000));
-  app.add_option("--threads", c.threads, "runs (methods x seeds) trained at once; the numbers do not depend on it")
-      ->capture_default_str()->check(ex::integer_in<int>(1, 64));
+  ex::add_seed_options(app, c.seed, c.seeds, c.threads);
   app.add_option("--steps", c.steps, "sampler steps per update (MCMC methods)")->capture_default_str()
       ->check(ex::integer_in<Index>(1, most));
   app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")
       ->capture_default_str()->delimiter(',')->check(ex::integer_in<Index>(0, 999));
   app.add_option("--out", c.out, "directory for model.json (and the comparison with --method all or --seeds)");
   ex::add_divergence_options(app, c.divergence);
+  ex::Ranks ranks(argc, argv);  // under mpirun: MPI started, every rank but 0 silent
   return ex::run_program(program, app, argc, argv, [&]() -> int {
     ember::detail::require(c.method == "all" || std::find(all_methods.begin(), all_methods.end(), c.method) != all_methods.end(),
                            program, "--method", c.method, "must be cd, pcd, icd, dcd, drl, dsm, mle or all");
@@ -591,32 +619,19 @@ int main(int argc, char** argv) {
     const auto& truth = truths.front();
     const std::vector<std::string> methods = c.method == "all" ? all_methods : std::vector<std::string>{c.method};
     const std::size_t runs = methods.size() * seeds.size();
-    // Job k: method k / seeds, seed k % seeds; a run's numbers depend on its seed only, not on --threads.
-    std::vector<Outcome> every_run(runs);
-    std::mutex lock;
-    ex::run_jobs(runs, c.threads, [&](std::size_t k) {
-      const std::size_t m = k / seeds.size(), si = k % seeds.size();
-      Config cs = c;
-      cs.seed = seeds[si];
-      Index done = 0;
-      try {
-        every_run[k] = run(methods[m], cs, truths[si], trains[si], done);
-      } catch (const ember::numerical_error& e) {
-        Outcome& failed = every_run[k];
-        failed.method = methods[m];
-        failed.seed = seeds[si];
-        failed.failure = ex::failure_of(e, done, c.iters);
-        failed.error = failed.failure.message;
-        if (runs == 1) throw ember::numerical_error(failed.method + " " + failed.error);  // exit status 1
-        // Several runs: a diverged run is a row too (no numbers, the message), and the others still run.
-        failed.kl = failed.mean_error = failed.cov_error = failed.seconds = std::numeric_limits<double>::quiet_NaN();
-        failed.model = Model::from_mean_covariance(ember::Vector<T>::Constant(truth.dim(), 0.5),
-                                                   2.25 * Matrix::Identity(truth.dim(), truth.dim()));
-        std::lock_guard guard(lock);
-        ex::print_error(program, failed.method + (seeds.size() > 1 ? " seed " + std::to_string(failed.seed) : "") +
-                                     " " + failed.error);
-      }
-    });
+    // Run k: method k / seeds, seed k % seeds, on rank k mod N; a run's numbers depend on its seed only, not on
+    // --threads or the rank count.
+    std::vector<Outcome> every_run;
+    for (const auto& r : ex::run_methods_and_seeds(program, ranks, methods, seeds, c.iters, c.threads,
+                                                   [&](std::size_t m, std::size_t si, Index& done) {
+                                                     Config cs = c;
+                                                     cs.seed = seeds[si];
+                                                     return pack(run(methods[m], cs, truths[si], trains[si], done));
+                                                   }))
+      every_run.push_back(unpack(r, methods[r.method], seeds[r.seed], truth.dim()));
+    const bool every_run_failed =
+        std::all_of(every_run.begin(), every_run.end(), [](const Outcome& o) { return !o.error.empty(); });
+    if (!ranks.writes_outputs()) return every_run_failed && runs > 1 ? ex::exit_numerical_failure : ex::exit_success;
     std::size_t failures = 0;
     for (const auto& o : every_run) {
       if (!o.error.empty()) ++failures;
@@ -702,7 +717,7 @@ int main(int argc, char** argv) {
         }
         table = ex::markdown_table({"method", "diverged", "KL final", "mean error", "cov error (rel.)", "seconds (mean)"},
                                    rows);
-        all = {{"seeds", seeds}, {"results", per_run}, {"aggregate", aggregate}};
+        all = {{"seeds", seeds}, {"ranks", ranks.size()}, {"results", per_run}, {"aggregate", aggregate}};
       }
       const std::string heading = ex::format("D = %g", static_cast<double>(truth.dim())) + ", " +
                                   (c.data_file.empty() ? c.cov : std::string("file")) + " covariance, " +

@@ -14,18 +14,19 @@
 // --diverge-grad) and reported as "diverged at iteration k (quantity = value)", never as a number; an NLL whose
 // quadrature did not converge is "unresolved". With several runs (--method all, --seeds N) a diverged run is a
 // row and the others still run; the exit status is 1 only when every run failed.
+// Under `mpirun -np N` the runs (method x seed) are dealt out to the ranks (ember_examples/seeds.hpp, ranks.hpp),
+// --threads at a time within each: every file is byte-identical to one process's, apart from "ranks" in
+// summary.json, and rank 0 alone prints and writes.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -57,6 +58,7 @@
 #include "ember_examples/fixed_time.hpp"
 #include "ember_examples/plot.hpp"
 #include "ember_examples/output.hpp"
+#include "ember_examples/ranks.hpp"
 #include "ember_examples/resume.hpp"
 #include "ember_examples/seeds.hpp"
 
@@ -148,6 +150,42 @@ struct Result {
   std::string error;       // why the run failed (then every number above is meaningless)
   ex::RunFailure failure;
 };
+
+// A run's numbers as the ranks exchange them (ex::Ranks) and back: every field the outputs and tables read.
+ex::JobOutput pack(const Result& r) {
+  ex::JobWriter w;
+  for (double v : {static_cast<double>(r.iters), r.seconds, r.nll, r.mmd, r.mmd_se, r.kl, r.refinement, r.edge_mass,
+                   r.peak_energy, r.peak_gradient, r.grid.half_width, static_cast<double>(r.grid.cells), r.grid.log_z,
+                   r.grid.refinement_difference, r.grid.edge_mass})
+    w.number(v);
+  w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved);
+  return w.take();
+}
+
+// The run of method `method` and seed `seed` as pack wrote it, or as it failed.
+Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t seed) {
+  Result r;
+  r.method = method;
+  r.seed = seed;
+  if (run.failure) {
+    r.iters = run.done;
+    r.failure = *run.failure;
+    r.error = r.failure.message;
+    return r;
+  }
+  ex::JobReader read = run.reader();
+  r.iters = static_cast<Index>(read.number());
+  for (double* v : {&r.seconds, &r.nll, &r.mmd, &r.mmd_se, &r.kl, &r.refinement, &r.edge_mass, &r.peak_energy,
+                    &r.peak_gradient, &r.grid.half_width})
+    *v = read.number();
+  r.grid.cells = static_cast<Index>(read.number());
+  for (double* v : {&r.grid.log_z, &r.grid.refinement_difference, &r.grid.edge_mass}) *v = read.number();
+  read.matrix(r.samples);
+  read.matrix(r.grid.log_density);
+  r.unresolved = read.string();
+  if (!read.done()) throw std::logic_error("ember-toy2d: a run's numbers do not match its layout");
+  return r;
+}
 
 Data load_data(const Config& c) {
   Data d;
@@ -525,13 +563,7 @@ int main(int argc, char** argv) {
   app.add_option("--method", c.method, "cd, pcd, icd, dcd, drl (diffusion recovery likelihood), dsm or all")
       ->capture_default_str();
   app.add_option("--iters", c.iters, "optimizer updates per method")->capture_default_str()->check(ex::integer_in<Index>(1, most));
-  app.add_option("--seed", c.seed, "seed of every random number")->capture_default_str()
-      ->check(ex::integer_in<std::uint64_t>(0, ex::max_of<std::uint64_t>()));
-  app.add_option("--seeds", c.seeds, "run seeds --seed, --seed + 1, ..., --seed + N - 1 and report mean ± standard "
-                 "error and the worst seed of every metric (diverged seeds counted, never averaged)")
-      ->capture_default_str()->check(ex::integer_in<Index>(1, 1000));
-  app.add_option("--threads", c.threads, "runs (methods x seeds) trained at once; the numbers do not depend on it")
-      ->capture_default_str()->check(ex::integer_in<int>(1, 64));
+  ex::add_seed_options(app, c.seed, c.seeds, c.threads);
   app.add_option("--out", c.out, "output directory")->capture_default_str();
   app.add_flag("--quiet", c.quiet, "no progress line");
   app.add_option("--grid-cells", c.grid_cells, "quadrature cells per axis on [-6, 6] (even)")->capture_default_str()
@@ -567,6 +599,7 @@ int main(int argc, char** argv) {
   app.add_option("--edge-mass-limit", c.edge_mass_limit,
                  "NLL and KL are reported unresolved when more than this fraction of the model's mass lies in the "
                  "outer 5% band of [-6, 6]^2")->capture_default_str()->check(ex::positive_finite());
+  ex::Ranks ranks(argc, argv);  // under mpirun: MPI started, every rank but 0 silent
   return ex::run_program(program, app, argc, argv, [&]() -> int {
     // Only the default follows --noise-min up; an explicit --noise-max below it is refused.
     if (noise_min->count() > 0 && noise_max->count() == 0) c.noise_max = std::max(c.noise_max, c.noise_min);
@@ -585,29 +618,20 @@ int main(int argc, char** argv) {
     check_outputs(c);
     std::vector<std::string> methods = c.method == "all" ? all_methods : std::vector<std::string>{c.method};
     const std::size_t runs = methods.size() * seeds.size();
-    // Job k: method k / seeds, seed k % seeds. A run's numbers depend on its seed only, not on --threads.
-    std::vector<Result> all(runs);
+    // Run k: method k / seeds, seed k % seeds, on rank k mod N. A run's numbers depend on its seed only, not on
+    // --threads or the rank count.
     std::mutex lock;
-    ex::run_jobs(runs, c.threads, [&](std::size_t k) {
-      const std::size_t m = k / seeds.size(), si = k % seeds.size();
-      Config cs = c;
-      cs.seed = seeds[si];
-      Index done = 0;
-      try {
-        all[k] = run_method(methods[m], cs, datas[si], lock, done);
-      } catch (const ember::numerical_error& e) {
-        Result& r = all[k];
-        r.method = methods[m];
-        r.seed = seeds[si];
-        r.iters = done;
-        r.failure = ex::failure_of(e, done, c.iters);
-        r.error = r.failure.message;
-        if (runs == 1) throw ember::numerical_error(r.method + " " + r.error);  // exit status 1
-        // Several runs: a diverged run is a row of the comparison; the others go on.
-        std::lock_guard guard(lock);
-        ex::print_error(program, r.method + (seeds.size() > 1 ? " seed " + std::to_string(r.seed) : "") + " " + r.error);
-      }
-    });
+    const std::vector<ex::SeedRun> every_run =
+        ex::run_methods_and_seeds(program, ranks, methods, seeds, c.iters, c.threads,
+                                  [&](std::size_t m, std::size_t si, Index& done) {
+                                    Config cs = c;
+                                    cs.seed = seeds[si];
+                                    return pack(run_method(methods[m], cs, datas[si], lock, done));
+                                  });
+    std::vector<Result> all;
+    for (const auto& run : every_run) all.push_back(unpack(run, methods[run.method], seeds[run.seed]));
+    const bool every_run_failed = std::all_of(all.begin(), all.end(), [](const Result& r) { return !r.error.empty(); });
+    if (!ranks.writes_outputs()) return every_run_failed ? ex::exit_numerical_failure : ex::exit_success;
     const auto run_of = [&](std::size_t m, std::size_t si) -> const Result& { return all[m * seeds.size() + si]; };
     // The first seed's run of each method (pictures, montage).
     std::vector<Result> results;
@@ -696,7 +720,8 @@ int main(int argc, char** argv) {
                 static_cast<long long>(c.iters), static_cast<long long>(c.batch),
                 static_cast<long long>(c.sampler_steps), seeds_text.c_str(), table.c_str());
     ex::make_directory(c.out);
-    nlohmann::json summary{{"dataset", data.name}, {"iters", c.iters}, {"seeds", seeds}, {"results", per_run}};
+    nlohmann::json summary{{"dataset", data.name}, {"iters", c.iters}, {"seeds", seeds}, {"ranks", ranks.size()},
+                           {"results", per_run}};
     if (seeds.size() > 1) summary["aggregate"] = aggregate;
     ex::write_json(c.out + "/summary.json", summary);
     std::FILE* md = std::fopen((c.out + "/summary.md").c_str(), "w");

@@ -9,18 +9,27 @@
 // Built with MPI (EMBER_EXAMPLES_MPI, where CMake finds it) a program starts MPI only when a launcher started it
 // (OMPI_COMM_WORLD_SIZE, PMI_SIZE or PMIX_RANK in the environment): a plain run does not pay MPI's start-up.
 //
+// Within a rank, a rank's jobs run on `threads` threads (--threads): the numbers never depend on either count.
+//
 //   ex::Ranks ranks(argc, argv);
-//   const auto results = ranks.run(methods.size(), [&](std::size_t j) { return train_method(j); });
+//   const auto results = ranks.run(methods.size(), [&](std::size_t j) { return train_method(j); }, threads);
 //   ex::rethrow_first_failure(results);   // on every rank: the same exit status everywhere
 //   if (ranks.writes_outputs()) write(results);
+//
+// A job with several kinds of numbers and strings packs them with ex::JobWriter and its reader unpacks them in
+// the same order with ex::JobReader.
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -46,6 +55,101 @@ struct JobResult {
 struct JobOutput {
   std::vector<double> values;
   std::string text;
+};
+
+/// Calls job(k) for k = 0 .. count − 1 on `threads` threads (the calling thread is one). The first exception a
+/// job lets escape is rethrown after every thread has finished; jobs should catch what they report themselves.
+template <class Job>
+void run_jobs(std::size_t count, int threads, Job&& job) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex lock;
+  const auto worker = [&] {
+    for (std::size_t k; (k = next++) < count;) {
+      try {
+        job(k);
+      } catch (...) {
+        std::lock_guard guard(lock);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::min<int>(threads, static_cast<int>(count)); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+/// Packs a job's numbers, strings and matrices into a JobOutput (numbers as doubles: floats round-trip exactly).
+class JobWriter {
+ public:
+  JobWriter& number(double v) {
+    output_.values.push_back(v);
+    return *this;
+  }
+  JobWriter& numbers(const std::vector<double>& v) {
+    number(static_cast<double>(v.size()));
+    output_.values.insert(output_.values.end(), v.begin(), v.end());
+    return *this;
+  }
+  JobWriter& string(const std::string& s) {
+    number(static_cast<double>(s.size()));
+    output_.text += s;
+    return *this;
+  }
+  /// A dense column-major matrix or vector (an Eigen object with storage: rows(), cols(), data()).
+  template <class Matrix>
+  JobWriter& matrix(const Matrix& m) {
+    number(static_cast<double>(m.rows())).number(static_cast<double>(m.cols()));
+    output_.values.insert(output_.values.end(), m.data(), m.data() + m.size());
+    return *this;
+  }
+  [[nodiscard]] JobOutput take() { return std::move(output_); }
+
+ private:
+  JobOutput output_;
+};
+
+/// Reads back what a JobWriter packed, in the same order; throws std::logic_error past the end.
+class JobReader {
+ public:
+  JobReader(const std::vector<double>& values, const std::string& text) : values_(values), text_(text) {}
+  double number() {
+    if (at_ >= values_.size()) throw std::logic_error("ember::examples::JobReader: read past the job's numbers");
+    return values_[at_++];
+  }
+  std::vector<double> numbers() {
+    const std::size_t n = count();
+    if (n > values_.size() - at_) throw std::logic_error("ember::examples::JobReader: a list runs past the job's numbers");
+    std::vector<double> v(values_.begin() + static_cast<std::ptrdiff_t>(at_), values_.begin() + static_cast<std::ptrdiff_t>(at_ + n));
+    at_ += n;
+    return v;
+  }
+  std::string string() {
+    const std::size_t n = count();
+    if (n > text_.size() - text_at_) throw std::logic_error("ember::examples::JobReader: a string runs past the job's text");
+    std::string s = text_.substr(text_at_, n);
+    text_at_ += n;
+    return s;
+  }
+  template <class Matrix>
+  void matrix(Matrix& m) {
+    const std::size_t rows = count(), cols = count();
+    if (rows * cols > values_.size() - at_) throw std::logic_error("ember::examples::JobReader: a matrix runs past the job's numbers");
+    m.resize(static_cast<decltype(m.rows())>(rows), static_cast<decltype(m.cols())>(cols));
+    using Scalar = std::remove_reference_t<decltype(*m.data())>;
+    for (std::size_t k = 0; k < rows * cols; ++k) m.data()[k] = static_cast<Scalar>(values_[at_ + k]);
+    at_ += rows * cols;
+  }
+  /// Whether every number and character was read (a reader that stops short reads another layout).
+  [[nodiscard]] bool done() const { return at_ == values_.size() && text_at_ == text_.size(); }
+
+ private:
+  std::size_t count() { return static_cast<std::size_t>(number()); }
+  const std::vector<double>& values_;
+  const std::string& text_;
+  std::size_t at_ = 0, text_at_ = 0;
 };
 
 /// Rethrows the failure of the first failed job in job order (on every rank: every rank exits alike).
@@ -93,11 +197,13 @@ class Ranks {
   /// @brief Runs job(j) for j < jobs, job j on rank j mod size(), and returns every job's result on every rank.
   /// @param job job(j) returns std::vector<double> or ex::JobOutput; an exception becomes the job's failure (not a crash), so
   ///            that every rank learns of it and exits with the same status.
+  /// @param threads a rank's jobs run on this many threads at once (job must then be safe to call concurrently).
   template <class Job>
-  std::vector<JobResult> run(std::size_t jobs, Job&& job) const {
+  std::vector<JobResult> run(std::size_t jobs, Job&& job, int threads = 1) const {
     std::vector<JobResult> results(jobs);
     const auto n = static_cast<std::size_t>(size()), me = static_cast<std::size_t>(rank());
-    for (std::size_t j = me; j < jobs; j += n) results[j] = run_one(job, j);
+    const std::size_t own = jobs > me ? (jobs - me + n - 1) / n : 0;  // jobs me, me + n, me + 2n, …
+    run_jobs(own, threads, [&](std::size_t k) { results[me + k * n] = run_one(job, me + k * n); });
     if (n == 1) return results;
 #if defined(EMBER_EXAMPLES_MPI)
     // Each rank's jobs as doubles [status, message length, text length, value count, values…] and their messages

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cmath>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace ex = ember::examples;
@@ -42,4 +44,74 @@ TEST_CASE("run_jobs: every job runs once whatever the thread count; a job's exce
                     if (k == 3) throw std::runtime_error("job 3");
                   }),
                   std::runtime_error);
+}
+
+TEST_CASE("JobWriter and JobReader: numbers, lists, strings and matrices come back in order, bit for bit",
+          "[examples][seeds]") {
+  ember::Batch<float> m(3, 2);
+  m << 1.5f, -2.25f, 1e-30f, 3.0f, 7.0f, -0.0f;
+  ex::JobWriter w;
+  w.number(0.1).numbers({1, 2, 3}).string("unresolved: 2% at the edge").matrix(m).string("");
+  const ex::JobOutput out = w.take();
+  ex::JobReader read(out.values, out.text);
+  CHECK(read.number() == 0.1);
+  CHECK(read.numbers() == std::vector<double>{1, 2, 3});
+  CHECK(read.string() == "unresolved: 2% at the edge");
+  CHECK_FALSE(read.done());
+  ember::Batch<float> back;
+  read.matrix(back);
+  CHECK(back == m);
+  CHECK(read.string().empty());
+  CHECK(read.done());
+  CHECK_THROWS_AS(read.number(), std::logic_error);  // past the end: another layout, never garbage
+}
+
+TEST_CASE("run_methods_and_seeds: a failed run is a row with its iteration, or with one run the program's failure",
+          "[examples][seeds]") {
+  int argc = 1;
+  char name[] = "test";
+  char* args[] = {name, nullptr};
+  char** argv = args;
+  const ex::Ranks ranks(argc, argv);  // no launcher: one process
+  const std::vector<std::string> methods{"a", "b"};
+  const std::vector<std::uint64_t> seeds{7, 8};
+  // Run (b, 8) diverges after 4 updates; every other run packs its method and seed.
+  const auto run = [&](std::size_t m, std::size_t s, ember::Index& done) {
+    done = 4;
+    if (m == 1 && s == 1) throw ember::numerical_error("E+ went up");
+    ex::JobWriter w;
+    w.string(methods[m]).number(static_cast<double>(seeds[s]));
+    return w.take();
+  };
+  for (int threads : {1, 3}) {
+    const auto runs = ex::run_methods_and_seeds("test", ranks, methods, seeds, 10, threads, run);
+    REQUIRE(runs.size() == 4);
+    for (std::size_t k = 0; k < 3; ++k) {
+      CHECK(runs[k].method == k / 2);
+      CHECK(runs[k].seed == k % 2);
+      REQUIRE_FALSE(runs[k].failure);
+      auto read = runs[k].reader();
+      CHECK(read.string() == methods[k / 2]);
+      CHECK(read.number() == static_cast<double>(seeds[k % 2]));
+      CHECK(read.done());
+    }
+    REQUIRE(runs[3].failure);
+    CHECK(runs[3].done == 4);
+    CHECK(runs[3].failure->iteration == 5);  // the update that failed
+    CHECK(runs[3].failure->message == "diverged at iteration 5: E+ went up");
+  }
+  // One run: its failure is the program's (exit status 1), named with its method.
+  CHECK_THROWS_WITH(ex::run_methods_and_seeds("test", ranks, {"b"}, {8}, 10, 1,
+                                              [&](std::size_t, std::size_t, ember::Index& done) -> ex::JobOutput {
+                                                done = 2;
+                                                throw ember::numerical_error("E+ went up");
+                                              }),
+                    "b diverged at iteration 3: E+ went up");
+  // Any other failure is rethrown as it is.
+  CHECK_THROWS_AS(ex::run_methods_and_seeds("test", ranks, methods, seeds, 10, 2,
+                                            [&](std::size_t m, std::size_t, ember::Index&) -> ex::JobOutput {
+                                              if (m == 1) throw ember::invalid_argument("bad");
+                                              return {};
+                                            }),
+                  ember::invalid_argument);
 }
