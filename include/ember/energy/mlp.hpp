@@ -299,39 +299,20 @@ class MlpEnergy {
     // Tasks over the parameter blocks: task 0 the output layer and every bias, then the column parts of each W_l.
     const Index k = layers_ - 1, depth = std::min(n, m);
     Index tasks = 1;
-    for (Index l = 1; l <= k; ++l) tasks += column_parts(depth, width(l - 1));
+    for (Index l = 1; l <= k; ++l) tasks += column_parts(depth, width(l), width(l - 1));
     pool->parallel_for(tasks, [&](Index task) {
       if (task == 0) {
-        for (const ParamPass* side : {&pos, &neg}) {
-          weight_gradient(g, layers_).noalias() +=
-              side->w.transpose() * side->h.middleCols(hidden_total_ - width(k), width(k));
-          bias_gradient(g, layers_)(0) += side->w.sum();
-        }
-        Index column = 0;
-        for (Index l = 1; l <= k; ++l) {
-          for (const ParamPass* side : {&pos, &neg})
-            bias_gradient(g, l).noalias() += side->d1.middleCols(column, width(l)).colwise().sum().transpose();
-          column += width(l);
-        }
+        add_output_and_bias_gradients(pos, neg, g);
         return;
       }
       Index l = 1, part = task - 1, column = 0;  // task − 1 counts the column parts, layer by layer
-      for (; part >= column_parts(depth, width(l - 1)); ++l) {
-        part -= column_parts(depth, width(l - 1));
+      for (; part >= column_parts(depth, width(l), width(l - 1)); ++l) {
+        part -= column_parts(depth, width(l), width(l - 1));
         column += width(l);
       }
-      const Index parts = column_parts(depth, width(l - 1));
+      const Index parts = column_parts(depth, width(l), width(l - 1));
       const Index begin = column_split(width(l - 1), parts, part);
-      const Index count = column_split(width(l - 1), parts, part + 1) - begin;
-      for (const ParamPass* side : {&pos, &neg}) {
-        const auto delta = side->d1.middleCols(column, width(l));
-        if (l == 1) {
-          weight_gradient(g, 1).middleCols(begin, count).noalias() += delta.transpose() * side->x.middleCols(begin, count);
-        } else {
-          weight_gradient(g, l).middleCols(begin, count).noalias() +=
-              delta.transpose() * side->h.middleCols(column - width(l - 1) + begin, count);
-        }
-      }
+      add_weight_gradient(l, column, begin, column_split(width(l - 1), parts, part + 1) - begin, pos, neg, g);
     });
   }
 
@@ -441,11 +422,42 @@ class MlpEnergy {
       if (l > 1) side.back.leftCols(width(l - 1)).noalias() = delta * weight(l);
     }
   }
+  // g's output layer (∂w = H_kᵀ ω, ∂b = Σω) and every bias (∂b_l = Δ_lᵀ 1): the positive, then the negative side.
+  void add_output_and_bias_gradients(const ParamPass& pos, const ParamPass& neg, VectorRef<T> g) const {
+    const Index k = layers_ - 1;
+    for (const ParamPass* side : {&pos, &neg}) {
+      weight_gradient(g, layers_).noalias() +=
+          side->w.transpose() * side->h.middleCols(hidden_total_ - width(k), width(k));
+      bias_gradient(g, layers_)(0) += side->w.sum();
+    }
+    Index column = 0;
+    for (Index l = 1; l <= k; ++l) {
+      for (const ParamPass* side : {&pos, &neg})
+        bias_gradient(g, l).noalias() += side->d1.middleCols(column, width(l)).colwise().sum().transpose();
+      column += width(l);
+    }
+  }
+  // Columns [begin, begin + count) of ∂W_l += Δ_lᵀ H_{l−1} (Δ_l at `column` of d1): positive, then negative side.
+  void add_weight_gradient(Index l, Index column, Index begin, Index count, const ParamPass& pos,
+                           const ParamPass& neg, VectorRef<T> g) const {
+    for (const ParamPass* side : {&pos, &neg}) {
+      const auto delta = side->d1.middleCols(column, width(l));
+      if (l == 1) {
+        weight_gradient(g, 1).middleCols(begin, count).noalias() +=
+            delta.transpose() * side->x.middleCols(begin, count);
+      } else {
+        weight_gradient(g, l).middleCols(begin, count).noalias() +=
+            delta.transpose() * side->h.middleCols(column - width(l - 1) + begin, count);
+      }
+    }
+  }
   // How many column blocks ∂W_l = Δ_lᵀ H_{l−1} (depth = the batch) is split into. Each entry of an Eigen GEMM is
   // computed the same way for any column split at multiples of 8: its depth blocking depends on the depth
   // alone, its row blocks are multiples of the register tile, and columns are independent; a block of
-  // one column would be a GEMV and a tiny product (rows + depth + columns < 20) a lazy one, hence the bounds.
-  static Index column_parts(Index depth, Index cols) { return cols >= 16 && depth >= 20 ? 2 : 1; }
+  // one column or row would be a GEMV and a tiny product (rows + depth + columns < 20) a lazy one, hence the bounds.
+  static Index column_parts(Index depth, Index rows, Index cols) {
+    return rows >= 2 && cols >= 16 && depth >= 20 ? 2 : 1;
+  }
   static Index column_split(Index cols, Index parts, Index part) {
     return part >= parts ? cols : part * (cols / parts) / 8 * 8;
   }
