@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "ember/core/parallel.hpp"
 #include "ember/simd/random.hpp"
 #include "ember/energy/gaussian.hpp"
 #include "ember/energy/mlp.hpp"
@@ -188,6 +189,25 @@ TEST_CASE("an MLP's parameter and mixed gradients allocate nothing after a first
     energy.accumulate_param_gradient(x.topRows(100), w.head(100), g);  // a smaller batch fits the workspace
     energy.accumulate_mixed_gradient(x, v, g);
   }
+  counting.store(false);
+  CHECK(allocations.load() == 0);
+  CHECK(g.allFinite());
+}
+
+TEST_CASE("an MLP's parameter gradients split over a pool allocate nothing after a first call", "[allocation]") {
+  using T = float;
+  const ember::MlpEnergy<T> energy({2, 128, 128}, 1, {.base_scale = T(3)});
+  ember::ThreadPool pool(2);
+  ember::Philox rng(5);
+  ember::Batch<T> x(256, 2), y(256, 2);
+  rng.normal(x);
+  rng.normal(y);
+  const ember::Vector<T> w = ember::Vector<T>::Constant(256, T(1) / T(256)), minus_w = -w;
+  ember::Vector<T> g = ember::Vector<T>::Zero(energy.num_params());
+  energy.accumulate_param_gradients(x, w, y, minus_w, g, &pool);  // sizes the caller's workspace
+  allocations.store(0);
+  counting.store(true);
+  for (int k = 0; k < 5; ++k) energy.accumulate_param_gradients(x, w, y, minus_w, g, &pool);
   counting.store(false);
   CHECK(allocations.load() == 0);
   CHECK(g.allFinite());

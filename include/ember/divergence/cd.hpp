@@ -64,7 +64,8 @@ class ContrastiveDivergence {
     negatives_ = data;
     EstimatorResult<T> result;
     result.acceptance = detail::run_kernel<T>(kernel_, energy, BatchRef<T>(negatives_), rng, settings_.steps);
-    skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization);
+    skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization,
+                         detail::kernel_pool(kernel_));
     return result;
   }
 

@@ -26,6 +26,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
 
 namespace ember {
 
@@ -48,9 +49,11 @@ class Contrastive {
   /// `result.gradient` (sized to the parameters and zeroed if it has the wrong size), adds the same terms to
   /// `result.loss` and sets the mean energies.
   /// @param energy_regularization α ≥ 0 (Du & Mordatch's energy² regulariser); 0 disables it
+  /// @param pool threads for the energies and ∇θ of an energy that can split them without changing a bit
+  /// (MlpEnergy::accumulate_param_gradients); null, or any other energy: one thread
   template <class E>
   void accumulate(const E& energy, BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result,
-                  T energy_regularization = T(0)) {
+                  T energy_regularization = T(0), ThreadPool* pool = nullptr) {
     static_assert(ParametricEnergy<E>, "ember::Contrastive::accumulate: the energy must model ember::ParametricEnergy "
                                        "(params(), accumulate_param_gradient).");
     static_assert(HasScalarType<E, T>,
@@ -60,16 +63,55 @@ class Contrastive {
         energy.energy_and_accumulate_param_gradient(x, e, a, b, g);
       };
       run_fused(fused, energy.params().size(), positives, negatives, result, energy_regularization);
+    } else if constexpr (requires(VectorRef<T> g) {
+                           energy.accumulate_param_gradients(positives, positives.col(0), negatives, negatives.col(0),
+                                                             g, pool);
+                         }) {
+      if (pool != nullptr && pool->workers() > 1) {
+        run_pooled(energy, positives, negatives, result, energy_regularization, *pool);
+      } else {
+        run_plain(energy, positives, negatives, result, energy_regularization);
+      }
     } else {
-      run(
-          [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
-          [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
-          [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
-          [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
-          energy.params().size(), positives, negatives, result, energy_regularization);
+      run_plain(energy, positives, negatives, result, energy_regularization);
     }
   }
 
+ private:
+  template <class E>
+  void run_plain(const E& energy, BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result,
+                 T energy_regularization) {
+    run(
+        [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
+        [&](BatchView<T> x, VectorRef<T> e) { energy.energy(x, e); },
+        [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
+        [&](BatchView<T> x, VectorView<T> w, VectorRef<T> g) { energy.accumulate_param_gradient(x, w, g); },
+        energy.params().size(), positives, negatives, result, energy_regularization);
+  }
+
+  // The two energy passes as two tasks and ∇θ split by the energy: the same calls, hence bits, as run_plain.
+  template <class E>
+  void run_pooled(const E& energy, BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result,
+                  T alpha, ThreadPool& pool) {
+    prepare(energy.params().size(), positives, negatives, result, alpha);
+    const Index n = positives.rows(), m = negatives.rows();
+    pool.parallel_for(2, [&](Index side) {
+      if (side == 0) {
+        energy.energy(positives, positive_energy_);
+      } else {
+        energy.energy(negatives, negative_energy_);
+      }
+    });
+    check_energies();
+    weight_.resize(n);
+    weight_ = (weight_offset(n, T(1)) + weight_slope(n, alpha) * positive_energy_.array()).matrix();
+    negative_weight_.resize(m);
+    negative_weight_ = (weight_offset(m, T(-1)) + weight_slope(m, alpha) * negative_energy_.array()).matrix();
+    energy.accumulate_param_gradients(positives, weight_, negatives, negative_weight_, result.gradient, &pool);
+    finish(result, alpha);
+  }
+
+ public:
   /// @brief For an ember::TimeConditionedEnergy: the same with per-point times (t⁺ for the positives, t⁻ for
   /// the negatives; lengths equal to the batches' row counts).
   template <class E>
@@ -167,6 +209,7 @@ class Contrastive {
   Vector<T> positive_energy_;
   Vector<T> negative_energy_;
   Vector<T> weight_;
+  Vector<T> negative_weight_;
 };
 
 namespace detail {
@@ -179,6 +222,17 @@ std::optional<double> kernel_acceptance(const K& kernel) {
     return static_cast<double>(kernel.last_mean_acceptance());
   } else {
     return std::nullopt;
+  }
+}
+
+/// The thread pool of a kernel that has one (`pool()`, e.g. ember::Langevin with workers > 1), else null: the
+/// estimators hand it to ember::Contrastive for the energies and ∇θ after the sampler.
+template <class K>
+ThreadPool* kernel_pool(K& kernel) {
+  if constexpr (requires { { kernel.pool() } -> std::convertible_to<ThreadPool*>; }) {
+    return kernel.pool();
+  } else {
+    return nullptr;
   }
 }
 

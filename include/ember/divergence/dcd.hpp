@@ -111,7 +111,8 @@ class DiffusionContrastiveDivergence {
     negatives_ = noisy_.array().colwise() / a.array();
     EstimatorResult<T> result;
     result.acceptance = detail::run_kernel<T>(kernel_, posterior, BatchRef<T>(negatives_), rng, settings_.steps);
-    skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization);
+    skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization,
+                         detail::kernel_pool(kernel_));
     return result;
   }
 

@@ -159,7 +159,8 @@ class ImprovedContrastiveDivergence {
             static_cast<Index>(choice.index(static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(buffer_.fill_count()))));
     }
     ImprovedCdResult<T> result;
-    skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization);
+    skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization,
+                         detail::kernel_pool(langevin_));
     result.terms = accumulate_improved_cd_terms(energy, BatchView<T>(previous_), BatchView<T>(negatives_),
                                                 BatchView<T>(neighbours_), settings_.gradient_step,
                                                 settings_.kl_weight, settings_.entropy_weight,

@@ -95,7 +95,8 @@ class PersistentContrastiveDivergence {
     result.acceptance = detail::run_kernel<T>(kernel_, energy, BatchRef<T>(negatives_), rng, settings_.steps);
     detail::check_numerics(negatives_, fn, "the persistent chains");
     buffer_.write_back(negatives_);
-    skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization);
+    skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization,
+                         detail::kernel_pool(kernel_));
     return result;
   }
 

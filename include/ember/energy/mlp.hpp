@@ -43,6 +43,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -51,6 +52,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/core/size_limit.hpp"
 #include "ember/simd/activations.hpp"
 #include "ember/simd/dense.hpp"
@@ -75,19 +77,29 @@ class MlpWorkspace {
   MlpWorkspace(Index rows, const Index (&cols)[Count]) : rows_(rows) {
     Index total = 0;
     for (std::size_t i = 0; i < Count; ++i) total += padded(rows * cols[i]);
-    auto& buffer = storage();
-    if (static_cast<Index>(buffer.size()) < total) buffer.resize(static_cast<std::size_t>(total));
-    next_ = buffer.data();
+    reserve(total);
+  }
+  /// Blocks of {rows, cols} each, of different row counts (taken with take(rows, cols) in this order).
+  MlpWorkspace(std::initializer_list<std::pair<Index, Index>> shapes) : rows_(0) {
+    Index total = 0;
+    for (const auto& [rows, cols] : shapes) total += padded(rows * cols);
+    reserve(total);
   }
   /// The next block (rows × cols), uninitialised.
-  Block take(Index cols) {
+  Block take(Index cols) { return take(rows_, cols); }
+  Block take(Index rows, Index cols) {
     T* first = next_;
-    next_ += padded(rows_ * cols);
-    return Block(first, rows_, cols);
+    next_ += padded(rows * cols);
+    return Block(first, rows, cols);
   }
 
  private:
   static Index padded(Index size) { return (size + align - 1) / align * align; }
+  void reserve(Index total) {
+    auto& buffer = storage();
+    if (static_cast<Index>(buffer.size()) < total) buffer.resize(static_cast<std::size_t>(total));
+    next_ = buffer.data();
+  }
   static std::vector<T, Eigen::aligned_allocator<T>>& storage() {
     static_assert(EIGEN_MAX_ALIGN_BYTES <= 64, "ember::detail::MlpWorkspace: blocks are aligned to 64 bytes only.");
     thread_local std::vector<T, Eigen::aligned_allocator<T>> buffer;
@@ -258,6 +270,52 @@ class MlpEnergy {
     }
   }
 
+  /// @brief g += ∇θ Σᵢ w⁺ᵢ E(x⁺ᵢ), then g += ∇θ Σⱼ w⁻ⱼ E(x⁻ⱼ), on `pool`'s threads (serially when null): the
+  /// same bits as the two `accumulate_param_gradient` calls in that order, for any worker count. Each side's
+  /// forward and backward pass runs as one task with the GEMM shapes of the serial call; then every entry of g
+  /// receives its positive, then its negative contribution, column blocks of a weight split between tasks
+  /// only where Eigen's blocking of the product cannot change with the split (column_parts).
+  /// @pre x⁺ is N × d, w⁺ of length N; x⁻ is M × d, w⁻ of length M; g has length num_params().
+  void accumulate_param_gradients(BatchView<T> positives, VectorView<T> positive_weights, BatchView<T> negatives,
+                                  VectorView<T> negative_weights, VectorRef<T> g, ThreadPool* pool) const {
+    if (pool == nullptr || pool->workers() < 2 || layers_ < 2) {
+      accumulate_param_gradient(positives, positive_weights, g);
+      accumulate_param_gradient(negatives, negative_weights, g);
+      return;
+    }
+    constexpr const char* fn = "ember::MlpEnergy::accumulate_param_gradients";
+    check(positives, positive_weights.size(), fn);
+    check(negatives, negative_weights.size(), fn);
+    detail::require_shape(g, num_params(), 1, fn, "g");
+    const Index n = positives.rows(), m = negatives.rows();
+    // Each side's blocks as the serial call carves them (same sizes, 64-byte aligned: the same bits).
+    detail::MlpWorkspace<T> work({{n, hidden_total_}, {n, hidden_total_}, {n, max_width_}, {m, hidden_total_},
+                                  {m, hidden_total_}, {m, max_width_}});
+    ParamPass pos{positives, positive_weights, work.take(n, hidden_total_), work.take(n, hidden_total_),
+                  work.take(n, max_width_)};
+    ParamPass neg{negatives, negative_weights, work.take(m, hidden_total_), work.take(m, hidden_total_),
+                  work.take(m, max_width_)};
+    pool->parallel_for(2, [&](Index side) { backward_deltas(side == 0 ? pos : neg); });
+    // Tasks over the parameter blocks: task 0 the output layer and every bias, then the column parts of each W_l.
+    const Index k = layers_ - 1, depth = std::min(n, m);
+    Index tasks = 1;
+    for (Index l = 1; l <= k; ++l) tasks += column_parts(depth, width(l), width(l - 1));
+    pool->parallel_for(tasks, [&](Index task) {
+      if (task == 0) {
+        add_output_and_bias_gradients(pos, neg, g);
+        return;
+      }
+      Index l = 1, part = task - 1, column = 0;  // task − 1 counts the column parts, layer by layer
+      for (; part >= column_parts(depth, width(l), width(l - 1)); ++l) {
+        part -= column_parts(depth, width(l), width(l - 1));
+        column += width(l);
+      }
+      const Index parts = column_parts(depth, width(l), width(l - 1));
+      const Index begin = column_split(width(l - 1), parts, part);
+      add_weight_gradient(l, column, begin, column_split(width(l - 1), parts, part + 1) - begin, pos, neg, g);
+    });
+  }
+
   /// @brief g += ∇θ Σᵢ ⟨∇ₓE(xᵢ), vᵢ⟩ (forward-over-reverse; see the file notes). @pre v is N × d.
   void accumulate_mixed_gradient(BatchView<T> x, BatchView<T> v, VectorRef<T> g) const {
     constexpr const char* fn = "ember::MlpEnergy::accumulate_mixed_gradient";
@@ -338,6 +396,71 @@ class MlpEnergy {
     return Eigen::Map<Vector<T>>(g.data() + bias_offset(l), width(l));
   }
 
+  // One side of accumulate_param_gradients: the points, their weights and its workspace blocks.
+  using Block = typename detail::MlpWorkspace<T>::Block;
+  struct ParamPass {
+    BatchView<T> x;
+    VectorView<T> w;
+    Block h;     // H_l
+    Block d1;    // σ′(Z_l), then Δ_l
+    Block back;  // G_{l−1} = Δ_l W_l
+  };
+  // The forward pass and every Δ_l of accumulate_param_gradient, in its order, without touching g.
+  void backward_deltas(ParamPass& side) const {
+    forward_store(side.x, side.h, side.d1, nullptr);
+    const Index k = layers_ - 1;
+    Index column = hidden_total_;
+    for (Index l = k; l >= 1; --l) {
+      column -= width(l);
+      auto delta = side.d1.middleCols(column, width(l));
+      if (l == k) {
+        delta.array().colwise() *= side.w.array();
+        delta.array().rowwise() *= weight(layers_).row(0).array();
+      } else {
+        delta.array() *= side.back.leftCols(width(l)).array();
+      }
+      if (l > 1) side.back.leftCols(width(l - 1)).noalias() = delta * weight(l);
+    }
+  }
+  // g's output layer (∂w = H_kᵀ ω, ∂b = Σω) and every bias (∂b_l = Δ_lᵀ 1): the positive, then the negative side.
+  void add_output_and_bias_gradients(const ParamPass& pos, const ParamPass& neg, VectorRef<T> g) const {
+    const Index k = layers_ - 1;
+    for (const ParamPass* side : {&pos, &neg}) {
+      weight_gradient(g, layers_).noalias() +=
+          side->w.transpose() * side->h.middleCols(hidden_total_ - width(k), width(k));
+      bias_gradient(g, layers_)(0) += side->w.sum();
+    }
+    Index column = 0;
+    for (Index l = 1; l <= k; ++l) {
+      for (const ParamPass* side : {&pos, &neg})
+        bias_gradient(g, l).noalias() += side->d1.middleCols(column, width(l)).colwise().sum().transpose();
+      column += width(l);
+    }
+  }
+  // Columns [begin, begin + count) of ∂W_l += Δ_lᵀ H_{l−1} (Δ_l at `column` of d1): positive, then negative side.
+  void add_weight_gradient(Index l, Index column, Index begin, Index count, const ParamPass& pos,
+                           const ParamPass& neg, VectorRef<T> g) const {
+    for (const ParamPass* side : {&pos, &neg}) {
+      const auto delta = side->d1.middleCols(column, width(l));
+      if (l == 1) {
+        weight_gradient(g, 1).middleCols(begin, count).noalias() +=
+            delta.transpose() * side->x.middleCols(begin, count);
+      } else {
+        weight_gradient(g, l).middleCols(begin, count).noalias() +=
+            delta.transpose() * side->h.middleCols(column - width(l - 1) + begin, count);
+      }
+    }
+  }
+  // How many column blocks ∂W_l = Δ_lᵀ H_{l−1} (depth = the batch) is split into. Each entry of an Eigen GEMM is
+  // computed the same way for any column split at multiples of 8: its depth blocking depends on the depth
+  // alone, its row blocks are multiples of the register tile, and columns are independent; a block of
+  // one column or row would be a GEMV and a tiny product (rows + depth + columns < 20) a lazy one, hence the bounds.
+  static Index column_parts(Index depth, Index rows, Index cols) {
+    return rows >= 2 && cols >= 16 && depth >= 20 ? 2 : 1;
+  }
+  static Index column_split(Index cols, Index parts, Index part) {
+    return part >= parts ? cols : part * (cols / parts) / 8 * 8;
+  }
   // z = input W_lᵀ + 1 b_lᵀ.
   template <class Input, class Output>
   void affine(const Input& input, Index l, Output& z) const {
@@ -372,7 +495,6 @@ class MlpEnergy {
 #endif
   }
   // All hidden layers: h ← H_l, d1 ← σ′(Z_l), and *d2 ← σ″(Z_l) when given (column blocks per layer).
-  using Block = typename detail::MlpWorkspace<T>::Block;
   void forward_store(BatchView<T> x, Block& h, Block& d1, Block* d2) const {
     Index column = 0;
     for (Index l = 1; l < layers_; ++l) {

@@ -66,6 +66,8 @@ class Langevin {
     workers_ = workers;
   }
   [[nodiscard]] int workers() const { return workers_; }
+  /// The pool the steps run on (null for one worker); estimators reuse it for the work after the sampler.
+  [[nodiscard]] ThreadPool* pool() { return pool_.get(workers_); }
 
   [[nodiscard]] T gradient_step() const { return gradient_step_; }
   [[nodiscard]] T noise_scale() const { return noise_scale_; }
