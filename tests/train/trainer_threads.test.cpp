@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ember/core/parallel.hpp"
-#include "ember/core/random.hpp"
+#include "ember/simd/random.hpp"
 #include "ember/data/toy2d.hpp"
 #include "ember/divergence/cd.hpp"
 #include "ember/divergence/dcd.hpp"
