@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <vector>
+
 #include "divergence/gaussian_oracle.hpp"
 #include "support/random_batch.hpp"
 
@@ -18,6 +21,27 @@ double dsm_loss(const ember::GaussianEnergy<double>& e, const Vector<double>& m,
   return (p * (m - e.mean())).squaredNorm() + (p * c * p).trace() + sigma * sigma * (p * p).trace() -
          2 * p.trace() + d / (sigma * sigma);
 }
+
+// Means and standard errors of DSM's loss and gradient over 300 batches of 256 points of N(m, C), checked against
+// `closed_form` (the expected loss as a function of the model) and its finite-difference gradient; returns the
+// mean loss.
+template <class ClosedForm>
+double check_against_closed_form(const ember::DsmSettings<double>& settings, const ember::GaussianEnergy<double>& model,
+                                 const Vector<double>& m, const Matrix& c, std::uint64_t seed,
+                                 const ClosedForm& closed_form) {
+  ember::DenoisingScoreMatching<double> dsm(settings);
+  ember::Philox rng(seed);
+  std::vector<Vector<double>> gradients, losses;
+  for (int b = 0; b < 300; ++b) {
+    const auto result = dsm.estimate(model, sample_gaussian(m, c, 256, rng), rng);
+    gradients.push_back(result.gradient);
+    losses.push_back(Vector<double>::Constant(1, result.loss));
+  }
+  const auto loss = mean_and_error(losses);
+  check_within_error(loss, Vector<double>::Constant(1, closed_form(model)));
+  check_within_error(mean_and_error(gradients), fd_gradient(model, closed_form));
+  return loss.mean(0);
+}
 }  // namespace
 
 TEST_CASE("DSM: mean loss and mean gradient equal the closed form", "[score_matching][oracle]") {
@@ -26,17 +50,8 @@ TEST_CASE("DSM: mean loss and mean gradient equal the closed form", "[score_matc
   const Matrix c = random_spd(d, 61);
   const auto model = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Zero(d), random_spd(d, 62));
   const double sigma = 0.4;
-  ember::DenoisingScoreMatching<double> dsm({.noise_scale = sigma});
-  ember::Philox rng(10);
-  std::vector<Vector<double>> gradients, losses;
-  for (int b = 0; b < 300; ++b) {
-    const auto result = dsm.estimate(model, sample_gaussian(m, c, 256, rng), rng);
-    gradients.push_back(result.gradient);
-    losses.push_back(Vector<double>::Constant(1, result.loss));
-  }
-  check_within_error(mean_and_error(losses), Vector<double>::Constant(1, dsm_loss(model, m, c, sigma)));
-  check_within_error(mean_and_error(gradients),
-                     fd_gradient(model, [&](const ember::GaussianEnergy<double>& e) { return dsm_loss(e, m, c, sigma); }));
+  check_against_closed_form({.noise_scale = sigma}, model, m, c, 10,
+                            [&](const ember::GaussianEnergy<double>& e) { return dsm_loss(e, m, c, sigma); });
 }
 
 TEST_CASE("DSM: the gradient is the theta-derivative of the batch loss with the noise held fixed", "[score_matching]") {
@@ -66,17 +81,9 @@ TEST_CASE("DSM with sigma^2 weighting: mean loss and gradient are sigma^2 times 
   const Matrix c = random_spd(d, 64);
   const auto model = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Constant(d, 0.2), random_spd(d, 65));
   const double sigma = 0.1;
-  ember::DenoisingScoreMatching<double> dsm({.noise_scale = sigma, .weighting = ember::DsmWeighting::sigma_squared});
-  ember::Philox rng(11);
-  std::vector<Vector<double>> gradients, losses;
-  for (int b = 0; b < 300; ++b) {
-    const auto result = dsm.estimate(model, sample_gaussian(m, c, 256, rng), rng);
-    gradients.push_back(result.gradient);
-    losses.push_back(Vector<double>::Constant(1, result.loss));
-  }
   const auto weighted = [&](const ember::GaussianEnergy<double>& e) { return sigma * sigma * dsm_loss(e, m, c, sigma); };
-  check_within_error(mean_and_error(losses), Vector<double>::Constant(1, weighted(model)));
-  check_within_error(mean_and_error(gradients), fd_gradient(model, weighted));
+  const double mean_loss = check_against_closed_form(
+      {.noise_scale = sigma, .weighting = ember::DsmWeighting::sigma_squared}, model, m, c, 11, weighted);
   // The loss is O(1) at small σ (the unweighted one is ≈ d/σ² = 300 here).
-  CHECK(mean_and_error(losses).mean(0) < 10);
+  CHECK(mean_loss < 10);
 }
