@@ -84,6 +84,7 @@ TEST_CASE("AtTime: binds one time per point and is an Energy", "[time_conditione
   Vector<double> e(4);
   bound.energy(x, e);
   for (Index i = 0; i < 4; ++i) CHECK(e(i) == Approx(1.0 + t(i)).epsilon(1e-15));  // ½(1+t)·2
+  ember::test::Uniform uniform(87);
   ember::test::check_x_gradient(bound, 1.5 * uniform.next<Batch<double>>(4, 2));
 
   model.theta(0) = 1.0;  // the adapter sees the base's current parameters
