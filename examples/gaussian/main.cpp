@@ -432,7 +432,8 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
 // A run's numbers as the ranks exchange them (ex::Ranks) and back: every field the outputs and tables read.
 ex::JobOutput pack(const Outcome& o) {
   ex::JobWriter w;
-  for (double v : {o.peak_energy, o.peak_gradient, o.kl, o.mean_error, o.cov_error, o.seconds}) w.number(v);
+  for (double v : {o.peak_energy, o.peak_gradient, o.kl, o.mean_error, o.cov_error, o.seconds, o.lr}) w.number(v);
+  w.numbers(o.tune_lrs).numbers(o.tune_scores).numbers(o.tune_diff).numbers(o.tune_se);
   w.numbers(o.curve_iters).numbers(o.curve_kl).number(static_cast<double>(o.model.dim())).matrix(o.model.params());
   return w.take();
 }
@@ -445,12 +446,17 @@ Outcome unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t 
   if (run.failure) {
     o.failure = *run.failure;
     o.error = o.failure.message;
-    o.kl = o.mean_error = o.cov_error = o.seconds = std::numeric_limits<double>::quiet_NaN();
+    o.kl = o.mean_error = o.cov_error = o.seconds = o.lr = std::numeric_limits<double>::quiet_NaN();
     o.model = Model::from_mean_covariance(ember::Vector<T>::Constant(dim, 0.5), 2.25 * Matrix::Identity(dim, dim));
     return o;
   }
   ex::JobReader read = run.reader();
-  for (double* v : {&o.peak_energy, &o.peak_gradient, &o.kl, &o.mean_error, &o.cov_error, &o.seconds}) *v = read.number();
+  for (double* v : {&o.peak_energy, &o.peak_gradient, &o.kl, &o.mean_error, &o.cov_error, &o.seconds, &o.lr})
+    *v = read.number();
+  o.tune_lrs = read.numbers();
+  o.tune_scores = read.numbers();
+  o.tune_diff = read.numbers();
+  o.tune_se = read.numbers();
   o.curve_iters = read.numbers();
   o.curve_kl = read.numbers();
   o.model = Model::standard(static_cast<Index>(read.number()));
@@ -463,7 +469,7 @@ nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
   nlohmann::json j{{"dim", dim}, {"method", o.method}, {"seed", o.seed}, {"kl_data_to_model", ex::number_or_null(o.kl)},
                    {"mean_error", ex::number_or_null(o.mean_error)}, {"cov_error", ex::number_or_null(o.cov_error)},
                    {"seconds", ex::number_or_null(o.seconds)}, {"iters", c.iters}, {"optimizer", c.optimizer},
-                   {"lr", o.lr}, {"lr_decay", c.lr_decay}};
+                   {"lr", ex::number_or_null(o.lr)}, {"lr_decay", c.lr_decay}};
   if (o.method == "dcd") j["dcd_posterior"] = c.dcd_posterior;
   if (o.method == "dsm") j["dsm_weighting"] = c.dsm_weighting;
   if (o.method == "icd") j["icd_entropy_weight"] = c.icd_entropy_weight;
