@@ -158,6 +158,15 @@ class Communicator {
   /// @brief Every rank receives every rank's `mine` concatenated in rank order (MPI_Allgatherv).
   template <class T>
   std::vector<T> allgather(const std::vector<T>& mine) const {
+    std::vector<T> all;
+    allgather(mine, all);
+    return all;
+  }
+
+  /// @brief The same into `all`, whose storage is reused: a loop that gathers every iteration allocates once
+  /// (a fresh megabyte a call is returned to the kernel and faulted back in, page by page, each time).
+  template <class T>
+  void allgather(const std::vector<T>& mine, std::vector<T>& all) const {
     constexpr const char* fn = "ember::mpi::Communicator::allgather";
     const int count = detail::count_of(static_cast<Index>(mine.size()), fn, "mine.size()");
     std::vector<int> counts(static_cast<std::size_t>(size_)), offsets(static_cast<std::size_t>(size_));
@@ -168,11 +177,10 @@ class Communicator {
       total += counts[static_cast<std::size_t>(r)];
     }
     detail::count_of(total, fn, "the gathered size");
-    std::vector<T> all(static_cast<std::size_t>(total));
+    all.resize(static_cast<std::size_t>(total));
     detail::check(MPI_Allgatherv(mine.data(), count, detail::datatype<T>(), all.data(), counts.data(), offsets.data(),
                                  detail::datatype<T>(), comm_),
                   "MPI_Allgatherv");
-    return all;
   }
 
   /// @brief Broadcasts `data` (the same length on every rank) from `root`.

@@ -95,7 +95,8 @@ class DataParallel {
     const std::uint64_t start = rng.position();
     const Index params = static_cast<Index>(energy.params().size());
     const std::size_t width = header + static_cast<std::size_t>(params);
-    std::vector<double> mine(static_cast<std::size_t>(shard_.block_count) * width, 0.0);
+    std::vector<double>& mine = mine_;  // kept between calls: no per-iteration allocation
+    mine.assign(static_cast<std::size_t>(shard_.block_count) * width, 0.0);
     std::string error;
     for (Index k = 0; k < shard_.block_count && error.empty(); ++k) {
       const Index b = shard_.first_block + k;
@@ -122,9 +123,9 @@ class DataParallel {
         error = describe_failure(b, e.what());
       }
     }
-    const std::vector<double> all = comm_->allgather(mine);
-    rethrow_any_failure(all, width, error);
-    return combine(all, width, params, rng, start);
+    comm_->allgather(mine, all_);
+    rethrow_any_failure(all_, width, error);
+    return combine(all_, width, params, rng, start);
   }
 
   /// @brief Every block's state into `ck` under `key.block<b>.*` via store_block(ck, key, estimator), plus the
@@ -236,6 +237,7 @@ class DataParallel {
   Shard shard_;
   Index stride_ = 1;
   std::vector<Inner> estimators_;
+  std::vector<double> mine_, all_;  // this rank's packets and every rank's, reused by each estimate
 };
 
 template <class Make>
