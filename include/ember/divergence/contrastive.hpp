@@ -94,7 +94,6 @@ class Contrastive {
   void run_pooled(const E& energy, BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result,
                   T alpha, ThreadPool& pool) {
     prepare(energy.params().size(), positives, negatives, result, alpha);
-    const Index n = positives.rows(), m = negatives.rows();
     pool.parallel_for(2, [&](Index side) {
       if (side == 0) {
         energy.energy(positives, positive_energy_);
@@ -103,10 +102,8 @@ class Contrastive {
       }
     });
     check_energies();
-    weight_.resize(n);
-    weight_ = (weight_offset(n, T(1)) + weight_slope(n, alpha) * positive_energy_.array()).matrix();
-    negative_weight_.resize(m);
-    negative_weight_ = (weight_offset(m, T(-1)) + weight_slope(m, alpha) * negative_energy_.array()).matrix();
+    set_weights(weight_, positive_energy_, T(1), alpha);
+    set_weights(negative_weight_, negative_energy_, T(-1), alpha);
     energy.accumulate_param_gradients(positives, weight_, negatives, negative_weight_, result.gradient, &pool);
     finish(result, alpha);
   }
@@ -159,20 +156,22 @@ class Contrastive {
   // The weight of point i on a side of `count` points is a + b·eᵢ: a = ±1/count, b = 2α/count.
   static T weight_offset(Index count, T sign) { return sign / static_cast<T>(count); }
   static T weight_slope(Index count, T alpha) { return T(2) * alpha / static_cast<T>(count); }
+  static void set_weights(Vector<T>& weights, const Vector<T>& energies, T sign, T alpha) {
+    const Index count = energies.size();
+    weights.resize(count);
+    weights = (weight_offset(count, sign) + weight_slope(count, alpha) * energies.array()).matrix();
+  }
 
   template <class EnergyPos, class EnergyNeg, class GradPos, class GradNeg>
   void run(EnergyPos&& energy_pos, EnergyNeg&& energy_neg, GradPos&& grad_pos, GradNeg&& grad_neg, Index num_params,
            BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result, T alpha) {
     prepare(num_params, positives, negatives, result, alpha);
-    const Index n = positives.rows(), m = negatives.rows();
     energy_pos(positives, positive_energy_);
     energy_neg(negatives, negative_energy_);
     check_energies();
-    weight_.resize(n);
-    weight_ = (weight_offset(n, T(1)) + weight_slope(n, alpha) * positive_energy_.array()).matrix();
+    set_weights(weight_, positive_energy_, T(1), alpha);
     grad_pos(positives, weight_, result.gradient);
-    weight_.resize(m);
-    weight_ = (weight_offset(m, T(-1)) + weight_slope(m, alpha) * negative_energy_.array()).matrix();
+    set_weights(weight_, negative_energy_, T(-1), alpha);
     grad_neg(negatives, weight_, result.gradient);
     finish(result, alpha);
   }
