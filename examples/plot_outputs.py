@@ -70,7 +70,8 @@ def toy2d(directory, out):
 
 
 def gaussian(directory, out):
-    runs = json.load(open(os.path.join(directory, "summary.json")))
+    summary = json.load(open(os.path.join(directory, "summary.json")))
+    runs = summary["results"] if isinstance(summary, dict) else summary  # older outputs: a bare list
     fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
     for r in runs:
         curve = r.get("kl_curve")
@@ -109,7 +110,7 @@ def main():
     if os.path.exists(os.path.join(d, "log_likelihood.csv")):
         rbm(d, out)
     elif os.path.exists(os.path.join(d, "density.npy")) or (
-            os.path.exists(os.path.join(d, "summary.json")) and isinstance(json.load(open(os.path.join(d, "summary.json"))), dict)):
+            os.path.exists(os.path.join(d, "summary.json")) and "dataset" in json.load(open(os.path.join(d, "summary.json")))):
         toy2d(d, out)
     elif os.path.exists(os.path.join(d, "summary.json")):
         gaussian(d, out)

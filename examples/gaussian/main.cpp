@@ -429,13 +429,26 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
   return o;
 }
 
-// A run's numbers as the ranks exchange them (ex::Ranks) and back: every field the outputs and tables read.
+// Every field of a run that the outputs and tables read, in the one order in which the ranks exchange them
+// (ex::Ranks): pack and unpack both walk this list, so a field added here travels both ways.
+template <class O, class Visit>
+void each_exchanged_field(O& o, Visit&& visit) {
+  for (auto* v : {&o.peak_energy, &o.peak_gradient, &o.kl, &o.mean_error, &o.cov_error, &o.seconds, &o.lr})
+    visit.number(*v);
+  for (auto* v : {&o.tune_lrs, &o.tune_scores, &o.tune_diff, &o.tune_se, &o.curve_iters, &o.curve_kl})
+    visit.numbers(*v);
+  visit.model(o.model);
+}
+
 ex::JobOutput pack(const Outcome& o) {
-  ex::JobWriter w;
-  for (double v : {o.peak_energy, o.peak_gradient, o.kl, o.mean_error, o.cov_error, o.seconds, o.lr}) w.number(v);
-  w.numbers(o.tune_lrs).numbers(o.tune_scores).numbers(o.tune_diff).numbers(o.tune_se);
-  w.numbers(o.curve_iters).numbers(o.curve_kl).number(static_cast<double>(o.model.dim())).matrix(o.model.params());
-  return w.take();
+  struct Write {
+    ex::JobWriter w;
+    void number(double v) { w.number(v); }
+    void numbers(const std::vector<double>& v) { w.numbers(v); }
+    void model(const Model& m) { w.number(static_cast<double>(m.dim())).matrix(m.params()); }
+  } write;
+  each_exchanged_field(o, write);
+  return write.w.take();
 }
 
 // The run of method `method` and seed `seed` as pack wrote it, or as it failed (no numbers, the starting model).
@@ -450,18 +463,17 @@ Outcome unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t 
     o.model = Model::from_mean_covariance(ember::Vector<T>::Constant(dim, 0.5), 2.25 * Matrix::Identity(dim, dim));
     return o;
   }
-  ex::JobReader read = run.reader();
-  for (double* v : {&o.peak_energy, &o.peak_gradient, &o.kl, &o.mean_error, &o.cov_error, &o.seconds, &o.lr})
-    *v = read.number();
-  o.tune_lrs = read.numbers();
-  o.tune_scores = read.numbers();
-  o.tune_diff = read.numbers();
-  o.tune_se = read.numbers();
-  o.curve_iters = read.numbers();
-  o.curve_kl = read.numbers();
-  o.model = Model::standard(static_cast<Index>(read.number()));
-  read.matrix(o.model.params());
-  if (!read.done()) throw std::logic_error("ember-gaussian: a run's numbers do not match its layout");
+  struct Read {
+    ex::JobReader read;
+    void number(double& v) { v = read.number(); }
+    void numbers(std::vector<double>& v) { v = read.numbers(); }
+    void model(Model& m) {
+      m = Model::standard(static_cast<Index>(read.number()));
+      read.matrix(m.params());
+    }
+  } read{run.reader()};
+  each_exchanged_field(o, read);
+  if (!read.read.done()) throw std::logic_error("ember-gaussian: a run's numbers do not match its layout");
   return o;
 }
 
@@ -692,7 +704,10 @@ int main(int argc, char** argv) {
       }
       std::string table = ex::markdown_table(
           {"method", "KL final", "KL at 10%", "KL at 50%", "mean error", "cov error (rel.)", "seconds"}, rows);
-      if (seeds.size() > 1) {
+      if (seeds.size() == 1) {
+        nlohmann::json results = std::move(all);
+        all = {{"seeds", seeds}, {"ranks", ranks.size()}, {"results", std::move(results)}};
+      } else {
         // Over seeds: mean ± standard error (worst seed) of each metric; diverged seeds counted, never averaged.
         rows.clear();
         nlohmann::json aggregate = nlohmann::json::array(), per_run = nlohmann::json::array();
