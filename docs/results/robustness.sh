@@ -2,7 +2,8 @@
 # Issue 16 item 2: does the energy² penalty α·mean(E⁺² + E⁻²) (--energy-reg α) keep default runs from blowing up,
 # and what does it cost? Data sets $SETS (default: the 12 stress sets, then the 9 built-in ones) at the default
 # budget (1500 Adam updates, lr 1e-2, 10 sampler steps), seeds 0-2, the methods given (default: cd dcd), each in
-# the configurations $CONFIGS ("default", or "alphaX" for --energy-reg X; default: default alpha0.1 alpha0.01).
+# the configurations $CONFIGS ("default"; "alphaX" for --energy-reg X; "cosine" for --lr-decay cosine;
+# "cosine_warmupW" for that and --warmup W; default: default alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
 # python3 docs/results/robustness.py prints the tables of docs/results/robustness.md from them.
@@ -20,7 +21,11 @@ for method in $methods; do
   for set in $sets; do
     for config in $configs; do
       extra=""
-      case $config in alpha*) extra="--energy-reg ${config#alpha}" ;; esac
+      case $config in
+        alpha*) extra="--energy-reg ${config#alpha}" ;;
+        cosine) extra="--lr-decay cosine" ;;
+        cosine_warmup*) extra="--lr-decay cosine --warmup ${config#cosine_warmup}" ;;
+      esac
       kept=$here/$config/$set-$method.json
       [ -f "$kept" ] && continue
       mkdir -p "$here/$config" "$runs/$config"

@@ -90,6 +90,8 @@ struct Config {
   Index batch = 256;
   Index sampler_steps = 10;
   double learning_rate = 1e-2;  // measured: 2e-3 leaves every method at a flat disc after 1500 updates
+  std::string lr_decay = "none";  // none, or cosine (from --lr down to 0 at the last update)
+  Index warmup = 0;               // updates of linear learning-rate warm-up (0: none)
   double step_size = 0.01;   // textbook ULA ε of the CD/PCD/ICD sampler
   double dcd_step = 0.01;    // ULA ε on DCD's tethered posterior
   double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
@@ -115,7 +117,9 @@ struct Config {
 std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& method) {
   const auto one = [](double v) { return std::vector<double>{v}; };
   std::vector<ex::RunSetting> s{{"--batch", one(static_cast<double>(c.batch)), true},
-                                {"--lr", one(c.learning_rate), true}};
+                                {"--lr", one(c.learning_rate), true},
+                                {"--lr-decay", one(c.lr_decay == "cosine" ? 1 : 0), true},
+                                {"--warmup", one(static_cast<double>(c.warmup)), true}};
   if (method != "dsm") s.push_back({"--steps", one(static_cast<double>(c.sampler_steps)), true});
   if (method != "dsm") s.push_back({"--energy-reg", one(c.energy_reg), true});
   if (method == "cd" || method == "pcd" || method == "icd") s.push_back({"--step-size", one(c.step_size), true});
@@ -254,8 +258,11 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   const std::vector<Index> widths{2, 128, 128, 1};
   const ember::MlpSettings<T> mlp_settings{.base_scale = T(4)};
   ember::Adam<T> adam({.learning_rate = static_cast<T>(c.learning_rate), .beta1 = T(0.9), .beta2 = T(0.999)});
-  const ember::TrainSettings settings{.iterations = c.iters, .batch_size = c.batch, .seed = c.seed + 2,
-                                      .gradient_clip = 0, .report_every = 1};
+  const ember::TrainSettings settings{
+      .iterations = c.iters, .batch_size = c.batch, .seed = c.seed + 2, .gradient_clip = 0, .report_every = 1,
+      .learning_rate_schedule = {.warmup_iterations = c.warmup,
+                                 .decay = c.lr_decay == "cosine" ? ember::LearningRateDecay::cosine
+                                                                 : ember::LearningRateDecay::constant}};
   Progress progress{method + (c.seeds > 1 ? " seed " + std::to_string(c.seed) : std::string()), c.quiet, &lock};
   ember::DivergenceGuard guard(c.divergence);
   // One sampler for the MCMC methods: textbook ULA, step ε (default 0.01: drift 0.005 ∇E, noise 0.1), K steps.
@@ -511,6 +518,7 @@ void check_config(const Config& c) {
   ember::detail::require(c.noise_min < 1, program, "--noise-min", c.noise_min, "must be < 1 (a variance-preserving noise level)");
   ember::detail::require(c.noise_max < 1, program, "--noise-max", c.noise_max, "must be < 1 (a variance-preserving noise level)");
   ember::detail::require(c.noise_max >= c.noise_min, program, "--noise-max", c.noise_max, "must be >= --noise-min = ", c.noise_min);
+  ember::detail::require(c.warmup < c.iters, program, "--warmup", c.warmup, "must be < --iters = ", c.iters);
   for (std::size_t k = 1; k < c.drl_levels.size(); ++k)
     ember::detail::require(c.drl_levels[k] > c.drl_levels[k - 1], program, "--drl-levels", ex::detail::list({c.drl_levels.begin(), c.drl_levels.end()}),
                            "must increase (", c.drl_levels[k], " follows ", c.drl_levels[k - 1], ")");
@@ -572,6 +580,10 @@ int main(int argc, char** argv) {
   app.add_option("--steps", c.sampler_steps, "sampler steps per iteration (every MCMC method)")->capture_default_str()
       ->check(ex::integer_in<Index>(1, most));
   app.add_option("--lr", c.learning_rate, "Adam learning rate")->capture_default_str()->check(ex::positive_finite());
+  app.add_option("--lr-decay", c.lr_decay, "none, or cosine (from --lr down to 0 at the last update)")
+      ->capture_default_str()->check(CLI::IsMember({"none", "cosine"}));
+  app.add_option("--warmup", c.warmup, "updates of linear learning-rate warm-up before the decay (0: none)")
+      ->capture_default_str()->check(ex::integer_in<Index>(0, most));
   app.add_option("--step-size", c.step_size, "ULA step ε of the CD, PCD and improved CD samplers")
       ->capture_default_str()->check(ex::positive_finite());
   app.add_option("--dcd-step", c.dcd_step, "ULA step ε on DCD's posterior")->capture_default_str()
@@ -591,7 +603,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::integer_in<Index>(0, most));
   app.add_option("--resume", c.resume, "resume from this checkpoint (same data and settings); --iters stays the total");
   app.add_flag("--allow-changed-settings", c.allow_changed_settings,
-               "with --resume: allow another --batch, --steps, --lr, --step-size, --dcd-step, --noise-min/max, --drl-b2");
+               "with --resume: allow another --batch, --steps, --lr, --lr-decay, --warmup, --step-size, --dcd-step, --noise-min/max, --drl-b2");
   ex::add_divergence_options(app, c.divergence);
   app.add_option("--nll-refinement-limit", c.refinement_limit,
                  "NLL and KL are reported unresolved when log Z changes by more than this (nats) between the grid and "
