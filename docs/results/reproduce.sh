@@ -2,7 +2,8 @@
 # Regenerates the tables and pictures of docs/results/ (run from the repository root after
 # `cmake --build build -j2 --target ember-toy2d ember-gaussian`). Every number is seeded.
 # Every configuration runs SEEDS seeds (default 5: seeds 0..4; tables show mean ± standard error and the worst seed).
-# DATASETS, DIMS, ITERS and SEEDS narrow a run; WORK is where the full outputs (per-seed directories, JSON) go.
+# DATASETS, DIMS, ITERS and SEEDS narrow a run (DATASETS=none or DIMS=none skips the 2D or the Gaussian part);
+# WORK is where the full outputs (per-seed directories, JSON) go.
 set -e
 bin=${BUILD:-build}/examples
 work=${WORK:-/tmp/ember-results}
@@ -17,6 +18,7 @@ for d in $datasets; do
   cp "$work/$d/summary.md" "docs/results/toy2d-$d.md"
   cp "$work/$d/summary.json" "docs/results/toy2d-$d.json"
 done
+[ "$dims" = none ] && exit 0
 # Gaussians: 5 seeds each (mean ± standard error), the README's six settings and issue 16's 12-D one (condition
 # number 30, a random mean) read from a CSV; then the ablations (improved CD's entropy weight d, DCD on ULA),
 # --tune and the old settings. DATASETS=none skips the 2D part above.
