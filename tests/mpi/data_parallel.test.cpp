@@ -127,6 +127,20 @@ struct FailingEstimator {
   }
 };
 
+// Block 1 fails on its first call only; every block's gradient is its block number.
+struct FailsOnce {
+  using scalar_type = double;
+  Index block;
+  int calls = 0;
+  template <class E, class G>
+  ember::EstimatorResult<double> estimate(const E& energy, ember::BatchView<double>, G&) {
+    if (block == 1 && calls++ == 0) throw ember::numerical_error("block 1 fails once");
+    ember::EstimatorResult<double> r;
+    r.gradient = ember::Vector<double>::Constant(energy.params().size(), static_cast<double>(block));
+    return r;
+  }
+};
+
 // Negatives fixed in advance (no sampler): block `first / 64` takes rows [first, first + 64) of them.
 struct FixedNegatives {
   using scalar_type = float;
@@ -227,6 +241,11 @@ TEST_CASE("mpi::DataParallel: a failure in one block is thrown on every rank; ba
                         Contains("block 1: the chains of block 1 diverged on purpose"));
   CHECK_THROWS_WITH(dp.estimate(energy, x.topRows(128), rng),
                     Contains("ember::mpi::DataParallel::estimate: data.rows() = 128: must equal the batch_rows = 256"));
+  // The packets are reused between calls: a failure is not carried into the next call.
+  ember::mpi::DataParallel recovers(world, 256, [](Index b) { return FailsOnce{b}; });
+  CHECK_THROWS_WITH(recovers.estimate(energy, x, rng), Contains("block 1: block 1 fails once"));
+  const auto after = recovers.estimate(energy, x, rng);
+  CHECK((after.gradient.array() == 1.5).all());  // Σ_b (64/256)·b over the blocks 0..3
   // One block fewer than ranks (no rows at all on one rank): refused on every rank.
   CHECK_THROWS_WITH(ember::mpi::DataParallel(world, 64 * (world.size() - 1), [](Index b) { return FailingEstimator{b}; }),
                     Contains("ember::mpi::DataParallel: chains = " + std::to_string(64 * (world.size() - 1))));
