@@ -580,7 +580,7 @@ int main(int argc, char** argv) {
   app.add_option("--steps", c.sampler_steps, "sampler steps per iteration (every MCMC method)")->capture_default_str()
       ->check(ex::integer_in<Index>(1, most));
   app.add_option("--lr", c.learning_rate, "Adam learning rate")->capture_default_str()->check(ex::positive_finite());
-  app.add_option("--lr-decay", c.lr_decay, "none, or cosine (from --lr down to 0 at the last update)")
+  app.add_option("--lr-decay", c.lr_decay, "none, or cosine (from --lr down to 0 at update --iters; a resumed run follows the curve of its own --iters)")
       ->capture_default_str()->check(CLI::IsMember({"none", "cosine"}));
   app.add_option("--warmup", c.warmup, "updates of linear learning-rate warm-up before the decay (0: none)")
       ->capture_default_str()->check(ex::integer_in<Index>(0, most));
