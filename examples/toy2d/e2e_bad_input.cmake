@@ -41,10 +41,10 @@ expect_2("its toy2d.method = 5: written by a run with another --method \\(this r
 expect_2("--iters" --method dcd --iters -5)
 expect_2("^ember-toy2d: --warmup = 8: must be < --iters = 8\n$" --method dcd --iters 8 --warmup 8)
 expect_2("--lr-decay: linear not in" --method dcd --iters 8 --lr-decay linear)
-# A checkpoint of a cosine-decayed run is not resumed as a constant-rate one without --allow-changed-settings.
-execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 4 --lr-decay cosine --checkpoint ${OUT}/cosine.ckpt
+# A checkpoint of a constant-rate run is not resumed with the default cosine decay without --allow-changed-settings.
+execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 4 --lr-decay none --checkpoint ${OUT}/constant.ckpt
                 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "could not write a cosine-decay checkpoint (${rc})")
+  message(FATAL_ERROR "could not write a constant-rate checkpoint (${rc})")
 endif()
-expect_2("--lr-decay \\(checkpoint 1, this run 0\\)" --method pcd --iters 8 --resume ${OUT}/cosine.ckpt)
+expect_2("--lr-decay \\(checkpoint 0, this run 1\\)" --method pcd --iters 8 --resume ${OUT}/constant.ckpt)

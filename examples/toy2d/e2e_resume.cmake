@@ -14,9 +14,11 @@ function(run name)
     message(FATAL_ERROR "ember-toy2d ${ARGN} failed (${rc}):\n${stdout}\n${stderr}")
   endif()
 endfunction()
-run(full --iters 60 --checkpoint ${OUT}/full.ckpt --checkpoint-every 15)
-run(first --iters 30 --checkpoint ${OUT}/half.ckpt)
-run(resumed --iters 60 --resume ${OUT}/half.ckpt)
+# A constant rate: a cosine schedule runs over --iters, so a run stopped by a shorter --iters has followed another
+# curve (a run resumed from a periodic checkpoint with its own --iters follows the same one).
+run(full --iters 60 --lr-decay none --checkpoint ${OUT}/full.ckpt --checkpoint-every 15)
+run(first --iters 30 --lr-decay none --checkpoint ${OUT}/half.ckpt)
+run(resumed --iters 60 --lr-decay none --resume ${OUT}/half.ckpt)
 file(SHA256 ${OUT}/full/samples.csv full)
 file(SHA256 ${OUT}/resumed/samples.csv resumed)
 file(SHA256 ${OUT}/first/samples.csv first)
@@ -28,17 +30,19 @@ if(full STREQUAL first)
 endif()
 # The periodic checkpoint at the end of the full run equals the resumed run's end state: resuming it with
 # the same total does no iteration and gives the same samples again.
-run(again --iters 60 --resume ${OUT}/full.ckpt)
+run(again --iters 60 --lr-decay none --resume ${OUT}/full.ckpt)
 file(SHA256 ${OUT}/again/samples.csv again)
 if(NOT full STREQUAL again)
   message(FATAL_ERROR "resuming the final checkpoint changed the samples")
 endif()
-# --lr-decay cosine --warmup 10 changes the run (the schedule reaches the optimizer), and its final checkpoint
-# resumes to the same samples.
+# The schedule reaches the optimizer: the default (cosine) run and one with a warm-up each differ from the
+# constant-rate run above and from each other, and the warm-up run's final checkpoint resumes to the same samples.
+run(default --iters 60)
+file(SHA256 ${OUT}/default/samples.csv default)
 run(cosine --iters 60 --lr-decay cosine --warmup 10 --checkpoint ${OUT}/cosine.ckpt)
 file(SHA256 ${OUT}/cosine/samples.csv cosine)
-if(cosine STREQUAL full)
-  message(FATAL_ERROR "--lr-decay cosine --warmup 10 left the samples of the constant-rate run unchanged")
+if(default STREQUAL full OR cosine STREQUAL full OR cosine STREQUAL default)
+  message(FATAL_ERROR "the default cosine decay or --warmup 10 left the samples unchanged")
 endif()
 run(cosine_again --iters 60 --lr-decay cosine --warmup 10 --resume ${OUT}/cosine.ckpt)
 file(SHA256 ${OUT}/cosine_again/samples.csv cosine_again)
