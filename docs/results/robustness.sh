@@ -3,7 +3,8 @@
 # and what does it cost? Data sets $SETS (default: the 12 stress sets, then the 9 built-in ones) at the default
 # budget (1500 Adam updates, lr 1e-2, 10 sampler steps), seeds 0-2, the methods given (default: cd dcd), each in
 # the configurations $CONFIGS ("default"; "alphaX" for --energy-reg X; "cosine" for --lr-decay cosine;
-# "cosine_warmupW" for that and --warmup W; default: default alpha0.1 alpha0.01).
+# "cosine_warmupW" for that and --warmup W; "noiseA_B" for DCD's --noise-min A --noise-max B; "stepsK" for
+# --steps K; "dcdstepE" for --dcd-step E; default: default alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
 # python3 docs/results/robustness.py prints the tables of docs/results/robustness.md from them.
@@ -28,6 +29,9 @@ for method in $methods; do
         alpha*) extra="--energy-reg ${config#alpha} --lr-decay none" ;;
         cosine) extra="--lr-decay cosine" ;;
         cosine_warmup*) extra="--lr-decay cosine --warmup ${config#cosine_warmup}" ;;
+        noise*_*) range=${config#noise}; extra="--noise-min ${range%_*} --noise-max ${range#*_}" ;;  # noise0.1_0.5
+        steps*) extra="--steps ${config#steps}" ;;
+        dcdstep*) extra="--dcd-step ${config#dcdstep}" ;;
       esac
       kept=$here/$config/$set-$method.json
       [ -f "$kept" ] && continue
