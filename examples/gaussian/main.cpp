@@ -230,9 +230,8 @@ Model fit(const std::string& method, const Config& c, const ember::GaussianData<
   const auto buffer = [&] {
     return ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0}, {.capacity = 1000, .reinit_probability = 0.05});
   };
-  ember::TrainSettings settings{.iterations = iters, .batch_size = c.batch, .seed = c.seed + 7, .gradient_clip = 0,
-                                .report_every = 1};
-  if (c.lr_decay == "cosine") settings.learning_rate_schedule = {.decay = ember::LearningRateDecay::cosine};
+  const ember::TrainSettings settings{.iterations = iters, .batch_size = c.batch, .seed = c.seed + 7, .gradient_clip = 0,
+                                      .report_every = 1, .learning_rate_schedule = {.decay = ex::lr_decay_of(c.lr_decay)}};
   std::optional<LevelGaussians> drl;  // DRL trains this; it is measured by its level-0 Gaussian
   const auto measured = [&]() -> const Model& { return drl ? drl->level(0) : model; };
   const auto record = [&](const ember::TrainProgress& p) { observe(p, measured()); };
@@ -575,8 +574,7 @@ int main(int argc, char** argv) {
   app.add_option("--lr", c.lr, "learning rate of --optimizer for every method (with --tune: the middle of the "
                  "candidates); default: 0.03 for dcd with adam, 0.01 otherwise (measured: README)")
       ->check(ex::positive_finite());
-  app.add_option("--lr-decay", c.lr_decay, "cosine (from --lr down to 0 at the last update) or none")
-      ->capture_default_str()->check(CLI::IsMember({"cosine", "none"}));
+  ex::add_lr_decay_option(app, c.lr_decay, "cosine (from --lr down to 0 at the last update) or none");
   app.add_flag("--tune", c.tune, "each method picks its learning rate among --lr x {0.1, 0.3, 1, 3, 10}: a run of "
                "--iters updates on 80% of the training sample per candidate, scored by the held-out NLL of the other "
                "20% (never the true Gaussian); the smallest rate within one standard error of the best wins; then the "

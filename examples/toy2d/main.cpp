@@ -262,9 +262,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   ember::Adam<T> adam({.learning_rate = static_cast<T>(c.learning_rate), .beta1 = T(0.9), .beta2 = T(0.999)});
   const ember::TrainSettings settings{
       .iterations = c.iters, .batch_size = c.batch, .seed = c.seed + 2, .gradient_clip = 0, .report_every = 1,
-      .learning_rate_schedule = {.warmup_iterations = c.warmup,
-                                 .decay = c.lr_decay == "cosine" ? ember::LearningRateDecay::cosine
-                                                                 : ember::LearningRateDecay::constant}};
+      .learning_rate_schedule = {.warmup_iterations = c.warmup, .decay = ex::lr_decay_of(c.lr_decay)}};
   Progress progress{method + (c.seeds > 1 ? " seed " + std::to_string(c.seed) : std::string()), c.quiet, &lock};
   ember::DivergenceGuard guard(c.divergence);
   // One sampler for the MCMC methods: textbook ULA, step ε (default 0.01: drift 0.005 ∇E, noise 0.1), K steps.
@@ -582,9 +580,8 @@ int main(int argc, char** argv) {
   app.add_option("--steps", c.sampler_steps, "sampler steps per iteration (every MCMC method)")->capture_default_str()
       ->check(ex::integer_in<Index>(1, most));
   app.add_option("--lr", c.learning_rate, "Adam learning rate")->capture_default_str()->check(ex::positive_finite());
-  app.add_option("--lr-decay", c.lr_decay, "cosine (from --lr down to 0 at update --iters; a resumed run follows the curve of its own --iters) or none "
-                 "(a constant rate, the default before 2026-12-06)")
-      ->capture_default_str()->check(CLI::IsMember({"none", "cosine"}));
+  ex::add_lr_decay_option(app, c.lr_decay, "cosine (from --lr down to 0 at update --iters; a resumed run follows the "
+                          "curve of its own --iters) or none (a constant rate, the default before 2026-12-06)");
   app.add_option("--warmup", c.warmup, "updates of linear learning-rate warm-up before the decay (0: none)")
       ->capture_default_str()->check(ex::integer_in<Index>(0, most));
   app.add_option("--step-size", c.step_size, "ULA step ε of the CD, PCD and improved CD samplers")

@@ -25,6 +25,7 @@
 
 #include <ember/core/error.hpp>
 #include <ember/io/checkpoint.hpp>
+#include <ember/train/learning_rate.hpp>
 
 namespace ember::examples {
 
@@ -83,6 +84,15 @@ inline CLI::Validator positive_finite() {
         return {};
       },
       "POSITIVE");
+}
+
+/// --lr-decay NAME, one of "cosine" (the rate falls from --lr to 0 at the last update) and "none" (constant):
+/// the option both training programs offer, and the schedule's decay it names.
+inline CLI::Option* add_lr_decay_option(CLI::App& app, std::string& name, const std::string& description) {
+  return app.add_option("--lr-decay", name, description)->capture_default_str()->check(CLI::IsMember({"cosine", "none"}));
+}
+inline ember::LearningRateDecay lr_decay_of(const std::string& name) {
+  return name == "cosine" ? ember::LearningRateDecay::cosine : ember::LearningRateDecay::constant;
 }
 
 /// Refuses a size whose estimated memory need exceeds the budget: "flag = value: needs about N GB (what), more
