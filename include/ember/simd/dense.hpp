@@ -162,130 +162,173 @@ inline void activate_unit(const B (&acc)[R][J], int j, B (&value)[R], B (&first)
   }
 }
 
-/// Forward and (when `gradient`) input-gradient passes of one block of `rows` ≤ block_rows chains.
-/// Scratch layout (stride S = block_rows): x (S × d), H ping-pong (2 · S × h_max), per hidden layer
-/// σ′/Δ (S × h_l), g (S × d), e (S).
+/// Where one block's scratch lives (stride S = block_rows): x (S × d), H ping-pong (2 · S × h_max), per hidden
+/// layer σ′/Δ (S × h_l, layer l at column h₁ + … + h_{l−1}), g (S × d), e (S).
+template <class T>
+struct BlockScratch {
+  static constexpr Index S = block_rows<T>;
+  T* x;
+  T* h[2];
+  T* sigma;
+  T* g;
+  T* e;
+
+  /// Entries the block needs for `net`.
+  static std::size_t size(const MlpView<T>& net) {
+    const auto [h_max, h_total] = hidden_extent(net);
+    return static_cast<std::size_t>(S * (2 * net.width(0) + 2 * h_max + h_total + 1));
+  }
+  BlockScratch(const MlpView<T>& net, T* work) {
+    const auto [h_max, h_total] = hidden_extent(net);
+    x = work;
+    h[0] = x + S * net.width(0);
+    h[1] = h[0] + S * h_max;
+    sigma = h[1] + S * h_max;
+    g = sigma + S * h_total;
+    e = g + S * net.width(0);
+  }
+
+ private:
+  struct Extent {
+    Index widest, total;
+  };
+  static Extent hidden_extent(const MlpView<T>& net) {
+    Extent extent{0, 0};
+    for (Index l = 1; l <= net.hidden_layers(); ++l) {
+      extent.widest = std::max(extent.widest, net.width(l));
+      extent.total += net.width(l);
+    }
+    return extent;
+  }
+};
+
+/// Hidden layer l < k of the forward pass: H = σ(input W_lᵀ + b), and σ′ kept for the backward pass.
+template <class Activation, bool Gradient, class T>
+void forward_hidden_layer(const T* input, Index padded, Index in, Index out, const T* w, const T* b, T* h, T* s) {
+  using B = xsimd::batch<T>;
+  constexpr Index S = block_rows<T>, L = lanes<T>;
+  constexpr int R = tile_registers;
+  product(input, S, padded, w, out, 1, in, out, [b](Index j) { return b[j]; },
+          [&]<int J>(const B (&acc)[R][J], Index c, Index unit) {
+            // Local pointers: the stores (may_alias vector types) would otherwise force the captured ones to be
+            // reloaded after every store.
+            T* const hp = h + unit * S + c;
+            T* const sp = s + unit * S + c;
+            // Unrolled, so that the tile's long activation chains sit side by side for the out-of-order core.
+#pragma GCC unroll 8
+            for (int j = 0; j < J; ++j) {
+              B v[R], d1[R];
+              activate_unit<Activation>(acc, j, v, d1);
+              for (int r = 0; r < R; ++r) {
+                v[r].store_aligned(hp + j * S + r * L);
+                if constexpr (Gradient) d1[r].store_aligned(sp + j * S + r * L);
+              }
+            }
+          });
+}
+
+/// The last hidden layer with the output layer folded in: e += σ(input W_kᵀ + b) w_out, Δ_k = w_out ⊙ σ′.
+template <class Activation, bool Gradient, class T>
+void forward_last_layer(const T* input, Index padded, Index in, Index out, const T* w, const T* b, const T* w_out,
+                        T* e, T* s) {
+  using B = xsimd::batch<T>;
+  constexpr Index S = block_rows<T>, L = lanes<T>;
+  constexpr int R = tile_registers;
+  product(input, S, padded, w, out, 1, in, out, [b](Index j) { return b[j]; },
+          [&]<int J>(const B (&acc)[R][J], Index c, Index unit) {
+            T* const ep = e + c;
+            T* const sp = s + unit * S + c;
+            const T* const wp = w_out + unit;
+            B energy[R];
+            for (int r = 0; r < R; ++r) energy[r] = B::load_aligned(ep + r * L);
+#pragma GCC unroll 8
+            for (int j = 0; j < J; ++j) {
+              const B wj(wp[j]);
+              B v[R], d1[R];
+              activate_unit<Activation>(acc, j, v, d1);
+              for (int r = 0; r < R; ++r) {
+                energy[r] = detail::fma(v[r], wj, energy[r]);
+                if constexpr (Gradient) (wj * d1[r]).store_aligned(sp + j * S + r * L);
+              }
+            }
+            for (int r = 0; r < R; ++r) energy[r].store_aligned(ep + r * L);
+          });
+}
+
+/// One backward step below layer l > 1: Δ_{l−1} = (Δ_l W_l) ⊙ σ′(Z_{l−1}), in place over σ′ at `s`.
+template <class T>
+void backward_layer(const T* delta, Index padded, Index in, Index out, const T* w, T* s) {
+  using B = xsimd::batch<T>;
+  constexpr Index S = block_rows<T>, L = lanes<T>;
+  constexpr int R = tile_registers;
+  product(delta, S, padded, w, 1, out, out, in, [](Index) { return T(0); },
+          [&]<int J>(const B (&acc)[R][J], Index c, Index unit) {
+            T* const sp = s + unit * S + c;
+            for (int j = 0; j < J; ++j)
+              for (int r = 0; r < R; ++r) {
+                T* p = sp + j * S + r * L;
+                (acc[r][j] * B::load_aligned(p)).store_aligned(p);
+              }
+          });
+}
+
+/// The last backward step: G₀ = Δ₁ W₁ = ∇ₓE (without the base term), into g.
+template <class T>
+void input_gradient(const T* delta, Index padded, Index in, Index out, const T* w, T* g) {
+  using B = xsimd::batch<T>;
+  constexpr Index S = block_rows<T>, L = lanes<T>;
+  constexpr int R = tile_registers;
+  product(delta, S, padded, w, 1, out, out, in, [](Index) { return T(0); },
+          [&]<int J>(const B (&acc)[R][J], Index c, Index unit) {
+            T* const gp = g + unit * S + c;
+            for (int j = 0; j < J; ++j)
+              for (int r = 0; r < R; ++r) acc[r][j].store_aligned(gp + j * S + r * L);
+          });
+}
+
+/// Forward and (when `Gradient`) input-gradient passes of one block of `rows` ≤ block_rows chains.
 template <class Activation, bool Gradient, class T>
 void mlp_block(const MlpView<T>& net, const T* x, Index ldx, Index rows, T* e, T* g, Index ldg, T* work) {
-  using B = xsimd::batch<T>;
-  constexpr Index L = lanes<T>;
   constexpr Index S = block_rows<T>;
-  constexpr int R = tile_registers;
-  const Index k = net.hidden_layers();
-  const Index d = net.width(0);
-  Index h_max = 0, h_total = 0;
-  for (Index l = 1; l <= k; ++l) {
-    h_max = std::max(h_max, net.width(l));
-    h_total += net.width(l);
-  }
-  T* xb = work;
-  T* hb[2] = {xb + S * d, xb + S * d + S * h_max};
-  T* sb = hb[1] + S * h_max;  // σ′ / Δ of layer l at sb + S·(h₁ + … + h_{l−1})
-  T* gb = sb + S * h_total;
-  T* eb = gb + S * d;
+  const Index k = net.hidden_layers(), d = net.width(0);
+  const BlockScratch<T> block(net, work);
   // Pad the block to whole tiles: zero rows past `rows` (their lanes are computed and dropped).
-  const Index padded = (rows + R * L - 1) / (R * L) * (R * L);
+  constexpr Index tile_chains = tile_registers * lanes<T>;
+  const Index padded = (rows + tile_chains - 1) / tile_chains * tile_chains;
   for (Index j = 0; j < d; ++j) {
-    std::copy_n(x + j * ldx, rows, xb + j * S);
-    std::fill(xb + j * S + rows, xb + j * S + padded, T(0));
+    std::copy_n(x + j * ldx, rows, block.x + j * S);
+    std::fill(block.x + j * S + rows, block.x + j * S + padded, T(0));
   }
-  std::fill(eb, eb + padded, T(0));
-  const T* w_out = net.weight(k + 1);
-  // Forward.
-  const T* input = xb;
-  Index offset = 0;
+  std::fill(block.e, block.e + padded, T(0));
+  const T* input = block.x;
+  Index offset = 0;  // σ′ of layer l at column h₁ + … + h_{l−1}
   for (Index l = 1; l <= k; ++l) {
     const Index in = net.width(l - 1), out = net.width(l);
-    const T* w = net.weight(l);
-    const T* b = net.bias(l);
-    T* h = hb[l % 2];
-    T* s = sb + S * offset;
-    auto init = [b](Index j) { return b[j]; };
+    T* const s = block.sigma + S * offset;
     if (l < k) {
-      product(input, S, padded, w, out, 1, in, out, init, [&](auto& acc, Index c, Index unit) {
-        constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
-        // Local pointers: the stores (may_alias vector types) would otherwise force the captured ones to
-        // be reloaded after every store.
-        T* const hp = h + unit * S + c;
-        T* const sp = s + unit * S + c;
-        // Unrolled, so that the tile's long activation chains sit side by side for the out-of-order core.
-#pragma GCC unroll 8
-        for (int j = 0; j < J; ++j) {
-          B v[R], d1[R];
-          activate_unit<Activation>(acc, j, v, d1);
-          for (int r = 0; r < R; ++r) {
-            v[r].store_aligned(hp + j * S + r * L);
-            if constexpr (Gradient) d1[r].store_aligned(sp + j * S + r * L);
-          }
-        }
-      });
-    } else {  // last hidden layer: e += σ(Z_k) w, Δ_k = w ⊙ σ′(Z_k)
-      product(input, S, padded, w, out, 1, in, out, init, [&](auto& acc, Index c, Index unit) {
-        constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
-        T* const ep = eb + c;
-        T* const sp = s + unit * S + c;
-        const T* const wp = w_out + unit;
-        B energy[R];
-        for (int r = 0; r < R; ++r) energy[r] = B::load_aligned(ep + r * L);
-#pragma GCC unroll 8
-        for (int j = 0; j < J; ++j) {
-          const B wj(wp[j]);
-          B v[R], d1[R];
-          activate_unit<Activation>(acc, j, v, d1);
-          for (int r = 0; r < R; ++r) {
-            energy[r] = detail::fma(v[r], wj, energy[r]);
-            if constexpr (Gradient) (wj * d1[r]).store_aligned(sp + j * S + r * L);
-          }
-        }
-        for (int r = 0; r < R; ++r) energy[r].store_aligned(ep + r * L);
-      });
+      forward_hidden_layer<Activation, Gradient>(input, padded, in, out, net.weight(l), net.bias(l), block.h[l % 2], s);
+    } else {
+      forward_last_layer<Activation, Gradient>(input, padded, in, out, net.weight(l), net.bias(l), net.weight(k + 1),
+                                               block.e, s);
     }
-    input = h;
+    input = block.h[l % 2];
     offset += out;
   }
   const T b_out = net.bias(k + 1)[0];
-  for (Index i = 0; i < rows; ++i) e[i] = eb[i] + b_out;
+  for (Index i = 0; i < rows; ++i) e[i] = block.e[i] + b_out;
   if constexpr (Gradient) {
-    // Backward: G_{l−1} = Δ_l W_l; Δ_{l−1} = G_{l−1} ⊙ σ′(Z_{l−1}) in place over σ′; G₀ = ∇ₓE.
-    auto zero = [](Index) { return T(0); };
     for (Index l = k; l >= 1; --l) {
       const Index in = net.width(l - 1), out = net.width(l);
       offset -= out;
-      const T* delta = sb + S * offset;
-      const T* w = net.weight(l);
+      const T* delta = block.sigma + S * offset;
       if (l > 1) {
-        T* s = sb + S * (offset - in);
-        product(delta, S, padded, w, 1, out, out, in, zero, [&](auto& acc, Index c, Index unit) {
-          constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
-          T* const sp = s + unit * S + c;
-          for (int j = 0; j < J; ++j)
-            for (int r = 0; r < R; ++r) {
-              T* p = sp + j * S + r * L;
-              (acc[r][j] * B::load_aligned(p)).store_aligned(p);
-            }
-        });
+        backward_layer(delta, padded, in, out, net.weight(l), block.sigma + S * (offset - in));
       } else {
-        product(delta, S, padded, w, 1, out, out, in, zero, [&](auto& acc, Index c, Index unit) {
-          constexpr int J = static_cast<int>(sizeof(acc[0]) / sizeof(acc[0][0]));
-          T* const gp = gb + unit * S + c;
-          for (int j = 0; j < J; ++j)
-            for (int r = 0; r < R; ++r) acc[r][j].store_aligned(gp + j * S + r * L);
-        });
+        input_gradient(delta, padded, in, out, net.weight(l), block.g);
       }
     }
-    for (Index j = 0; j < d; ++j) std::copy_n(gb + j * S, rows, g + j * ldg);
+    for (Index j = 0; j < d; ++j) std::copy_n(block.g + j * S, rows, g + j * ldg);
   }
-}
-
-/// Scratch entries one block needs.
-template <class T>
-std::size_t mlp_scratch_size(const MlpView<T>& net) {
-  Index h_max = 0, h_total = 0;
-  for (Index l = 1; l <= net.hidden_layers(); ++l) {
-    h_max = std::max(h_max, net.width(l));
-    h_total += net.width(l);
-  }
-  return static_cast<std::size_t>(block_rows<T> * (2 * net.width(0) + 2 * h_max + h_total + 1));
 }
 
 }  // namespace detail
@@ -294,7 +337,7 @@ std::size_t mlp_scratch_size(const MlpView<T>& net) {
 /// @pre net has at least one hidden layer; e holds n entries.
 template <class Activation, class T>
 void mlp_energy(const MlpView<T>& net, const T* x, Index ldx, Index n, T* e) {
-  T* work = detail::scratch<T>(detail::mlp_scratch_size(net));
+  T* work = detail::scratch<T>(detail::BlockScratch<T>::size(net));
   for (Index c = 0; c < n; c += block_rows<T>)
     detail::mlp_block<Activation, false>(net, x + c, ldx, std::min(block_rows<T>, n - c), e + c,
                                          static_cast<T*>(nullptr), 0, work);
@@ -303,7 +346,7 @@ void mlp_energy(const MlpView<T>& net, const T* x, Index ldx, Index n, T* e) {
 /// @brief Also g(i, :) = ∇ₓE(xᵢ) without the base term (g: n × d column-major, column stride ldg).
 template <class Activation, class T>
 void mlp_energy_and_gradient(const MlpView<T>& net, const T* x, Index ldx, Index n, T* e, T* g, Index ldg) {
-  T* work = detail::scratch<T>(detail::mlp_scratch_size(net));
+  T* work = detail::scratch<T>(detail::BlockScratch<T>::size(net));
   for (Index c = 0; c < n; c += block_rows<T>)
     detail::mlp_block<Activation, true>(net, x + c, ldx, std::min(block_rows<T>, n - c), e + c, g + c, ldg, work);
 }
