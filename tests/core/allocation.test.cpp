@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "ember/core/parallel.hpp"
 #include "ember/simd/random.hpp"
@@ -169,29 +170,37 @@ TEST_CASE("passing argument checks allocate nothing; failing ones still name the
                     "fn: w = 0.25: must be 1 or more");
 }
 
-// float only: the double instantiation still allocates inside these passes (90 allocations in 5 rounds on the
-// Zen 5 machine; not yet traced, probably Eigen's GEMM blocking for double). Open item of issue #22.
-TEST_CASE("an MLP's parameter and mixed gradients allocate nothing after a first call", "[allocation]") {
-  using T = float;
-  const ember::MlpEnergy<T> energy({2, 128, 128}, 1, {.base_scale = T(3)});
-  ember::Philox rng(5);
-  ember::Batch<T> x(256, 2), v(256, 2);
-  rng.normal(x);
-  rng.normal(v);
-  const ember::Vector<T> w = ember::Vector<T>::Constant(256, T(1) / T(256));
-  ember::Vector<T> g = ember::Vector<T>::Zero(energy.num_params());
-  energy.accumulate_param_gradient(x, w, g);  // sizes the thread-local workspace
-  energy.accumulate_mixed_gradient(x, v, g);
-  allocations.store(0);
-  counting.store(true);
-  for (int k = 0; k < 5; ++k) {
-    energy.accumulate_param_gradient(x, w, g);
-    energy.accumulate_param_gradient(x.topRows(100), w.head(100), g);  // a smaller batch fits the workspace
-    energy.accumulate_mixed_gradient(x, v, g);
+// Batches of any size (taken in row passes, MlpEnergy::pass_rows) and weights larger than Eigen's 128 KB packing limit
+// (products in column blocks): Eigen's GEMM would otherwise put its packed operands on the heap on every call. The
+// widest layer is 2 KB of scalars (512 floats, 256 doubles), the most pass_rows() keeps on the stack.
+TEMPLATE_TEST_CASE("an MLP's parameter and mixed gradients allocate nothing after a first call", "[allocation]", float,
+                   double) {
+  using T = TestType;
+  const ember::Index wide = 2048 / sizeof(T);
+  for (const std::vector<ember::Index>& widths : {std::vector<ember::Index>{2, 128, 128}, {32, 256, 256}, {3, wide, wide}}) {
+    for (ember::Index n : {256, 4096}) {
+      INFO("widths[1] = " << widths[1] << ", n = " << n);
+      const ember::MlpEnergy<T> energy(widths, 1, {.base_scale = T(3)});
+      ember::Philox rng(5);
+      ember::Batch<T> x(n, widths[0]), v(n, widths[0]);
+      rng.normal(x);
+      rng.normal(v);
+      const ember::Vector<T> w = ember::Vector<T>::Constant(n, T(1) / T(n));
+      ember::Vector<T> g = ember::Vector<T>::Zero(energy.num_params());
+      energy.accumulate_param_gradient(x, w, g);  // sizes the thread-local workspace
+      energy.accumulate_mixed_gradient(x, v, g);
+      allocations.store(0);
+      counting.store(true);
+      for (int k = 0; k < 3; ++k) {
+        energy.accumulate_param_gradient(x, w, g);
+        energy.accumulate_param_gradient(x.topRows(100), w.head(100), g);  // a smaller batch fits the workspace
+        energy.accumulate_mixed_gradient(x, v, g);
+      }
+      counting.store(false);
+      CHECK(allocations.load() == 0);
+      CHECK(g.allFinite());
+    }
   }
-  counting.store(false);
-  CHECK(allocations.load() == 0);
-  CHECK(g.allFinite());
 }
 
 TEST_CASE("an MLP's parameter gradients split over a pool allocate nothing after a first call", "[allocation]") {
@@ -199,10 +208,10 @@ TEST_CASE("an MLP's parameter gradients split over a pool allocate nothing after
   const ember::MlpEnergy<T> energy({2, 128, 128}, 1, {.base_scale = T(3)});
   ember::ThreadPool pool(2);
   ember::Philox rng(5);
-  ember::Batch<T> x(256, 2), y(256, 2);
+  ember::Batch<T> x(4096, 2), y(1000, 2);  // several row passes each
   rng.normal(x);
   rng.normal(y);
-  const ember::Vector<T> w = ember::Vector<T>::Constant(256, T(1) / T(256)), minus_w = -w;
+  const ember::Vector<T> w = ember::Vector<T>::Constant(4096, T(1) / T(4096)), minus_w = -ember::Vector<T>::Ones(1000);
   ember::Vector<T> g = ember::Vector<T>::Zero(energy.num_params());
   energy.accumulate_param_gradients(x, w, y, minus_w, g, &pool);  // sizes the caller's workspace
   allocations.store(0);

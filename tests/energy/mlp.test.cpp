@@ -226,3 +226,46 @@ TEST_CASE("MlpEnergy: parameter gradients are the same bits when the workspace i
   CHECK(again.first == first.first);
   CHECK(again.second == first.second);
 }
+
+TEST_CASE("MlpEnergy: batches of several row passes and layers wider than a packed block match finite differences",
+          "[mlp][gradient]") {
+  // pass_rows() splits a batch into passes and multiply_in_column_blocks splits a wide layer's products; both are
+  // checked against directional central differences of the fused SIMD forward pass (energy(), energy_and_gradient()),
+  // which share no code with them: f(θ) = Σ ωᵢ E(xᵢ; θ) for ∇θ and F(θ) = Σ ⟨∇ₓE(xᵢ; θ), vᵢ⟩ for the mixed gradient.
+  const std::vector<std::vector<Index>> shapes = {{2, 12, 9}, {3, 600, 40, 300}};
+  for (const auto& widths : shapes) {
+    for (Index n : {Index{1}, Index{300}}) {
+      CAPTURE(widths, n);
+      const auto energy = randomised(MlpEnergy<double>(widths, 3, {.base_scale = 2.0}), 7, 0.3);
+      ember::test::Uniform uniform(8);
+      const Batch<double> x = uniform.next<Batch<double>>(n, widths[0]), v = uniform.next<Batch<double>>(n, widths[0]);
+      const Vector<double> w = uniform.next<Vector<double>>(n), u = uniform.next<Vector<double>>(energy.num_params());
+      if (widths[1] == 600) CHECK(energy.pass_rows() < 300);  // several passes at n = 300
+      const auto weighted_energy = [&](const Vector<double>& params) {
+        auto moved = energy;
+        moved.params() = params;
+        Vector<double> e(n);
+        moved.energy(x, e);
+        return w.dot(e);
+      };
+      const auto directional = [&](const Vector<double>& params) {
+        auto moved = energy;
+        moved.params() = params;
+        Vector<double> e(n);
+        Batch<double> g(n, widths[0]);
+        moved.energy_and_gradient(x, e, g);
+        return (g.array() * v.array()).sum();
+      };
+      const auto central = [&](const auto& f) {
+        const double h = 1e-5;
+        return (f(energy.params() + h * u) - f(energy.params() - h * u)) / (2 * h);
+      };
+      Vector<double> param = Vector<double>::Zero(energy.num_params()), mixed = param;
+      energy.accumulate_param_gradient(x, w, param);
+      energy.accumulate_mixed_gradient(x, v, mixed);
+      const double param_fd = central(weighted_energy), mixed_fd = central(directional);
+      CHECK(param.dot(u) == Approx(param_fd).epsilon(1e-6).margin(1e-9));
+      CHECK(mixed.dot(u) == Approx(mixed_fd).epsilon(1e-6).margin(1e-9));
+    }
+  }
+}

@@ -70,7 +70,7 @@ TEMPLATE_TEST_CASE("MlpEnergy::accumulate_param_gradients on a pool is the two s
   ember::ThreadPool two(2), three(3);
   const std::vector<std::vector<Index>> shapes = {{2, 128, 128}, {3, 64, 48, 32}, {4, 24, 1, 8}, {5, 16}, {4}};
   for (const auto& widths : shapes) {
-    for (const auto& [n, m] : {std::pair<Index, Index>{256, 256}, {300, 77}, {7, 40}}) {
+    for (const auto& [n, m] : {std::pair<Index, Index>{256, 256}, {300, 77}, {7, 40}, {1000, 333}}) {  // 1000: several row passes
       CAPTURE(widths, n, m);
       const ember::MlpEnergy<T> energy(widths, 5, {.base_scale = T(3)});
       ember::Philox rng(6);

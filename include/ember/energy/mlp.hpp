@@ -29,9 +29,11 @@
 ///
 /// `energy` and `energy_and_gradient` (the samplers' hot path) run the fused, register-blocked SIMD kernels
 /// of ember/simd/dense.hpp (bias, activation and σ′ fused into the products; no allocation after the first
-/// call); a chain's result depends only on its own row. The parameter passes use Eigen GEMMs into
-/// column blocks of a thread-local workspace that only grows (`.noalias()`), so a training loop's
-/// parameter gradients allocate nothing once a batch size has been seen.
+/// call); a chain's result depends only on its own row. The parameter gradients use Eigen GEMMs into
+/// column blocks of a thread-local workspace that only grows (`.noalias()`), over the batch in passes of
+/// pass_rows() rows, sized so that Eigen packs every operand on the stack: a training loop's parameter
+/// gradients allocate nothing once a batch size has been seen, however large the batch (layers up to 512 floats
+/// or 256 doubles wide).
 ///
 /// @code
 /// ember::MlpEnergy<float> energy({2, 64, 64}, /*seed=*/7, {.base_scale = 4.0f});
@@ -72,18 +74,12 @@ class MlpWorkspace {
   static constexpr Index align = 64 / static_cast<Index>(sizeof(T));  // entries per 64 bytes
   using Block = Eigen::Map<Batch<T>, Eigen::Aligned64>;
 
-  /// Blocks of `rows` rows and cols[0], cols[1], … columns.
+  /// Blocks of `rows` rows and cols[0], cols[1], … columns; room for `copies` such sets (of at most `rows` rows).
   template <std::size_t Count>
-  MlpWorkspace(Index rows, const Index (&cols)[Count]) : rows_(rows) {
+  MlpWorkspace(Index rows, const Index (&cols)[Count], Index copies = 1) : rows_(rows) {
     Index total = 0;
     for (std::size_t i = 0; i < Count; ++i) total += padded(rows * cols[i]);
-    reserve(total);
-  }
-  /// Blocks of {rows, cols} each, of different row counts (taken with take(rows, cols) in this order).
-  MlpWorkspace(std::initializer_list<std::pair<Index, Index>> shapes) : rows_(0) {
-    Index total = 0;
-    for (const auto& [rows, cols] : shapes) total += padded(rows * cols);
-    reserve(total);
+    reserve(total * copies);
   }
   /// The next block (rows × cols), uninitialised.
   Block take(Index cols) { return take(rows_, cols); }
@@ -231,50 +227,36 @@ class MlpEnergy {
   }
 
   /// @brief g += ∇θ Σᵢ wᵢ E(xᵢ). @pre w has length N, g has length num_params().
+  /// The rows are taken in passes of at most pass_rows() rows, each pass's sums added to g in row order.
   void accumulate_param_gradient(BatchView<T> x, VectorView<T> w, VectorRef<T> g) const {
     constexpr const char* fn = "ember::MlpEnergy::accumulate_param_gradient";
     check(x, w.size(), fn);
     detail::require_shape(g, num_params(), 1, fn, "g");
-    const Index n = x.rows();
-    detail::MlpWorkspace<T> work(n, {hidden_total_, hidden_total_, max_width_});
-    auto h = work.take(hidden_total_);   // H_l for l = 1..k
-    auto d1 = work.take(hidden_total_);  // σ′(Z_l), then Δ_l in place
-    auto back = work.take(max_width_);   // G_{l−1} = Δ_l W_l
-    forward_store(x, h, d1, nullptr);
-    // Output layer: ∂w = H_kᵀ ω, ∂b = Σω; G_k = ω wᵀ.
-    const Index k = layers_ - 1;
-    const Index last = hidden_total_ - (k > 0 ? width(k) : 0);
-    if (k == 0) {
-      weight_gradient(g, 1).noalias() += w.transpose() * x;
-    } else {
-      weight_gradient(g, layers_).noalias() += w.transpose() * h.middleCols(last, width(k));
-    }
-    bias_gradient(g, layers_)(0) += w.sum();
-    Index column = hidden_total_;
-    for (Index l = k; l >= 1; --l) {
-      column -= width(l);
-      auto delta = d1.middleCols(column, width(l));
-      if (l == k) {
-        delta.array().colwise() *= w.array();
-        delta.array().rowwise() *= weight(layers_).row(0).array();
-      } else {
-        delta.array() *= back.leftCols(width(l)).array();
+    const RowPasses passes(x.rows(), pass_rows());
+    for (Index p = 0; p < passes.count; ++p) {
+      const Index begin = passes.begin(p), rows = passes.rows(p);
+      if (layers_ == 1) {  // E = xᵀw + b: ∂w = Σ ωᵢ xᵢ, ∂b = Σ ωᵢ
+        weight_gradient(g, 1).noalias() += w.segment(begin, rows).transpose() * x.middleRows(begin, rows);
+        bias_gradient(g, 1)(0) += w.segment(begin, rows).sum();
+        continue;
       }
-      if (l == 1) {
-        weight_gradient(g, 1).noalias() += delta.transpose() * x;
-      } else {
-        weight_gradient(g, l).noalias() += delta.transpose() * h.middleCols(column - width(l - 1), width(l - 1));
-        back.leftCols(width(l - 1)).noalias() = delta * weight(l);
+      detail::MlpWorkspace<T> work(rows, {hidden_total_, hidden_total_, max_width_});
+      ParamPass pass = take_pass(x, w, begin, rows, work);
+      backward_deltas(pass);
+      add_output_and_bias_gradients(pass, g);
+      Index column = 0;
+      for (Index l = 1; l < layers_; ++l) {
+        add_weight_gradient(l, column, 0, width(l - 1), pass, g);
+        column += width(l);
       }
-      bias_gradient(g, l).noalias() += delta.colwise().sum().transpose();
     }
   }
 
   /// @brief g += ∇θ Σᵢ w⁺ᵢ E(x⁺ᵢ), then g += ∇θ Σⱼ w⁻ⱼ E(x⁻ⱼ), on `pool`'s threads (serially when null): the
-  /// same bits as the two `accumulate_param_gradient` calls in that order, for any worker count. Each side's
-  /// forward and backward pass runs as one task with the GEMM shapes of the serial call; then every entry of g
-  /// receives its positive, then its negative contribution, column blocks of a weight split between tasks
-  /// only where Eigen's blocking of the product cannot change with the split (column_parts).
+  /// same bits as the two `accumulate_param_gradient` calls in that order, for any worker count. The forward
+  /// and backward pass of each row pass (of either side) runs as one task with the GEMM shapes of the serial
+  /// call; then every entry of g receives its contributions in the serial order, column blocks of a weight
+  /// split between tasks only where Eigen's blocking of the product cannot change with the split (column_parts).
   /// @pre x⁺ is N × d, w⁺ of length N; x⁻ is M × d, w⁻ of length M; g has length num_params().
   void accumulate_param_gradients(BatchView<T> positives, VectorView<T> positive_weights, BatchView<T> negatives,
                                   VectorView<T> negative_weights, VectorRef<T> g, ThreadPool* pool) const {
@@ -287,22 +269,25 @@ class MlpEnergy {
     check(positives, positive_weights.size(), fn);
     check(negatives, negative_weights.size(), fn);
     detail::require_shape(g, num_params(), 1, fn, "g");
-    const Index n = positives.rows(), m = negatives.rows();
-    // Each side's blocks as the serial call carves them (same sizes, 64-byte aligned: the same bits).
-    detail::MlpWorkspace<T> work({{n, hidden_total_}, {n, hidden_total_}, {n, max_width_}, {m, hidden_total_},
-                                  {m, hidden_total_}, {m, max_width_}});
-    ParamPass pos{positives, positive_weights, work.take(n, hidden_total_), work.take(n, hidden_total_),
-                  work.take(n, max_width_)};
-    ParamPass neg{negatives, negative_weights, work.take(m, hidden_total_), work.take(m, hidden_total_),
-                  work.take(m, max_width_)};
-    pool->parallel_for(2, [&](Index side) { backward_deltas(side == 0 ? pos : neg); });
+    const RowPasses positive_passes(positives.rows(), pass_rows()), negative_passes(negatives.rows(), pass_rows());
+    const Index count = positive_passes.count + negative_passes.count;
+    // Every pass's blocks as the serial call carves them (same sizes, 64-byte aligned: the same bits).
+    detail::MlpWorkspace<T> work(std::max(positive_passes.max_rows(), negative_passes.max_rows()),
+                                 {hidden_total_, hidden_total_, max_width_}, count);
+    std::vector<ParamPass>& passes = pass_list();  // thread-local; only grows, so no allocation after a first call
+    passes.clear();
+    for (Index p = 0; p < positive_passes.count; ++p)
+      passes.push_back(take_pass(positives, positive_weights, positive_passes.begin(p), positive_passes.rows(p), work));
+    for (Index p = 0; p < negative_passes.count; ++p)
+      passes.push_back(take_pass(negatives, negative_weights, negative_passes.begin(p), negative_passes.rows(p), work));
+    pool->parallel_for(count, [&](Index p) { backward_deltas(passes[static_cast<std::size_t>(p)]); });
     // Tasks over the parameter blocks: task 0 the output layer and every bias, then the column parts of each W_l.
-    const Index k = layers_ - 1, depth = std::min(n, m);
+    const Index k = layers_ - 1, depth = std::min(positive_passes.min_rows(), negative_passes.min_rows());
     Index tasks = 1;
     for (Index l = 1; l <= k; ++l) tasks += column_parts(depth, width(l), width(l - 1));
     pool->parallel_for(tasks, [&](Index task) {
       if (task == 0) {
-        add_output_and_bias_gradients(pos, neg, g);
+        for (const ParamPass& pass : passes) add_output_and_bias_gradients(pass, g);
         return;
       }
       Index l = 1, part = task - 1, column = 0;  // task − 1 counts the column parts, layer by layer
@@ -312,16 +297,39 @@ class MlpEnergy {
       }
       const Index parts = column_parts(depth, width(l), width(l - 1));
       const Index begin = column_split(width(l - 1), parts, part);
-      add_weight_gradient(l, column, begin, column_split(width(l - 1), parts, part + 1) - begin, pos, neg, g);
+      const Index columns = column_split(width(l - 1), parts, part + 1) - begin;
+      for (const ParamPass& pass : passes) add_weight_gradient(l, column, begin, columns, pass, g);
     });
   }
 
   /// @brief g += ∇θ Σᵢ ⟨∇ₓE(xᵢ), vᵢ⟩ (forward-over-reverse; see the file notes). @pre v is N × d.
+  /// The rows are taken in passes of at most pass_rows() rows, as in accumulate_param_gradient.
   void accumulate_mixed_gradient(BatchView<T> x, BatchView<T> v, VectorRef<T> g) const {
     constexpr const char* fn = "ember::MlpEnergy::accumulate_mixed_gradient";
     check(x, x.rows(), fn);
     detail::require_shape(v, x.rows(), dim(), fn, "v");
     detail::require_shape(g, num_params(), 1, fn, "g");
+    const RowPasses passes(x.rows(), pass_rows());
+    for (Index p = 0; p < passes.count; ++p)
+      add_mixed_gradient(x.middleRows(passes.begin(p), passes.rows(p)), v.middleRows(passes.begin(p), passes.rows(p)),
+                         g);
+  }
+
+  /// @brief The most rows one parameter pass takes. Eigen's GEMM packs its operands on the stack up to 128 KB
+  /// and into a fresh heap block above that, which glibc returns to the OS and faults in again on every call
+  /// (docs/scaling.md); passes of at most this many rows keep each packed operand (rows × the widest layer)
+  /// under that limit, so the parameter gradients allocate nothing at any batch size where no layer is wider
+  /// than 2 KB of scalars (512 floats, 256 doubles); a pass takes at least 64 rows, so the products of wider
+  /// layers stay efficient and allocate as before. The passes' sums are added in row order, so a batch of more
+  /// rows than this rounds differently from one product over all rows.
+  [[nodiscard]] Index pass_rows() const {
+    const Index widest = (max_width_ + 15) / 16 * 16;
+    return std::max<Index>(64, packing_limit_entries / widest / 16 * 16);
+  }
+
+ private:
+  // One pass of accumulate_mixed_gradient (the checks done).
+  void add_mixed_gradient(BatchView<T> x, BatchView<T> v, VectorRef<T> g) const {
     const Index n = x.rows();
     const Index k = layers_ - 1;
     if (k == 0) {  // E = xᵀw + b: ⟨∇ₓE, v⟩ = vᵀw, so ∂w = Σ vᵢ
@@ -343,9 +351,9 @@ class MlpEnergy {
     for (Index l = 1; l <= k; ++l) {
       auto z_dot = scratch.leftCols(width(l));
       if (l == 1) {
-        z_dot.noalias() = v * weight(1).transpose();
+        multiply_in_column_blocks(v, weight(1).transpose(), z_dot);
       } else {
-        z_dot.noalias() = h_dot.middleCols(column - width(l - 1), width(l - 1)) * weight(l).transpose();
+        multiply_in_column_blocks(h_dot.middleCols(column - width(l - 1), width(l - 1)), weight(l).transpose(), z_dot);
       }
       h_dot.middleCols(column, width(l)).array() = d1.middleCols(column, width(l)).array() * z_dot.array();
       s.middleCols(column, width(l)).array() *= z_dot.array();
@@ -372,14 +380,13 @@ class MlpEnergy {
         const Index previous = column - width(l - 1);
         weight_gradient(g, l).noalias() += delta_dot.transpose() * h_dot.middleCols(previous, width(l - 1));
         weight_gradient(g, l).noalias() += delta.transpose() * h.middleCols(previous, width(l - 1));
-        g_bar.leftCols(width(l - 1)).noalias() = delta_dot * weight(l);
-        g_primal.leftCols(width(l - 1)).noalias() = delta * weight(l);
+        multiply_in_column_blocks(delta_dot, weight(l), g_bar.leftCols(width(l - 1)));
+        multiply_in_column_blocks(delta, weight(l), g_primal.leftCols(width(l - 1)));
       }
       bias_gradient(g, l).noalias() += delta.colwise().sum().transpose();
     }
   }
 
- private:
   // Width of layer l: h₀ = d, h_l for hidden layers, 1 for the output layer l = layers_.
   [[nodiscard]] Index width(Index l) const { return l < layers_ ? widths_[static_cast<std::size_t>(l)] : 1; }
   [[nodiscard]] Index weight_offset(Index l) const { return offsets_[static_cast<std::size_t>(l - 1)]; }
@@ -396,7 +403,22 @@ class MlpEnergy {
     return Eigen::Map<Vector<T>>(g.data() + bias_offset(l), width(l));
   }
 
-  // One side of accumulate_param_gradients: the points, their weights and its workspace blocks.
+  // Eigen's GEMM packs an operand on the stack up to this many entries (EIGEN_STACK_ALLOCATION_LIMIT's default,
+  // 128 KB), on the heap above.
+  static constexpr Index packing_limit_entries = Index{131072} / static_cast<Index>(sizeof(T));
+
+  // N rows split into `count` passes of at most `most` rows, as even as integer division makes them (sizes differ
+  // by one at most, so the shortest is not a short remainder: column_parts needs a depth of 20).
+  struct RowPasses {
+    RowPasses(Index rows_in_all, Index most) : total(rows_in_all), count((rows_in_all + most - 1) / most) {}
+    [[nodiscard]] Index begin(Index p) const { return p * total / count; }
+    [[nodiscard]] Index rows(Index p) const { return begin(p + 1) - begin(p); }
+    [[nodiscard]] Index max_rows() const { return (total + count - 1) / count; }
+    [[nodiscard]] Index min_rows() const { return total / count; }
+    Index total, count;
+  };
+
+  // One row pass of a parameter gradient: the points, their weights and its workspace blocks.
   using Block = typename detail::MlpWorkspace<T>::Block;
   struct ParamPass {
     BatchView<T> x;
@@ -405,50 +427,64 @@ class MlpEnergy {
     Block d1;    // σ′(Z_l), then Δ_l
     Block back;  // G_{l−1} = Δ_l W_l
   };
-  // The forward pass and every Δ_l of accumulate_param_gradient, in its order, without touching g.
-  void backward_deltas(ParamPass& side) const {
-    forward_store(side.x, side.h, side.d1, nullptr);
+  ParamPass take_pass(BatchView<T> x, VectorView<T> w, Index begin, Index rows, detail::MlpWorkspace<T>& work) const {
+    return {x.middleRows(begin, rows), w.segment(begin, rows), work.take(rows, hidden_total_),
+            work.take(rows, hidden_total_), work.take(rows, max_width_)};
+  }
+  // The passes of one accumulate_param_gradients call, per thread: the vector only grows.
+  static std::vector<ParamPass>& pass_list() {
+    thread_local std::vector<ParamPass> passes;
+    return passes;
+  }
+  // The forward pass and every Δ_l of a pass, without touching g.
+  void backward_deltas(ParamPass& pass) const {
+    forward_store(pass.x, pass.h, pass.d1, nullptr);
     const Index k = layers_ - 1;
     Index column = hidden_total_;
     for (Index l = k; l >= 1; --l) {
       column -= width(l);
-      auto delta = side.d1.middleCols(column, width(l));
+      auto delta = pass.d1.middleCols(column, width(l));
       if (l == k) {
-        delta.array().colwise() *= side.w.array();
+        delta.array().colwise() *= pass.w.array();
         delta.array().rowwise() *= weight(layers_).row(0).array();
       } else {
-        delta.array() *= side.back.leftCols(width(l)).array();
+        delta.array() *= pass.back.leftCols(width(l)).array();
       }
-      if (l > 1) side.back.leftCols(width(l - 1)).noalias() = delta * weight(l);
+      if (l > 1) multiply_in_column_blocks(delta, weight(l), pass.back.leftCols(width(l - 1)));
     }
   }
-  // g's output layer (∂w = H_kᵀ ω, ∂b = Σω) and every bias (∂b_l = Δ_lᵀ 1): the positive, then the negative side.
-  void add_output_and_bias_gradients(const ParamPass& pos, const ParamPass& neg, VectorRef<T> g) const {
+  // g's output layer (∂w = H_kᵀ ω, ∂b = Σω) and every bias (∂b_l = Δ_lᵀ 1) from one pass.
+  void add_output_and_bias_gradients(const ParamPass& pass, VectorRef<T> g) const {
     const Index k = layers_ - 1;
-    for (const ParamPass* side : {&pos, &neg}) {
-      weight_gradient(g, layers_).noalias() +=
-          side->w.transpose() * side->h.middleCols(hidden_total_ - width(k), width(k));
-      bias_gradient(g, layers_)(0) += side->w.sum();
-    }
+    weight_gradient(g, layers_).noalias() += pass.w.transpose() * pass.h.middleCols(hidden_total_ - width(k), width(k));
+    bias_gradient(g, layers_)(0) += pass.w.sum();
     Index column = 0;
     for (Index l = 1; l <= k; ++l) {
-      for (const ParamPass* side : {&pos, &neg})
-        bias_gradient(g, l).noalias() += side->d1.middleCols(column, width(l)).colwise().sum().transpose();
+      bias_gradient(g, l).noalias() += pass.d1.middleCols(column, width(l)).colwise().sum().transpose();
       column += width(l);
     }
   }
-  // Columns [begin, begin + count) of ∂W_l += Δ_lᵀ H_{l−1} (Δ_l at `column` of d1): positive, then negative side.
-  void add_weight_gradient(Index l, Index column, Index begin, Index count, const ParamPass& pos,
-                           const ParamPass& neg, VectorRef<T> g) const {
-    for (const ParamPass* side : {&pos, &neg}) {
-      const auto delta = side->d1.middleCols(column, width(l));
-      if (l == 1) {
-        weight_gradient(g, 1).middleCols(begin, count).noalias() +=
-            delta.transpose() * side->x.middleCols(begin, count);
-      } else {
-        weight_gradient(g, l).middleCols(begin, count).noalias() +=
-            delta.transpose() * side->h.middleCols(column - width(l - 1) + begin, count);
-      }
+  // Columns [begin, begin + count) of ∂W_l += Δ_lᵀ H_{l−1} (Δ_l at `column` of d1) from one pass.
+  void add_weight_gradient(Index l, Index column, Index begin, Index count, const ParamPass& pass,
+                           VectorRef<T> g) const {
+    const auto delta = pass.d1.middleCols(column, width(l));
+    if (l == 1) {
+      weight_gradient(g, 1).middleCols(begin, count).noalias() += delta.transpose() * pass.x.middleCols(begin, count);
+    } else {
+      weight_gradient(g, l).middleCols(begin, count).noalias() +=
+          delta.transpose() * pass.h.middleCols(column - width(l - 1) + begin, count);
+    }
+  }
+  // dst = lhs · rhs, in column blocks narrow enough that Eigen packs rhs (depth × columns) on the stack: a layer
+  // wider than 128 KB / depth would otherwise allocate. Splitting columns at multiples of 8 changes no bit (see
+  // column_parts).
+  template <class Lhs, class Rhs, class Dst>
+  static void multiply_in_column_blocks(const Lhs& lhs, const Rhs& rhs, Dst&& dst) {
+    const Index depth = (rhs.rows() + 15) / 16 * 16;
+    const Index step = std::max<Index>(8, packing_limit_entries / depth / 8 * 8);
+    for (Index c = 0; c < rhs.cols(); c += step) {
+      const Index count = std::min(step, rhs.cols() - c);
+      dst.middleCols(c, count).noalias() = lhs * rhs.middleCols(c, count);
     }
   }
   // How many column blocks ∂W_l = Δ_lᵀ H_{l−1} (depth = the batch) is split into. Each entry of an Eigen GEMM is
@@ -464,7 +500,7 @@ class MlpEnergy {
   // z = input W_lᵀ + 1 b_lᵀ.
   template <class Input, class Output>
   void affine(const Input& input, Index l, Output& z) const {
-    z.noalias() = input * weight(l).transpose();
+    multiply_in_column_blocks(input, weight(l).transpose(), z);
     z.rowwise() += bias(l).transpose();
   }
   // e = H_k w + b.
