@@ -80,17 +80,11 @@ class PhiloxDraw {
         const Index count = std::min(chunk, n - start);
         const Index padded = (count + lanes - 1) / lanes * lanes;
         // Padded lanes get chain ids past the end, then are dropped.
-        Index i = 0;
-#if defined(__AVX512F__)
-        for (; i + 16 <= padded; i += 16) {
-          __m512i words[4];
-          simd::detail::philox4x32_10_x16(static_cast<std::uint32_t>(block),
-                                          static_cast<std::uint32_t>(first_chain + start + i),
-                                          static_cast<std::uint32_t>(draw_), static_cast<std::uint32_t>(draw_ >> 32),
-                                          key_, words);
-          for (int w = 0; w < 4; ++w) uniforms_from_bits(words[w], word[w].data() + i);
-        }
-#endif
+        T* const words[4] = {word[0].data(), word[1].data(), word[2].data(), word[3].data()};
+        Index i = simd::detail::philox_uniforms_x16(static_cast<std::uint32_t>(block),
+                                                    static_cast<std::uint32_t>(first_chain + start),
+                                                    static_cast<std::uint32_t>(draw_),
+                                                    static_cast<std::uint32_t>(draw_ >> 32), key_, padded, words);
         for (; i < padded; ++i) {
           const auto b = bits(static_cast<std::uint32_t>(first_chain + start + i), static_cast<std::uint32_t>(block));
           for (int w = 0; w < 4; ++w) word[w][i] = simd::uniform_from_bits<T>(b[w]);
@@ -107,20 +101,6 @@ class PhiloxDraw {
       }
     }
   }
-
-#if defined(__AVX512F__)
-  // simd::uniform_from_bits for 16 words (the same exact operations).
-  static void uniforms_from_bits(__m512i bits, float* out) {
-    const __m512 top = _mm512_cvtepi32_ps(_mm512_srli_epi32(bits, 9));  // 23 bits: exact
-    _mm512_store_ps(out, _mm512_mul_ps(_mm512_add_ps(top, _mm512_set1_ps(0.5f)), _mm512_set1_ps(0x1p-23f)));
-  }
-  static void uniforms_from_bits(__m512i bits, double* out) {
-    const __m512d half = _mm512_set1_pd(0.5), scale = _mm512_set1_pd(0x1p-32);
-    _mm512_store_pd(out, _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu32_pd(_mm512_castsi512_si256(bits)), half), scale));
-    _mm512_store_pd(out + 8,
-                    _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu32_pd(_mm512_extracti64x4_epi64(bits, 1)), half), scale));
-  }
-#endif
 
   philox::Key key_;
   std::uint64_t draw_;

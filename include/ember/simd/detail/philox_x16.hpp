@@ -6,17 +6,21 @@
 /// with 64-bit lanes (8 per register, vpmullq); here `_mm512_mul_epu32` multiplies the even and the odd 32-bit
 /// lanes and two blends reassemble the high and low halves, 16 chains per register, twice as many as the
 /// compiler's (docs/performance.md, "Kernel notes"). The same bits as the scalar
-/// function, checked against it in tests/simd/random.test.cpp. Only compiled where __AVX512F__ is defined;
-/// other targets use the scalar function (auto-vectorised).
+/// function, checked against it in tests/simd/random.test.cpp. The only AVX-512 code of the random draws: where
+/// __AVX512F__ is not defined, philox_uniforms_x16 fills nothing and the scalar function (auto-vectorised) serves.
+
+#include <cstddef>
+#include <cstdint>
 
 #include "ember/core/philox.hpp"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
-
-#include <cstdint>
+#endif
 
 namespace ember::simd::detail {
+
+#if defined(__AVX512F__)
 
 /// The four output words of 16 Philox4x32-10 blocks whose counters are {c0, first_c1 + lane, c2, c3} for
 /// lanes 0..15 (one register per word, lane l = block l).
@@ -49,5 +53,38 @@ inline void philox4x32_10_x16(std::uint32_t c0, std::uint32_t first_c1, std::uin
   for (int w = 0; w < 4; ++w) out[w] = c[w];
 }
 
-}  // namespace ember::simd::detail
+
+// simd::uniform_from_bits for 16 words (the same exact operations).
+inline void uniforms_from_bits(__m512i bits, float* out) {
+  const __m512 top = _mm512_cvtepi32_ps(_mm512_srli_epi32(bits, 9));  // 23 bits: exact
+  _mm512_store_ps(out, _mm512_mul_ps(_mm512_add_ps(top, _mm512_set1_ps(0.5f)), _mm512_set1_ps(0x1p-23f)));
+}
+inline void uniforms_from_bits(__m512i bits, double* out) {
+  const __m512d half = _mm512_set1_pd(0.5), scale = _mm512_set1_pd(0x1p-32);
+  _mm512_store_pd(out, _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu32_pd(_mm512_castsi512_si256(bits)), half), scale));
+  _mm512_store_pd(out + 8,
+                  _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu32_pd(_mm512_extracti64x4_epi64(bits, 1)), half), scale));
+}
 #endif
+
+/// word[w][i] = simd::uniform_from_bits of word w of the Philox block with counter {c0, first_c1 + i, c2, c3}, for
+/// i in [0, count) rounded down to a multiple of 16 (word[w] 64-byte aligned); returns how many i it filled: 0 where
+/// AVX-512 is off, so that the caller fills every i from `filled` on with the scalar function.
+template <class T>
+std::ptrdiff_t philox_uniforms_x16(std::uint32_t c0, std::uint32_t first_c1, std::uint32_t c2, std::uint32_t c3,
+                                   philox::Key key, std::ptrdiff_t count, T* const (&word)[4]) {
+  std::ptrdiff_t filled = 0;
+#if defined(__AVX512F__)
+  for (; filled + 16 <= count; filled += 16) {
+    __m512i words[4];
+    philox4x32_10_x16(c0, first_c1 + static_cast<std::uint32_t>(filled), c2, c3, key, words);
+    for (int w = 0; w < 4; ++w) uniforms_from_bits(words[w], word[w] + filled);
+  }
+#else
+  static_cast<void>(c0), static_cast<void>(first_c1), static_cast<void>(c2), static_cast<void>(c3);
+  static_cast<void>(key), static_cast<void>(count), static_cast<void>(word);
+#endif
+  return filled;
+}
+
+}  // namespace ember::simd::detail
