@@ -1,2 +1,2 @@
-// The one source of ember_test_pch, the target that builds the test programs' shared precompiled header
-// (tests/CMakeLists.txt); it compiles to nothing.
+// The one source of the targets that only build a precompiled header: ember_test_pch (the test programs' shared
+// one, tests/CMakeLists.txt) and the standalone-header check's (cmake/EmberTestHelpers.cmake); it compiles to nothing.
