@@ -23,7 +23,7 @@ using ember::Vector;
 namespace {
 
 // Shapes that cut into several column blocks (Rbm::column_block = 128 columns) with a ragged last block.
-constexpr Index visible = 140, hidden = 300, points = 37;
+constexpr Index visible = 140, hidden = 300, fused_rows = 37;
 
 template <class R>
 R random_rbm(std::uint64_t seed, double scale = 0.2) {
@@ -34,7 +34,7 @@ template <class R>
 Batch<typename R::scalar_type> points_for(std::uint64_t seed) {
   using T = typename R::scalar_type;
   ember::Philox rng(seed);
-  Batch<T> x(points, visible);
+  Batch<T> x(fused_rows, visible);
   if constexpr (R::visible_units == ember::VisibleUnits::bernoulli) {
     ember::BernoulliInit<T>{}(x, rng);
   } else {
@@ -84,8 +84,8 @@ void check_hook_equals_separate_calls() {
   const Batch<T> x = points_for<R>(4);
   for (const T b : {T(0), T(0.03)}) {
     INFO("b = " << b);
-    const T a = T(-1) / T(points);
-    Vector<T> e_fused(points), e(points);
+    const T a = T(-1) / T(fused_rows);
+    Vector<T> e_fused(fused_rows), e(fused_rows);
     Vector<T> g_fused = Vector<T>::Constant(rbm.num_params(), T(0.25)), g = g_fused;  // accumulates
     rbm.energy_and_accumulate_param_gradient(x, e_fused, a, b, g_fused);
     rbm.energy(x, e);
@@ -131,10 +131,10 @@ TEST_CASE("Rbm: the fused hook's gradient matches central finite differences of 
   auto rbm = random_rbm<ember::GaussianBernoulliRbm<double>>(8, 0.3);
   const Batch<double> x = points_for<ember::GaussianBernoulliRbm<double>>(9);
   const double a = 0.7, b = -0.2;
-  Vector<double> e(points), g = Vector<double>::Zero(rbm.num_params());
+  Vector<double> e(fused_rows), g = Vector<double>::Zero(rbm.num_params());
   rbm.energy_and_accumulate_param_gradient(x, e, a, b, g);
   const Vector<double> w = (a + b * e.array()).matrix();
-  Vector<double> numeric(rbm.num_params()), ep(points), em(points);
+  Vector<double> numeric(rbm.num_params()), ep(fused_rows), em(fused_rows);
   for (Index k = 0; k < rbm.num_params(); k += 97) {  // every 97th parameter: W, b and c all sampled
     const double saved = rbm.params()(k), h = ember::test::fd_step(saved);
     rbm.params()(k) = saved + h;
@@ -169,11 +169,11 @@ TEMPLATE_TEST_CASE("Rbm: every product is bit-identical for 1, 2 and 3 workers",
   using R = ember::BernoulliRbm<TestType>;
   const R serial = random_rbm<R>(15);
   const Batch<TestType> x = points_for<R>(16);
-  Batch<TestType> hid(points, hidden);
+  Batch<TestType> hid(fused_rows, hidden);
   ember::Philox(17).normal(hid);
   auto outputs = [&](const R& rbm) {
-    Vector<TestType> e(points), e2(points), e3(points);
-    Batch<TestType> a(points, hidden), p(points, hidden), v(points, visible), gx(points, visible);
+    Vector<TestType> e(fused_rows), e2(fused_rows), e3(fused_rows);
+    Batch<TestType> a(fused_rows, hidden), p(fused_rows, hidden), v(fused_rows, visible), gx(fused_rows, visible);
     Vector<TestType> g = Vector<TestType>::Zero(rbm.num_params()), g2 = g;
     rbm.energy(x, e);
     rbm.energy_and_gradient(x, e2, gx);

@@ -6,26 +6,23 @@
 #include <ember/io/checkpoint_mlp.hpp>
 
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
-#include <unistd.h>
+#include "support/scratch_path.hpp"
 
 using ember::Batch;
 using ember::MlpEnergy;
 using ember::Vector;
 
 namespace {
-std::string scratch(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("ember_ckmodel_" + std::to_string(::getpid()) + "_" + name)).string();
-}
+std::string model_scratch(const std::string& name) { return ember::test::scratch_path("ckmodel", name); }
 }  // namespace
 
 TEST_CASE("checkpoint: an MLP is rebuilt from the file alone, computing the same energies", "[checkpoint][mlp]") {
   const MlpEnergy<float, ember::Tanh> mlp({3, 8, 5}, /*seed=*/4, {.base_scale = 2.5f});
   ember::Checkpoint ck;
   ember::store(ck, "model", mlp);
-  const std::string path = scratch("mlp.ckpt");
+  const std::string path = model_scratch("mlp.ckpt");
   ck.save(path);
   const auto back = ember::Checkpoint::load(path);
   std::remove(path.c_str());

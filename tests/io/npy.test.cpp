@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
 #include "support/random_batch.hpp"
+#include "support/scratch_path.hpp"
 
 using ember::Batch;
 using ember::Index;
@@ -21,9 +21,7 @@ using ember::Vector;
 
 namespace {
 
-std::string scratch(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("ember_npy_" + std::to_string(::getpid()) + "_" + name)).string();
-}
+std::string scratch(const std::string& name) { return ember::test::scratch_path("npy", name); }
 
 std::vector<unsigned char> file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -19,7 +19,7 @@ static_assert(ember::Kernel<Hmc<double>, ember::GaussianEnergy<double>, ember::P
 static_assert(ember::Kernel<Hmc<float>, ember::GaussianEnergy<float>, ember::Philox>);
 
 namespace {
-constexpr ember::Index chains = 10000;  // independent chains, one sample each
+constexpr ember::Index hmc_chains = 10000;  // independent chains, one sample each
 
 ember::GaussianEnergy<double> correlated() {
   Eigen::MatrixXd covariance(2, 2);
@@ -35,7 +35,7 @@ TEMPLATE_TEST_CASE("HMC samples a 1D Gaussian exactly (KS and variance)", "[hmc]
   const auto energy = ember::GaussianEnergy<T>::from_mean_covariance(Vector<T>::Constant(1, T(1)),
                                                                       Eigen::Matrix<T, 1, 1>::Constant(T(4)));
   ember::Philox rng(13);
-  Batch<T> x = Batch<T>::Constant(chains, 1, T(-6));
+  Batch<T> x = Batch<T>::Constant(hmc_chains, 1, T(-6));
   Hmc<T> kernel({.step_size = T(0.9), .leapfrog_steps = 3});
   kernel.run(energy, x, rng, 100);
   const Batch<double> xd = x.template cast<double>();
@@ -53,7 +53,7 @@ TEMPLATE_TEST_CASE("HMC matches the moments of a correlated 2D Gaussian (identit
   for (bool diagonal : {false, true}) {
     INFO("diagonal mass " << diagonal);
     ember::Philox rng(17);
-    Batch<T> x = Batch<T>::Zero(chains, 2);
+    Batch<T> x = Batch<T>::Zero(hmc_chains, 2);
     Vector<T> mass;
     if (diagonal) mass = (Vector<T>(2) << T(0.5), T(1.0)).finished();  // ≈ the inverse marginal variances
     Hmc<T> kernel({.step_size = T(0.3), .leapfrog_steps = 5, .mass = mass});
@@ -66,14 +66,14 @@ TEMPLATE_TEST_CASE("HMC samples a 1D Gaussian mixture exactly", "[hmc]", float, 
   using T = TestType;
   const ember::test::Mixture1d<T> mixture;
   ember::Philox rng(19);
-  Batch<T> x(chains, 1);
+  Batch<T> x(hmc_chains, 1);
   rng.normal(x);
   x *= T(3);
   Hmc<T> kernel({.step_size = T(0.3), .leapfrog_steps = 6});
   kernel.run(mixture, x, rng, 200);
   const Batch<double> xd = x.template cast<double>();
   ember::test::check_ks(xd, [&](double v) { return mixture.cdf(v); });
-  const double n = chains, m1 = mixture.mean(), m2 = mixture.second_moment();
+  const double n = hmc_chains, m1 = mixture.mean(), m2 = mixture.second_moment();
   CHECK(std::abs(xd.mean() - m1) < ember::test::z_bound * std::sqrt((m2 - m1 * m1) / n));
 }
 

@@ -20,7 +20,7 @@ static_assert(ember::Kernel<Mala<double>, ember::GaussianEnergy<double>, ember::
 static_assert(ember::Kernel<Mala<float>, ember::GaussianEnergy<float>, ember::Philox>);
 
 namespace {
-constexpr ember::Index chains = 10000;  // independent chains, one sample each
+constexpr ember::Index mala_chains = 10000;  // independent chains, one sample each
 }
 
 // N(1, 2²) in 1D, chains started far away (x = −6): after 300 steps with a large step (ε = 2.5, where
@@ -31,7 +31,7 @@ TEMPLATE_TEST_CASE("MALA samples a 1D Gaussian exactly (KS and variance)", "[mal
   const auto energy = ember::GaussianEnergy<T>::from_mean_covariance(Vector<T>::Constant(1, T(1)),
                                                                       Eigen::Matrix<T, 1, 1>::Constant(T(4)));
   ember::Philox rng(7);
-  Batch<T> x = Batch<T>::Constant(chains, 1, T(-6));
+  Batch<T> x = Batch<T>::Constant(mala_chains, 1, T(-6));
   Mala<T> kernel({.step_size = T(2.5)});
   kernel.run(energy, x, rng, 300);
   const Batch<double> xd = x.template cast<double>();
@@ -48,11 +48,11 @@ TEST_CASE("the same step size without the MH correction is measurably biased (th
   const auto energy = ember::GaussianEnergy<double>::from_mean_covariance(Vector<double>::Constant(1, 1.0),
                                                                            Eigen::MatrixXd::Constant(1, 1, 4.0));
   ember::Philox rng(7);
-  Batch<double> x = Batch<double>::Constant(chains, 1, -6.0);
+  Batch<double> x = Batch<double>::Constant(mala_chains, 1, -6.0);
   ember::Langevin<double> ula({.step_size = 2.5});
   ula.run(energy, x, rng, 300);
-  const double variance = (x.array() - x.mean()).square().sum() / (chains - 1);
-  CHECK(std::abs(variance - 4.0) > ember::test::z_bound * ember::test::variance_standard_error(4.0, chains));
+  const double variance = (x.array() - x.mean()).square().sum() / (mala_chains - 1);
+  CHECK(std::abs(variance - 4.0) > ember::test::z_bound * ember::test::variance_standard_error(4.0, mala_chains));
 }
 
 TEMPLATE_TEST_CASE("MALA matches the moments of a correlated 2D Gaussian", "[mala]", float, double) {
@@ -63,7 +63,7 @@ TEMPLATE_TEST_CASE("MALA matches the moments of a correlated 2D Gaussian", "[mal
   mean << T(1), T(-1);
   const auto energy = ember::GaussianEnergy<T>::from_mean_covariance(mean, covariance);
   ember::Philox rng(11);
-  Batch<T> x = Batch<T>::Zero(chains, 2);
+  Batch<T> x = Batch<T>::Zero(mala_chains, 2);
   Mala<T> kernel({.step_size = T(0.4)});
   kernel.run(energy, x, rng, 400);
   ember::test::check_moments(x.template cast<double>(), mean.template cast<double>(), covariance.template cast<double>());
@@ -73,14 +73,14 @@ TEMPLATE_TEST_CASE("MALA samples a 1D Gaussian mixture exactly", "[mala]", float
   using T = TestType;
   const ember::test::Mixture1d<T> mixture;
   ember::Philox rng(5);
-  Batch<T> x(chains, 1);
+  Batch<T> x(mala_chains, 1);
   rng.normal(x);
   x *= T(3);  // dispersed start
   Mala<T> kernel({.step_size = T(0.5)});
   kernel.run(mixture, x, rng, 600);
   const Batch<double> xd = x.template cast<double>();
   ember::test::check_ks(xd, [&](double v) { return mixture.cdf(v); });
-  const double n = chains;
+  const double n = mala_chains;
   const double m1 = mixture.mean(), m2 = mixture.second_moment();
   auto fourth = [](double mu, double s) { return mu * mu * mu * mu + 6 * mu * mu * s * s + 3 * s * s * s * s; };
   const double m4 = mixture.w0 * fourth(mixture.mu0, mixture.s0) + (1 - mixture.w0) * fourth(mixture.mu1, mixture.s1);

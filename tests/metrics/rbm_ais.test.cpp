@@ -11,20 +11,10 @@
 #include "support/random_rbm.hpp"
 
 using ember::Batch;
-using ember::Index;
-
-namespace {
-
-template <class R>
-R test_rbm(Index d, Index h, std::uint64_t seed, double scale) {
-  return ember::test::random_rbm<R>(d, h, seed, scale, 0.5);
-}
-
-}  // namespace
 
 TEMPLATE_TEST_CASE("ais_log_partition: within 3 standard errors of the exact log Z of a 16-visible RBM", "[ais]",
                    float, double) {
-  const auto rbm = test_rbm<ember::BernoulliRbm<TestType>>(16, 24, 17, 0.5);
+  const auto rbm = ember::test::random_rbm<ember::BernoulliRbm<TestType>>(16, 24, 17, 0.5, /*bias_std=*/0.5);
   const double exact = ember::exact_log_partition(rbm);  // enumerates the 16 visible units
   ember::Philox rng(7);
   // Base biases from samples of the model itself (any base is valid; a close one lowers the variance).
@@ -40,7 +30,7 @@ TEMPLATE_TEST_CASE("ais_log_partition: within 3 standard errors of the exact log
 }
 
 TEST_CASE("ais_log_partition: Gaussian-Bernoulli RBM within 3 standard errors of the exact log Z", "[ais]") {
-  const auto rbm = test_rbm<ember::GaussianBernoulliRbm<double>>(20, 10, 23, 0.3);
+  const auto rbm = ember::test::random_rbm<ember::GaussianBernoulliRbm<double>>(20, 10, 23, 0.3, /*bias_std=*/0.5);
   const double exact = ember::exact_log_partition(rbm);  // enumerates the 10 hidden units
   ember::Philox rng(8);
   const auto result = ember::ais_log_partition(rbm, ember::Vector<double>::Zero(20),

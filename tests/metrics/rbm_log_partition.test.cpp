@@ -16,10 +16,6 @@ using ember::Vector;
 
 namespace {
 
-template <class R>
-R test_rbm(Index d, Index h, std::uint64_t seed, double scale = 1.0) {
-  return ember::test::random_rbm<R>(d, h, seed, scale);
-}
 
 // log Σ_{v, h} exp(−E(v, h)) over both layers, term by term.
 double brute_log_z(const ember::BernoulliRbm<double>& rbm) {
@@ -42,13 +38,13 @@ TEST_CASE("exact_log_partition: matches brute force over both layers, enumeratin
   // d < h enumerates the visible layer, d > h the hidden one, d = h the hidden one.
   for (auto [d, h] : {std::pair<Index, Index>{3, 6}, {6, 3}, {5, 5}, {1, 1}}) {
     INFO("d = " << d << ", h = " << h);
-    const auto rbm = test_rbm<ember::BernoulliRbm<double>>(d, h, static_cast<std::uint64_t>(10 * d + h));
+    const auto rbm = ember::test::random_rbm<ember::BernoulliRbm<double>>(d, h, static_cast<std::uint64_t>(10 * d + h), 1.0);
     CHECK(ember::exact_log_partition(rbm) == Approx(brute_log_z(rbm)).epsilon(1e-12));
   }
 }
 
 TEST_CASE("exact_log_partition: Gaussian-Bernoulli RBM against quadrature over v and a sum over h", "[log_partition]") {
-  const auto rbm = test_rbm<ember::GaussianBernoulliRbm<double>>(2, 3, 4, 0.6);
+  const auto rbm = ember::test::random_rbm<ember::GaussianBernoulliRbm<double>>(2, 3, 4, 0.6);
   // The integrand is smooth and decays like a Gaussian: the trapezoid rule on [−12, 12]² converges
   // geometrically, so 1e-9 relative is far below what a wrong formula would give.
   const Index grid = 481;
@@ -67,7 +63,7 @@ TEST_CASE("exact_log_partition: Gaussian-Bernoulli RBM against quadrature over v
 
 TEMPLATE_TEST_CASE("exact_log_partition: float models are enumerated in double; log-likelihood is mean -F - log Z",
                    "[log_partition]", float, double) {
-  const auto ref = test_rbm<ember::BernoulliRbm<double>>(16, 5, 3);
+  const auto ref = ember::test::random_rbm<ember::BernoulliRbm<double>>(16, 5, 3, 1.0);
   ember::BernoulliRbm<TestType> rbm(16, 5);
   rbm.params() = ref.params().cast<TestType>();
   const double log_z = ember::exact_log_partition(ref);
