@@ -29,9 +29,9 @@ endfunction()
 # ember_add_standalone_header_check(<target> HEADERS <header>... LIBRARIES <lib>...): every header compiles on
 # its own (STYLE habit 3), included twice (its include guard works): one -fsyntax-only translation unit per
 # header, so no header can lean on what another brought in.
-# Parsing Eigen and xsimd is most of each file's cost (2.3 of 2.6 CPU-s), so a header that reaches them through
-# its own includes is checked with them precompiled (274 -> ~110 CPU-s for the 106 headers): the precompiled header holds only third-party headers the
-# checked header would include anyway, so it makes nothing visible that the header did not ask for.
+# Parsing Eigen and xsimd is most of each file's cost (docs/performance.md, "Test build time"), so a header that
+# reaches them through its own includes is checked with them precompiled: the precompiled header holds only
+# third-party headers the checked header would include anyway, so it makes nothing visible that it did not ask for.
 function(ember_add_standalone_header_check target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "HEADERS;LIBRARIES")
   set(groups plain eigen xsimd eigen_xsimd)
@@ -67,8 +67,8 @@ function(ember_add_standalone_header_check target)
     target_compile_options(${check} PRIVATE -Werror -fsyntax-only)
     list(LENGTH sources_${group} count)
     if(NOT group STREQUAL "plain" AND count GREATER_EQUAL 8)
-      # Building one costs 4-9 CPU-s (it pays from ~8 headers on). Its own target builds it: -fsyntax-only writes
-      # no .gch.
+      # A precompiled header pays for its own build from about 8 headers on. Its own target builds it:
+      # -fsyntax-only writes no .gch.
       add_library(${check}_pch OBJECT ${PROJECT_SOURCE_DIR}/tests/support/pch_anchor.cpp)
       target_link_libraries(${check}_pch PRIVATE ${arg_LIBRARIES})
       target_precompile_headers(${check}_pch PRIVATE ${pch_${group}})
