@@ -22,6 +22,28 @@ TEST_CASE("ThreadPool: every index runs exactly once, for any worker count and c
   }
 }
 
+TEST_CASE("ThreadPool: back-to-back small jobs run each index once, with helpers arriving late", "[parallel]") {
+  // A call returns when its indices are done, not when every helper has looked in; a helper still on its way
+  // to job n must neither run job n + 1's indices under job n's task nor count toward job n + 1.
+  for (int workers : {2, 3}) {
+    ember::ThreadPool pool(workers);
+    std::vector<std::atomic<int>> hits(3);
+    std::atomic<long> mismatched{0};
+    for (int job = 0; job < 20000; ++job) {
+      const Index count = 2 + job % 2;
+      for (auto& hit : hits) hit.store(0);
+      pool.parallel_for(count, [&, job](Index i) {
+        if (i >= count || job != static_cast<int>(job)) mismatched.fetch_add(1);
+        hits[static_cast<std::size_t>(i)].fetch_add(1);
+      });
+      bool once = true;
+      for (Index i = 0; i < 3; ++i) once = once && hits[static_cast<std::size_t>(i)].load() == (i < count ? 1 : 0);
+      if (!once) mismatched.fetch_add(1);
+    }
+    CHECK(mismatched.load() == 0);
+  }
+}
+
 TEST_CASE("ThreadPool: more than one thread takes part when there is work for them", "[parallel]") {
   ember::ThreadPool pool(2);
   std::atomic<int> inside{0}, most{0};

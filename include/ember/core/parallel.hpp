@@ -8,9 +8,11 @@
 /// (true of every ember kernel: the Philox stream of a chain depends on (seed, draw, chain) only, and the
 /// fused SIMD energies keep each chain in its own lane). Which thread runs which block never matters.
 ///
-/// The pool is a plain std::thread pool: `workers − 1` threads wait on a condition variable (after a short
-/// spin) and the calling thread takes part. A call hands out block indices through one atomic counter; the
-/// task is passed as a pointer and a trampoline (no std::function, no allocation).
+/// The pool is a plain std::thread pool: `workers − 1` threads wait on a condition variable (after spinning
+/// for half a millisecond) and the calling thread takes part. A call hands out block indices through one atomic
+/// ticket (job number and next index) and returns when every index has run, without waiting for helpers that
+/// took none (a helper still waking up would otherwise delay every call by a wake-up). The task is passed as a
+/// pointer and a trampoline (no std::function, no allocation).
 ///
 /// @code
 /// ember::ThreadPool pool(2);
@@ -19,6 +21,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -47,8 +50,8 @@ class ThreadPool {
   ~ThreadPool() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-      generation_.fetch_add(1, std::memory_order_release);
+      stop_.store(true);
+      ticket_.store((job_number_ + 1) << index_bits);
     }
     wake_.notify_all();
     for (auto& thread : threads_) thread.join();
@@ -58,7 +61,7 @@ class ThreadPool {
 
   /// @brief Runs task(i) for i = 0..count−1 over the pool's threads and returns when all are done.
   /// The first exception a task throws is rethrown here (the remaining indices are still consumed).
-  /// Calls from several threads at once are serialised.
+  /// Calls from several threads at once are serialised. @pre count < 2³² − 1.
   template <class Task>
   void parallel_for(Index count, Task&& task) {
     if (count <= 0) return;
@@ -66,72 +69,105 @@ class ThreadPool {
       for (Index i = 0; i < count; ++i) task(i);
       return;
     }
+    detail::require(static_cast<std::uint64_t>(count) < setting_up,
+                    "ember::ThreadPool::parallel_for", "count", count, "must be below 2^32 - 1");
     std::lock_guard<std::mutex> call_lock(call_mutex_);
+    const std::uint64_t job = ++job_number_;
+    // Close the previous job before its fields change: a helper that read the previous ticket can no longer
+    // claim an index with it (its compare-exchange fails), whatever count it read.
+    ticket_.store((job << index_bits) | setting_up);
     using Decayed = std::remove_reference_t<Task>;
     job_ = const_cast<void*>(static_cast<const void*>(std::addressof(task)));
     run_ = [](void* job, Index i) { (*static_cast<Decayed*>(job))(i); };
-    count_ = count;
-    next_.store(0, std::memory_order_relaxed);
+    count_.store(count, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
-    busy_.store(static_cast<int>(threads_.size()), std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
+    // Publishing the job: index 0 of job number n. Sequentially consistent with the helpers' `sleepers_`
+    // count, so a helper either sees this job before it sleeps or is counted and woken.
+    ticket_.store(job << index_bits);
+    if (sleepers_.load() > 0) {
+      { std::lock_guard<std::mutex> lock(mutex_); }
+      wake_.notify_all();
     }
-    wake_.notify_all();
-    work();
-    // Wait for the helpers to leave the job (a short spin, then yield).
-    for (int spin = 0; busy_.load(std::memory_order_acquire) != 0; ++spin) {
+    work(job);
+    // Wait for the indices that helpers took, not for the helpers: one still waking up takes nothing.
+    for (int spin = 0; done_.load(std::memory_order_acquire) != count; ++spin) {
       if (spin > 1024) std::this_thread::yield();
     }
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
-  void work() {
+  static constexpr int index_bits = 32;  // ticket_ = job number · 2³² + next index
+  static constexpr std::uint64_t setting_up = (std::uint64_t{1} << index_bits) - 1;  // index while being set up
+
+  // Takes indices of job `job` until none are left or the job has ended.
+  void work(std::uint64_t job) {
     for (;;) {
-      const Index i = next_.fetch_add(1, std::memory_order_relaxed);
-      if (i >= count_) return;
+      std::uint64_t ticket = ticket_.load(std::memory_order_acquire);
+      Index i = 0;
+      for (;;) {
+        if ((ticket >> index_bits) != job) return;
+        const std::uint64_t index = ticket & setting_up;
+        if (index == setting_up) {  // the caller is still writing the job
+          ticket = ticket_.load(std::memory_order_acquire);
+          continue;
+        }
+        i = static_cast<Index>(index);
+        if (i >= count_.load(std::memory_order_relaxed)) return;
+        if (ticket_.compare_exchange_weak(ticket, ticket + 1, std::memory_order_acq_rel, std::memory_order_acquire))
+          break;
+      }
+      // Index i is ours; the job cannot end (nor job_/run_ change) before done_ counts it.
       try {
         run_(job_, i);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex_);
         if (!error_) error_ = std::current_exception();
       }
+      done_.fetch_add(1, std::memory_order_acq_rel);
     }
   }
 
   void worker_loop() {
     std::uint64_t seen = 0;
     for (;;) {
-      // Spin briefly for the next job (sampling loops call back within microseconds), then sleep.
-      std::uint64_t now = generation_.load(std::memory_order_acquire);
-      for (int spin = 0; now == seen && spin < 20000; ++spin) now = generation_.load(std::memory_order_acquire);
-      if (now == seen) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-        now = generation_.load(std::memory_order_acquire);
+      // Spin for the next job for a while (training loops call back after tens to hundreds of microseconds of
+      // serial work; a futex wake-up costs as much), then sleep.
+      std::uint64_t job = ticket_.load(std::memory_order_acquire) >> index_bits;
+      const auto until = std::chrono::steady_clock::now() + spin_time;
+      for (int spin = 0; job == seen; ++spin) {
+        if (spin % 256 == 255 && std::chrono::steady_clock::now() > until) break;
+        job = ticket_.load(std::memory_order_acquire) >> index_bits;
       }
-      seen = now;
-      if (stop_) return;
-      work();
-      busy_.fetch_sub(1, std::memory_order_acq_rel);
+      if (job == seen) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        sleepers_.fetch_add(1);
+        wake_.wait(lock, [&] { return (ticket_.load() >> index_bits) != seen; });
+        sleepers_.fetch_sub(1);
+        job = ticket_.load() >> index_bits;
+      }
+      seen = job;
+      if (stop_.load()) return;
+      work(job);
     }
   }
 
+  static constexpr std::chrono::microseconds spin_time{500};
   int workers_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::mutex call_mutex_;
   std::mutex error_mutex_;
   std::condition_variable wake_;
-  std::atomic<std::uint64_t> generation_{0};
-  std::atomic<Index> next_{0};
-  std::atomic<int> busy_{0};
-  bool stop_ = false;
+  std::atomic<std::uint64_t> ticket_{0};
+  std::atomic<Index> count_{0};
+  std::atomic<Index> done_{0};
+  std::atomic<int> sleepers_{0};
+  std::atomic<bool> stop_{false};
+  std::uint64_t job_number_ = 0;  // written by the caller under call_mutex_ only
   void* job_ = nullptr;
   void (*run_)(void*, Index) = nullptr;
-  Index count_ = 0;
   std::exception_ptr error_;
 };
 
