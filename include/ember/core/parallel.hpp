@@ -78,7 +78,7 @@ class ThreadPool {
     ticket_.store((job << index_bits) | setting_up);
     using Decayed = std::remove_reference_t<Task>;
     job_ = const_cast<void*>(static_cast<const void*>(std::addressof(task)));
-    run_ = [](void* job, Index i) { (*static_cast<Decayed*>(job))(i); };
+    run_ = [](void* task_state, Index i) { (*static_cast<Decayed*>(task_state))(i); };
     count_.store(count, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
