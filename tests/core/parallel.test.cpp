@@ -25,15 +25,19 @@ TEST_CASE("ThreadPool: every index runs exactly once, for any worker count and c
 TEST_CASE("ThreadPool: back-to-back small jobs run each index once, with helpers arriving late", "[parallel]") {
   // A call returns when its indices are done, not when every helper has looked in; a helper still on its way
   // to job n must neither run job n + 1's indices under job n's task nor count toward job n + 1.
-  for (int workers : {2, 3}) {
+  // A stress test: the window it probes is nanoseconds wide, so it can catch a mix-up, not prove there is none.
+  for (int workers : {2, 3, 4}) {
     ember::ThreadPool pool(workers);
     std::vector<std::atomic<int>> hits(3);
     std::atomic<long> mismatched{0};
-    for (int job = 0; job < 20000; ++job) {
+    std::atomic<int> current{-1};
+    for (int job = 0; job < 50000; ++job) {
       const Index count = 2 + job % 2;
       for (auto& hit : hits) hit.store(0);
+      current.store(job);
       pool.parallel_for(count, [&, job](Index i) {
-        if (i >= count || job != static_cast<int>(job)) mismatched.fetch_add(1);
+        // A task of an earlier job running now, or an index beyond this job's count, is a mix-up.
+        if (i >= count || current.load() != job) mismatched.fetch_add(1);
         hits[static_cast<std::size_t>(i)].fetch_add(1);
       });
       bool once = true;
