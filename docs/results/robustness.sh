@@ -4,7 +4,7 @@
 # budget (1500 Adam updates, lr 1e-2, 10 sampler steps), seeds 0-2, the methods given (default: cd dcd), each in
 # the configurations $CONFIGS ("default"; "alphaX" for --energy-reg X; "cosine" for --lr-decay cosine;
 # "cosine_warmupW" for that and --warmup W; "noiseA_B" for DCD's --noise-min A --noise-max B; "stepsK" for
-# --steps K; "dcdstepE" for --dcd-step E; default: default alpha0.1 alpha0.01).
+# --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_stepE" for that with step E; default: default alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
 # python3 docs/results/robustness.py prints the tables of docs/results/robustness.md from them.
@@ -32,6 +32,8 @@ for method in $methods; do
         noise*_*) range=${config#noise}; extra="--noise-min ${range%_*} --noise-max ${range#*_}" ;;  # noise0.1_0.5
         steps*) extra="--steps ${config#steps}" ;;
         dcdstep*) extra="--dcd-step ${config#dcdstep}" ;;
+        mala) extra="--sampler mala" ;;
+        mala_step*) extra="--sampler mala --step-size ${config#mala_step} --dcd-step ${config#mala_step}" ;;
       esac
       kept=$here/$config/$set-$method.json
       [ -f "$kept" ] && continue

@@ -1,11 +1,11 @@
 # --method all keeps going when a method diverges (invoked by ctest with -DPROGRAM and -DOUT). A huge ULA step
-# (--step-size 1e15) blows up the CD, PCD and improved CD samplers at once; DCD, DSM and DRL do not use that
+# (--sampler ula --step-size 1e15) blows up the CD, PCD and improved CD samplers at once; DCD, DSM and DRL do not use that
 # step and must complete. Then a huge learning rate makes every method diverge: the exit status is 1.
 file(REMOVE_RECURSE ${OUT})
 # (--edge-mass-limit 1: a 3-update model is still near its N(0, 16 I) base, ~9% of whose mass lies at the box's
 # edge, and its NLL would be "unresolved"; e2e_diverge.cmake tests that.)
 set(common --dataset 8gaussians --method all --iters 3 --steps 2 --batch 32 --grid-cells 40 --threads 2 --quiet
-           --edge-mass-limit 1)
+           --edge-mass-limit 1 --sampler ula)
 execute_process(COMMAND ${PROGRAM} ${common} --step-size 1e15 --out ${OUT}/some
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 0)

@@ -8,9 +8,9 @@ function(run_program)
   set(stderr "${stderr}" PARENT_SCOPE)
 endfunction()
 
-# 1. CD with a ULA step of 10 blows up (energies and gradient grow by 10^9 within 100 updates, all finite): the
+# 1. CD with a ULA step of 10 (--sampler ula: CD's default MALA cannot run away, part 5) blows up (energies and gradient grow by 10^9 within 100 updates, all finite): the
 #    guard, on by default, stops the run with exit status 1 naming the iteration, the quantity and its value.
-set(blowup --method cd --step-size 10 --iters 100 --grid-cells 80)
+set(blowup --method cd --sampler ula --step-size 10 --iters 100 --grid-cells 80)
 run_program(${blowup} --out ${OUT}/guarded)
 if(NOT rc EQUAL 1 OR NOT stderr MATCHES "^ember-toy2d: cd diverged at iteration [0-9]+ \\((E\\+|E-|\\|grad\\|) = [-0-9.e+]+\\): "
    OR stderr MATCHES "not finite")
@@ -33,12 +33,12 @@ if(NOT status STREQUAL "unresolved" OR NOT nll STREQUAL "NULL" OR NOT kl STREQUA
   message(FATAL_ERROR "expected status unresolved, null nll and kl, a numeric mmd and a peak energy > 1e4: ${stdout}")
 endif()
 
-# 3. --method all --seeds 2 with a ULA step of 1e15: CD, PCD and improved CD diverge at iteration 1 on both
+# 3. --method all --seeds 2 with a ULA step of 1e15 (--sampler ula for every method): CD, PCD and improved CD diverge at iteration 1 on both
 #    seeds (counted, no numbers), DCD, DSM and DRL complete on both; the exit status is 0.
 # (A 3-update model is still near its N(0, 16 I) base, ~9% of whose mass lies in the box's outer band: its NLL
 # would be "unresolved"; --edge-mass-limit 1 lets it stand, as this part is not about that.)
 set(tiny --iters 3 --steps 2 --batch 32 --grid-cells 40 --edge-mass-limit 1)
-run_program(--method all --seeds 2 --threads 2 ${tiny} --step-size 1e15 --out ${OUT}/all)
+run_program(--method all --seeds 2 --threads 2 ${tiny} --sampler ula --step-size 1e15 --out ${OUT}/all)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "--method all --seeds 2 with three diverging methods exited ${rc}:\n${stdout}\n${stderr}")
 endif()
@@ -117,4 +117,21 @@ if(NOT n EQUAL 3 OR NOT worst STREQUAL max OR NOT worst_seed EQUAL max_seed)
 endif()
 if(NOT EXISTS ${OUT}/seeds-3/seed-8/metrics.json)
   message(FATAL_ERROR "--seeds 3 wrote no per-seed directory seed-8")
+endif()
+
+# 5. MALA, CD's default kernel, rejects the steps that ran away in 1: the same run completes with a number. At a
+#    step so large that it accepts nothing, its chains stand still and the gradient compares the data with
+#    itself: the run is reported "stalled" (exit status 1, no numbers), never measured.
+run_program(--method cd --step-size 10 --iters 100 --grid-cells 80 --out ${OUT}/mala)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "CD with MALA at step 10 should complete: exit ${rc}\n${stdout}\n${stderr}")
+endif()
+string(JSON acceptance GET "${stdout}" acceptance)
+string(JSON status GET "${stdout}" status)
+if(NOT acceptance GREATER 0.01 OR status STREQUAL "diverged")
+  message(FATAL_ERROR "CD with MALA at step 10: acceptance > 0.01 and a result expected: ${stdout}")
+endif()
+run_program(--method cd --step-size 1e6 --iters 20 --grid-cells 80 --out ${OUT}/stalled)
+if(NOT rc EQUAL 1 OR NOT stderr MATCHES "^ember-toy2d: cd stalled at iteration 20 \\(acceptance = 0\\): .*chains stood still")
+  message(FATAL_ERROR "a MALA run that accepts nothing must exit 1 as stalled: exit ${rc}\n${stdout}\n${stderr}")
 endif()

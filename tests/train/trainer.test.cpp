@@ -195,3 +195,42 @@ TEST_CASE("TerminalProgress: plain lines without carriage returns when the strea
   CHECK(text.back() == '\n');
   CHECK(text.size() < 200);
 }
+
+namespace {
+// An estimator that reports a Metropolis–Hastings acceptance of 0.25 on odd calls and none on even ones.
+struct SometimesAccepting {
+  Index calls = 0;
+  template <class E, class G>
+  ember::EstimatorResult<double> estimate(const E& energy, ember::BatchView<double>, G&) {
+    ember::EstimatorResult<double> r;
+    r.gradient = Vector<double>::Zero(energy.params().size());
+    if (++calls % 2 == 1) r.acceptance = 0.25;
+    return r;
+  }
+};
+}  // namespace
+
+TEST_CASE("train: each update's acceptance reaches the progress callback and the terminal line, where there is one",
+          "[trainer][progress]") {
+  auto energy = ember::GaussianEnergy<double>::standard(1);
+  ember::Sgd<double> sgd({.learning_rate = 0.01});
+  const Batch<double> data = Batch<double>::Zero(10, 1);
+  SometimesAccepting estimator;
+  std::vector<double> seen;  // -1: no acceptance reported
+  ember::train(estimator, energy, sgd, data, {.iterations = 4},
+               [&](const ember::TrainProgress& p) { seen.push_back(p.acceptance.value_or(-1.0)); });
+  CHECK(seen == std::vector<double>{0.25, -1.0, 0.25, -1.0});
+  std::FILE* sink = std::tmpfile();
+  REQUIRE(sink != nullptr);
+  ember::TerminalProgress progress{.interval_seconds = 0.0, .stream = sink};
+  progress({.iteration = 1, .iterations = 2, .acceptance = 0.25});
+  progress({.iteration = 2, .iterations = 2});
+  std::rewind(sink);
+  std::string text(4096, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), sink));
+  std::fclose(sink);
+  const auto second = text.find("iteration 2/2");
+  REQUIRE(second != std::string::npos);
+  CHECK(text.substr(0, second).find("acc 0.25") != std::string::npos);
+  CHECK(text.substr(second).find("acc") == std::string::npos);
+}

@@ -46,8 +46,13 @@ struct RunFailure {
   std::string quantity;  // "E+", "E-", "|grad|", "loss", "params", "negatives", ... or "" when not known
   double value = std::nan("");
   std::string message;   // headline(*this) + ": " + the error's own message
-  /// A trained energy found flat when measured (ember-toy2d) collapsed rather than diverged.
-  [[nodiscard]] bool collapsed() const { return quantity == "learned-energy spread"; }
+  /// "collapsed": a trained energy found flat when measured (ember-toy2d); "stalled": a Metropolis sampler that
+  /// accepted almost no proposal, so its chains stood still (ember-toy2d); otherwise "diverged".
+  [[nodiscard]] const char* kind() const {
+    if (quantity == "learned-energy spread") return "collapsed";
+    if (quantity == "acceptance") return "stalled";
+    return "diverged";
+  }
 };
 
 inline std::string headline(const RunFailure& f);
@@ -69,7 +74,7 @@ inline RunFailure failure_of(const ember::numerical_error& e, ember::Index done,
 
 /// "diverged at iteration k (E- = -1.3e+07)": the table's cell and the start of the one-line message.
 inline std::string headline(const RunFailure& f) {
-  std::string text = (f.collapsed() ? "collapsed at iteration " : "diverged at iteration ") + std::to_string(f.iteration);
+  std::string text = std::string(f.kind()) + " at iteration " + std::to_string(f.iteration);
   if (f.quantity == "negatives") return text + " (sampler output not finite in " + format("%.0f", f.value) + " rows)";
   if (f.quantity == "estimator") return text + " (inside the estimator)";
   if (f.quantity.empty()) return text;
@@ -80,7 +85,7 @@ inline std::string headline(const RunFailure& f) {
 
 /// The JSON fields of a diverged run (its metrics are null, never numbers).
 inline nlohmann::json failure_json(const RunFailure& f) {
-  return {{"status", f.collapsed() ? "collapsed" : "diverged"}, {"diverged_at", f.iteration},
+  return {{"status", f.kind()}, {"diverged_at", f.iteration},
           {"diverged_quantity", f.quantity.empty() ? nlohmann::json() : nlohmann::json(f.quantity)},
           {"diverged_value", number_or_null(f.value)}, {"error", f.message}};
 }

@@ -35,6 +35,7 @@
 #include <chrono>
 #include <concepts>
 #include <exception>
+#include <optional>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -107,6 +108,9 @@ struct TrainProgress {
   double iterations_per_second = 0;
   double eta_seconds = 0;          ///< estimated time to finish
   std::uint64_t generator_position = 0;  ///< the run's Philox position after this update (for checkpoints)
+  /// The estimator's mean Metropolis–Hastings acceptance on this update; empty where no MH step ran (ULA, DSM).
+  /// A rate near 0 means the chains did not move: the negatives are the chains' starts, not samples.
+  std::optional<double> acceptance;
 };
 
 /// What ember::train returns.
@@ -136,9 +140,11 @@ struct TerminalProgress {
     if (!last && drawn && std::chrono::duration<double>(now - last_draw).count() < interval) return;
     last_draw = now;
     drawn = true;
-    std::fprintf(stream, "%s[ember] iteration %lld/%lld  loss % .4e  E+ % .4e  E- % .4e  %.1f it/s  ETA %.0fs%s",
+    char acceptance[32] = "";
+    if (p.acceptance) std::snprintf(acceptance, sizeof acceptance, "  acc %.2f", *p.acceptance);
+    std::fprintf(stream, "%s[ember] iteration %lld/%lld  loss % .4e  E+ % .4e  E- % .4e%s  %.1f it/s  ETA %.0fs%s",
                  interactive ? "\r" : "", static_cast<long long>(p.iteration), static_cast<long long>(p.iterations),
-                 p.loss, p.positive_energy, p.negative_energy, p.iterations_per_second, p.eta_seconds,
+                 p.loss, p.positive_energy, p.negative_energy, acceptance, p.iterations_per_second, p.eta_seconds,
                  interactive ? "   " : "\n");
     if (interactive && last) std::fputc('\n', stream);
     std::fflush(stream);
@@ -280,6 +286,8 @@ TrainSummary train(S& estimator, E& energy, O& optimizer, BatchView<typename E::
          elapsed > 0 ? done / elapsed : 0.0,
          elapsed > 0 ? elapsed / done * static_cast<double>(settings.iterations - it) : 0.0,
          rng.position()};
+    if constexpr (requires { result.acceptance.has_value(); })
+      if (result.acceptance) p.acceptance = static_cast<double>(*result.acceptance);
     if (it % settings.report_every == 0 || it == settings.iterations) {
       if constexpr (std::is_convertible_v<decltype(callback(std::as_const(p))), bool>) {
         if (!callback(std::as_const(p))) {
