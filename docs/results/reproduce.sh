@@ -46,7 +46,7 @@ for setting in $settings 12-file; do
   gauss "$setting" "" docs/results $args --method all
   cp "$work/gauss-$setting/kl.png" "docs/results/gaussian-$setting.png"
   gauss "$setting" -tune docs/results $args --method all --tune
-  gauss "$setting" -old docs/results $args --method all --optimizer sgd --lr-decay none --dcd-posterior ula --dsm-weighting none
+  gauss "$setting" -old docs/results $args --method all --optimizer sgd --lr-decay none --dcd-posterior ula --dsm-weighting none --sampler ula
   gauss "$setting" -icd-entd docs/results/gaussian-ablations $args --method icd --icd-entropy-weight "$d"
   gauss "$setting" -dcd-ula docs/results/gaussian-ablations $args --method dcd --dcd-posterior ula
 done

@@ -76,7 +76,7 @@ endif()
 if(NOT stdout MATCHES "\\| dsm +\\| diverged at iteration [0-9]+ \\((E\\+|E-|\\|grad\\|) = [-0-9.e+]+\\) +\\|")
   message(FATAL_ERROR "the table lacks dsm's diverged row:\n${stdout}")
 endif()
-# The defaults (Adam, σ²-weighted DSM, DCD on the exact posterior) keep every method stable on the same
+# The defaults (Adam, σ²-weighted DSM, DCD on the exact posterior, MALA for CD and PCD) keep every method stable on the same
 # setting, and each run's JSON names its optimizer, learning rate and method settings.
 file(REMOVE_RECURSE ${OUT}-defaults)
 execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method all --iters 300 --out ${OUT}-defaults
@@ -98,6 +98,14 @@ foreach(k RANGE 6)
     string(JSON kl GET "${summary}" ${k} kl_data_to_model)
     if(NOT posterior STREQUAL "exact")
       message(FATAL_ERROR "dcd's default posterior is ${posterior}, expected exact")
+    endif()
+  elseif(method MATCHES "^p?cd$")
+    # CD and PCD sample with MALA (docs/results/gaussian-defaults.md), CD at ε = λ_min(Σ), PCD at 0.5 λ_min(Σ).
+    string(JSON sampler GET "${summary}" ${k} sampler)
+    string(JSON factor GET "${summary}" ${k} step_factor)
+    if(NOT sampler STREQUAL "mala" OR (method STREQUAL "cd" AND NOT factor EQUAL 1)
+       OR (method STREQUAL "pcd" AND NOT factor STREQUAL "0.5"))
+      message(FATAL_ERROR "${method}'s default sampler is ${sampler} at step factor ${factor}: ${summary}")
     endif()
   elseif(method STREQUAL "dsm")
     string(JSON weighting GET "${summary}" ${k} dsm_weighting)

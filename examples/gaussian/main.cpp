@@ -41,6 +41,7 @@
 #include <ember/divergence/score_matching.hpp>
 #include <ember/energy/gaussian.hpp>
 #include <ember/mcmc/langevin.hpp>
+#include <ember/mcmc/mala.hpp>
 #include <ember/mcmc/replay_buffer.hpp>
 #include <ember/metrics/gaussian_kl.hpp>
 #include <ember/train/divergence_guard.hpp>
@@ -92,9 +93,36 @@ struct Config {
   std::string dcd_posterior = "exact";   // exact (ember::GaussianPosterior) or ula (--steps ULA steps)
   std::string dsm_weighting = "sigma2";  // sigma2 (λ(σ) = σ²) or none
   double icd_entropy_weight = 0.3;       // Du et al.'s weight
-  double step_factor = 0.1;              // ULA's ε = step_factor · λ_min(Σ)
+  // CD's and PCD's kernel: ula or mala (the same proposal, MH-corrected); empty: the method's default (sampler_of).
+  std::string sampler;
+  double step_factor = 0;                // the samplers' ε = step_factor · λ_min(Σ); 0: factor_of's default
   double dcd_noise = 0;                  // DCD's VP level s; 0: 0.9 (exact) or 0.5 √λ_min(Σ) ≤ 0.9 (ula)  // --diverge-energy, --diverge-grad
 };
+
+// The kernel of CD and PCD: --sampler, or MALA. Measured on the seven settings, 5 seeds (docs/results/
+// gaussian-defaults.md): MALA's rejections allow a step ten times ULA's, so the chains reach the slow directions.
+std::string sampler_of(const Config& c, const std::string& method) {
+  if (!c.sampler.empty()) return c.sampler;
+  return method == "cd" || method == "pcd" ? "mala" : "ula";
+}
+
+// ε / λ_min(Σ) of the CD, PCD and improved CD samplers: --step-factor, or 0.1 with ULA (improved CD's own kernel
+// is ULA); with MALA 1 for CD and 0.5 for PCD (the largest measured factors at which no run diverged and no
+// setting got worse: PCD's persistent chains lost seeds at 1 on D = 64, CD's lost accuracy at 2).
+double factor_of(const Config& c, const std::string& method) {
+  if (c.step_factor > 0) return c.step_factor;
+  if (sampler_of(c, method) != "mala" || method == "icd") return 0.1;
+  return method == "cd" ? 1.0 : 0.5;
+}
+
+// Calls f with a factory of the kernel `sampler` names (make(ε) builds one of step ε): ULA or MALA.
+template <class F>
+void with_sampler(const std::string& sampler, F&& f) {
+  if (sampler == "mala")
+    f([](T step) { return ember::Mala<T>({.step_size = step}); });
+  else
+    f([](T step) { return ember::Langevin<T>({.step_size = step}); });
+}
 
 /// The exact maximum-likelihood gradient: ∇θ[mean E(x) + log Z(θ)], with log Z = (d/2) log 2π − Σ log L_kk,
 /// so ∂log Z/∂(log L_kk) = −1 and every other partial derivative of log Z is 0.
@@ -223,10 +251,9 @@ Model fit(const std::string& method, const Config& c, const ember::GaussianData<
   const Index d = truth.dim();
   // The model starts away from the data: mean 0.5·1, covariance 2.25 I.
   Model model = Model::from_mean_covariance(ember::Vector<T>::Constant(d, 0.5), 2.25 * Matrix::Identity(d, d));
-  // One Langevin step for every sampler, scaled to the stiffest direction of the data: ε = 0.1 λ_min(Σ).
+  // The CD, PCD and improved CD step, scaled to the stiffest direction of the data: ε = f λ_min(Σ) (factor_of).
   Eigen::SelfAdjointEigenSolver<Matrix> eig(truth.covariance());
-  const T epsilon = c.step_factor * eig.eigenvalues().minCoeff();
-  const auto ula = ember::Langevin<T>({.step_size = epsilon});
+  const T epsilon = factor_of(c, method) * eig.eigenvalues().minCoeff();
   const auto buffer = [&] {
     return ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0}, {.capacity = 1000, .reinit_probability = 0.05});
   };
@@ -249,11 +276,15 @@ Model fit(const std::string& method, const Config& c, const ember::GaussianData<
     ExactMle est;
     s = go(est, model);
   } else if (method == "cd") {
-    ember::ContrastiveDivergence est(ula, ember::CdSettings<T>{.steps = c.steps});
-    s = go(est, model);
+    with_sampler(sampler_of(c, method), [&](auto make) {
+      ember::ContrastiveDivergence est(make(epsilon), ember::CdSettings<T>{.steps = c.steps});
+      s = go(est, model);
+    });
   } else if (method == "pcd") {
-    ember::PersistentContrastiveDivergence est(ula, buffer(), ember::PcdSettings<T>{.steps = c.steps});
-    s = go(est, model);
+    with_sampler(sampler_of(c, method), [&](auto make) {
+      ember::PersistentContrastiveDivergence est(make(epsilon), buffer(), ember::PcdSettings<T>{.steps = c.steps});
+      s = go(est, model);
+    });
   } else if (method == "icd") {
     ember::ImprovedContrastiveDivergence est(
         buffer(), ember::ImprovedCdSettings<T>{.steps = c.steps, .gradient_step = epsilon / 2,
@@ -484,6 +515,8 @@ nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
   if (o.method == "dcd") j["dcd_posterior"] = c.dcd_posterior;
   if (o.method == "dsm") j["dsm_weighting"] = c.dsm_weighting;
   if (o.method == "icd") j["icd_entropy_weight"] = c.icd_entropy_weight;
+  if (o.method == "cd" || o.method == "pcd") j["sampler"] = sampler_of(c, o.method);
+  if (o.method == "cd" || o.method == "pcd" || o.method == "icd") j["step_factor"] = factor_of(c, o.method);
   if (c.tune) {
     nlohmann::json scores = nlohmann::json::array();
     for (double v : o.tune_scores) scores.push_back(ex::number_or_null(v));
@@ -582,8 +615,12 @@ int main(int argc, char** argv) {
   app.add_option("--dcd-posterior", c.dcd_posterior, "DCD's posterior sampler: exact (ember::GaussianPosterior, one "
                  "exact draw) or ula (--steps ULA steps from x~/a, which do not mix at this step size)")
       ->capture_default_str()->check(CLI::IsMember({"exact", "ula"}));
-  app.add_option("--step-factor", c.step_factor, "ULA's step size as a fraction of the data's smallest variance: "
-                 "epsilon = f lambda_min(Sigma) (CD, PCD, improved CD)")->capture_default_str()->check(ex::positive_finite());
+  app.add_option("--sampler", c.sampler, "the kernel of CD and PCD: ula (unadjusted Langevin) or mala (the same "
+                 "proposal with a Metropolis-Hastings correction); default: mala")->check(CLI::IsMember({"ula", "mala"}));
+  app.add_option("--step-factor", c.step_factor, "the samplers' step size as a fraction of the data's smallest variance: "
+                 "epsilon = f lambda_min(Sigma) (CD, PCD, improved CD); default: 0.1 with ULA and for improved CD, with MALA 1 "
+                 "for CD and 0.5 for PCD")
+      ->check(ex::positive_finite());
   app.add_option("--dcd-noise", c.dcd_noise, "DCD's variance-preserving noise level s in (0, 1); 0: 0.9 with "
                  "--dcd-posterior exact, 0.5 sqrt(lambda_min(Sigma)) (at most 0.9) with ula")->capture_default_str()->check(CLI::Validator(
           [](std::string& text) -> std::string {

@@ -135,3 +135,23 @@ run_program(--method cd --step-size 1e6 --iters 20 --grid-cells 80 --out ${OUT}/
 if(NOT rc EQUAL 1 OR NOT stderr MATCHES "^ember-toy2d: cd stalled at iteration 20 \\(acceptance = 0\\): .*chains stood still")
   message(FATAL_ERROR "a MALA run that accepts nothing must exit 1 as stalled: exit ${rc}\n${stdout}\n${stderr}")
 endif()
+
+# 6. The defaults the JSON records: CD samples with MALA at ε = 0.1 (docs/results/robustness.md); with
+#    --sampler ula its step is ULA's 0.01; PCD keeps ULA at 0.01.
+foreach(case "cd;--seed=0;mala;0.1" "cd;--sampler=ula;ula;0.01" "pcd;--seed=0;ula;0.01")
+  list(GET case 0 method)
+  list(GET case 1 extra)
+  list(GET case 2 expected_sampler)
+  list(GET case 3 expected_step)
+  run_program(--method ${method} ${extra} --iters 2 --steps 2 --batch 32 --grid-cells 40 --edge-mass-limit 1
+              --out ${OUT}/defaults-${method})
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "--method ${method} ${extra}: exit ${rc}\n${stderr}")
+  endif()
+  string(JSON sampler GET "${stdout}" sampler)
+  string(JSON step GET "${stdout}" step_size)
+  if(NOT sampler STREQUAL expected_sampler OR NOT step EQUAL expected_step)
+    message(FATAL_ERROR "--method ${method} ${extra}: sampler ${sampler} at step ${step}, expected "
+                        "${expected_sampler} at ${expected_step}: ${stdout}")
+  endif()
+endforeach()
