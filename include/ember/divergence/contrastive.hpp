@@ -27,6 +27,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/parallel.hpp"
+#include "ember/mcmc/observer.hpp"
 
 namespace ember {
 
@@ -240,11 +241,21 @@ template <class T, class K, class E, class G>
 std::optional<T> run_kernel(K& kernel, const E& energy, BatchRef<T> x, G& rng, Index steps) {
   double total = 0;
   bool reported = false;
-  for (Index s = 0; s < steps; ++s) {
-    kernel.step(energy, x, rng);
+  const auto add_acceptance = [&] {
     if (const auto a = kernel_acceptance(kernel)) {
       total += *a;
       reported = true;
+    }
+  };
+  // A Metropolis kernel's run() evaluates the current states once and then reuses each accepted proposal's energy
+  // and gradient; its step() evaluates them again at every transition (twice the work, the same bits).
+  if constexpr (requires { kernel.last_mean_acceptance(); } &&
+                requires { kernel.run(energy, x, rng, steps, [](const StepRecord<T>&) {}); }) {
+    if (steps > 0) kernel.run(energy, x, rng, steps, [&](const StepRecord<T>&) { add_acceptance(); });
+  } else {
+    for (Index s = 0; s < steps; ++s) {
+      kernel.step(energy, x, rng);
+      add_acceptance();
     }
   }
   if (!reported || steps == 0) return std::nullopt;
