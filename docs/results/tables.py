@@ -212,5 +212,5 @@ if __name__ == "__main__":
     print("**Gaussians: final KL with --tune** (each method picks its learning rate on a validation split)\n\n"
           + gauss_kl("-tune") + "\n")
     print("**Gaussians: final KL with the old settings** (`--optimizer sgd --lr-decay none --dcd-posterior ula "
-          "--dsm-weighting none`)\n\n" + gauss_kl("-old") + "\n")
+          "--dsm-weighting none --sampler ula`)\n\n" + gauss_kl("-old") + "\n")
     print("**Gaussians: seconds** (mean over seeds; two runs at once on a shared 2-core machine)\n\n" + gauss_seconds())

@@ -679,7 +679,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::integer_in<Index>(0, most));
   app.add_option("--resume", c.resume, "resume from this checkpoint (same data and settings); --iters stays the total");
   app.add_flag("--allow-changed-settings", c.allow_changed_settings,
-               "with --resume: allow another --batch, --steps, --lr, --lr-decay, --warmup, --step-size, --dcd-step, --noise-min/max, --drl-b2");
+               "with --resume: allow another --batch, --steps, --lr, --lr-decay, --warmup, --sampler, --step-size, --dcd-step, --noise-min/max, --drl-b2");
   ex::add_divergence_options(app, c.divergence);
   app.add_option("--nll-refinement-limit", c.refinement_limit,
                  "NLL and KL are reported unresolved when log Z changes by more than this (nats) between the grid and "
