@@ -616,10 +616,11 @@ int main(int argc, char** argv) {
                  "exact draw) or ula (--steps ULA steps from x~/a, which do not mix at this step size)")
       ->capture_default_str()->check(CLI::IsMember({"exact", "ula"}));
   app.add_option("--sampler", c.sampler, "the kernel of CD and PCD: ula (unadjusted Langevin) or mala (the same "
-                 "proposal with a Metropolis-Hastings correction); default: mala")->check(CLI::IsMember({"ula", "mala"}));
-  app.add_option("--step-factor", c.step_factor, "the samplers' step size as a fraction of the data's smallest variance: "
-                 "epsilon = f lambda_min(Sigma) (CD, PCD, improved CD); default: 0.1 with ULA and for improved CD, with MALA 1 "
-                 "for CD and 0.5 for PCD")
+                 "proposal with a Metropolis-Hastings correction); default: mala")
+      ->check(CLI::IsMember({"ula", "mala"}));
+  app.add_option("--step-factor", c.step_factor, "the samplers' step size as a fraction of the data's smallest "
+                 "variance: epsilon = f lambda_min(Sigma) (CD, PCD, improved CD); default: 0.1 with ULA and for "
+                 "improved CD, with MALA 1 for CD and 0.5 for PCD")
       ->check(ex::positive_finite());
   app.add_option("--dcd-noise", c.dcd_noise, "DCD's variance-preserving noise level s in (0, 1); 0: 0.9 with "
                  "--dcd-posterior exact, 0.5 sqrt(lambda_min(Sigma)) (at most 0.9) with ula")->capture_default_str()->check(CLI::Validator(

@@ -8,10 +8,11 @@
 //   ember-toy2d --method pcd --iters 400 --resume run.ckpt   # ends exactly where the uninterrupted run ends
 // Exit status (examples/common/ember_examples/cli.hpp): 0 success; 2 bad input (an option, the data, a checkpoint
 // or an output path, all checked before training starts); 1 a run that diverged, collapsed or stalled (a MALA
-// sampler that accepted under 1% of its proposals), named with its iteration. Each error is one line "ember-toy2d: message" on stderr. A resumed run must have the checkpoint's
-// data and settings (--allow-changed-settings lets the batch, steps, learning rate, step sizes and noise levels
-// change). A run that blows up is stopped while still finite (ember::DivergenceGuard: --diverge-energy,
-// --diverge-grad) and reported as "diverged at iteration k (quantity = value)", never as a number; an NLL whose
+// sampler that accepted under 1% of its proposals), named with its iteration. Each error is one line
+// "ember-toy2d: message" on stderr. A resumed run must have the checkpoint's data and settings
+// (--allow-changed-settings lets the batch, sampler, steps, learning rate, step sizes and noise levels change).
+// A run that blows up is stopped while still finite (ember::DivergenceGuard: --diverge-energy, --diverge-grad)
+// and reported as "diverged at iteration k (quantity = value)", never as a number; an NLL whose
 // quadrature did not converge is "unresolved". With several runs (--method all, --seeds N) a diverged run is a
 // row and the others still run; the exit status is 1 only when every run failed.
 // Under `mpirun -np N` the runs (method x seed) are dealt out to the ranks (ember_examples/seeds.hpp, ranks.hpp),
@@ -144,7 +145,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   if (method != "dsm") s.push_back({"--steps", one(static_cast<double>(c.sampler_steps)), true});
   if (method != "dsm") s.push_back({"--energy-reg", one(c.energy_reg), true});
   if (method == "cd" || method == "pcd" || method == "icd") s.push_back({"--step-size", one(step_of(c, method)), true});
-  if (method != "icd" && method != "dsm") s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true});
+  if (method != "icd" && method != "dsm")
+    s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true});
   if (method == "dcd") {
     s.push_back({"--dcd-step", one(c.dcd_step), true});
     s.push_back({"--noise-min", one(c.noise_min), true});
@@ -184,8 +186,8 @@ struct Result {
 ex::JobOutput pack(const Result& r) {
   ex::JobWriter w;
   for (double v : {static_cast<double>(r.iters), r.seconds, r.nll, r.mmd, r.mmd_se, r.kl, r.refinement, r.edge_mass,
-                   r.peak_energy, r.peak_gradient, r.acceptance, r.grid.half_width, static_cast<double>(r.grid.cells), r.grid.log_z,
-                   r.grid.refinement_difference, r.grid.edge_mass})
+                   r.peak_energy, r.peak_gradient, r.acceptance, r.grid.half_width, static_cast<double>(r.grid.cells),
+                   r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
   w.number(r.step);
   w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
@@ -434,13 +436,15 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     const auto alpha = static_cast<T>(c.energy_reg);
     if (method == "cd") {
       with_sampler(sampler_of(c, method), [&](auto make) {
-        ember::ContrastiveDivergence est(make(step_of(c, method)), ember::CdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
+        ember::ContrastiveDivergence est(make(step_of(c, method)),
+                                         ember::CdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
         summary = train(model, est, nullptr);
       });
     } else if (method == "pcd") {
       with_sampler(sampler_of(c, method), [&](auto make) {
-        ember::PersistentContrastiveDivergence est(make(step_of(c, method)), buffer(), ember::PcdSettings<T>{.steps = c.sampler_steps,
-                                                                                         .energy_regularization = alpha});
+        ember::PersistentContrastiveDivergence est(
+            make(step_of(c, method)), buffer(),
+            ember::PcdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
         summary = train(model, est, &est.buffer());
       });
     } else if (method == "icd") {

@@ -110,7 +110,7 @@ struct TrainProgress {
   std::uint64_t generator_position = 0;  ///< the run's Philox position after this update (for checkpoints)
   /// The estimator's mean Metropolis–Hastings acceptance on this update; empty where no MH step ran (ULA, DSM).
   /// A rate near 0 means the chains did not move: the negatives are the chains' starts, not samples.
-  std::optional<double> acceptance;
+  std::optional<double> acceptance{};
 };
 
 /// What ember::train returns.
@@ -285,7 +285,7 @@ TrainSummary train(S& estimator, E& energy, O& optimizer, BatchView<typename E::
          static_cast<double>(result.negative_energy), norm,
          elapsed > 0 ? done / elapsed : 0.0,
          elapsed > 0 ? elapsed / done * static_cast<double>(settings.iterations - it) : 0.0,
-         rng.position()};
+         rng.position(), std::nullopt};
     if constexpr (requires { result.acceptance.has_value(); })
       if (result.acceptance) p.acceptance = static_cast<double>(*result.acceptance);
     if (it % settings.report_every == 0 || it == settings.iterations) {
