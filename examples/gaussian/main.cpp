@@ -41,7 +41,6 @@
 #include <ember/divergence/score_matching.hpp>
 #include <ember/energy/gaussian.hpp>
 #include <ember/mcmc/langevin.hpp>
-#include <ember/mcmc/mala.hpp>
 #include <ember/mcmc/replay_buffer.hpp>
 #include <ember/metrics/gaussian_kl.hpp>
 #include <ember/train/divergence_guard.hpp>
@@ -55,6 +54,7 @@
 #include "ember_examples/plot.hpp"
 #include "ember_examples/output.hpp"
 #include "ember_examples/ranks.hpp"
+#include "ember_examples/sampler.hpp"
 #include "ember_examples/seeds.hpp"
 
 namespace {
@@ -113,15 +113,6 @@ double factor_of(const Config& c, const std::string& method) {
   if (c.step_factor > 0) return c.step_factor;
   if (sampler_of(c, method) != "mala" || method == "icd") return 0.1;
   return method == "cd" ? 1.0 : 0.5;
-}
-
-// Calls f with a factory of the kernel `sampler` names (make(ε) builds one of step ε): ULA or MALA.
-template <class F>
-void with_sampler(const std::string& sampler, F&& f) {
-  if (sampler == "mala")
-    f([](T step) { return ember::Mala<T>({.step_size = step}); });
-  else
-    f([](T step) { return ember::Langevin<T>({.step_size = step}); });
 }
 
 /// The exact maximum-likelihood gradient: ∇θ[mean E(x) + log Z(θ)], with log Z = (d/2) log 2π − Σ log L_kk,
@@ -276,12 +267,12 @@ Model fit(const std::string& method, const Config& c, const ember::GaussianData<
     ExactMle est;
     s = go(est, model);
   } else if (method == "cd") {
-    with_sampler(sampler_of(c, method), [&](auto make) {
+    ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
       ember::ContrastiveDivergence est(make(epsilon), ember::CdSettings<T>{.steps = c.steps});
       s = go(est, model);
     });
   } else if (method == "pcd") {
-    with_sampler(sampler_of(c, method), [&](auto make) {
+    ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
       ember::PersistentContrastiveDivergence est(make(epsilon), buffer(), ember::PcdSettings<T>{.steps = c.steps});
       s = go(est, model);
     });
@@ -615,9 +606,7 @@ int main(int argc, char** argv) {
   app.add_option("--dcd-posterior", c.dcd_posterior, "DCD's posterior sampler: exact (ember::GaussianPosterior, one "
                  "exact draw) or ula (--steps ULA steps from x~/a, which do not mix at this step size)")
       ->capture_default_str()->check(CLI::IsMember({"exact", "ula"}));
-  app.add_option("--sampler", c.sampler, "the kernel of CD and PCD: ula (unadjusted Langevin) or mala (the same "
-                 "proposal with a Metropolis-Hastings correction); default: mala")
-      ->check(CLI::IsMember({"ula", "mala"}));
+  ex::add_sampler_option(app, c.sampler, "CD and PCD", "mala");
   app.add_option("--step-factor", c.step_factor, "the samplers' step size as a fraction of the data's smallest "
                  "variance: epsilon = f lambda_min(Sigma) (CD, PCD, improved CD); default: 0.1 with ULA and for "
                  "improved CD, with MALA 1 for CD and 0.5 for PCD")

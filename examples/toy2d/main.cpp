@@ -46,7 +46,6 @@
 #include <ember/io/checkpoint_mcmc.hpp>
 #include <ember/io/checkpoint_train.hpp>
 #include <ember/mcmc/langevin.hpp>
-#include <ember/mcmc/mala.hpp>
 #include <ember/mcmc/replay_buffer.hpp>
 #include <ember/metrics/grid_nll.hpp>
 #include <ember/metrics/mmd.hpp>
@@ -61,6 +60,7 @@
 #include "ember_examples/plot.hpp"
 #include "ember_examples/output.hpp"
 #include "ember_examples/ranks.hpp"
+#include "ember_examples/sampler.hpp"
 #include "ember_examples/resume.hpp"
 #include "ember_examples/seeds.hpp"
 
@@ -283,17 +283,6 @@ struct Progress {
   }
 };
 
-// Calls f with a factory of the kernel --sampler names (make(ε) builds one of step ε): textbook ULA, or MALA (the
-// same proposal, accepted or rejected by Metropolis-Hastings, so a chain cannot run away on an energy sharper
-// than its step).
-template <class F>
-void with_sampler(const std::string& sampler, F&& f) {
-  if (sampler == "mala")
-    f([](double step) { return ember::Mala<T>({.step_size = static_cast<T>(step)}); });
-  else
-    f([](double step) { return ember::Langevin<T>({.step_size = static_cast<T>(step)}); });
-}
-
 // `done` counts the finished updates, so that a divergence can name its iteration.
 Result run_method(const std::string& method, const Config& c, const Data& data, std::mutex& lock, Index& done) {
   const std::vector<Index> widths{2, 128, 128, 1};
@@ -421,7 +410,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     // with b² = 0.2 the tether precision a²/σ² (8.5, 2.7, 1.5) contracts each step by 1 − ε_t a²/(2σ²) ≈ 0.91
     // to 0.94. The model is measured by its level-0 energy E(x, τ_0): the density of .99995 x + 0.01 ε ≈ data.
     TimeModel model(widths, c.seed + 1, mlp_settings);
-    with_sampler(sampler_of(c, method), [&](auto make) {
+    ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
       ember::RecoveryLevels<T> levels(ember::ddpm_linear_betas(), c.drl_levels);
       std::vector<decltype(make(0.0))> kernels;
       for (Index t = 0; t < levels.top_level(); ++t)
@@ -435,13 +424,13 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     Model model(widths, c.seed + 1, mlp_settings);
     const auto alpha = static_cast<T>(c.energy_reg);
     if (method == "cd") {
-      with_sampler(sampler_of(c, method), [&](auto make) {
+      ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         ember::ContrastiveDivergence est(make(step_of(c, method)),
                                          ember::CdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
         summary = train(model, est, nullptr);
       });
     } else if (method == "pcd") {
-      with_sampler(sampler_of(c, method), [&](auto make) {
+      ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         ember::PersistentContrastiveDivergence est(
             make(step_of(c, method)), buffer(),
             ember::PcdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
@@ -458,7 +447,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       // sampled by ULA with ε = 0.01 from x̃/a: each step contracts by only 1 − ε·24/2 ≈ 0.88, so after K = 10 steps
       // 0.88¹⁰ ≈ 0.28 of the start remains (the chain does NOT mix; more --steps or a larger --dcd-step mix more),
       // and ULA's stationary variance is off by ε·24/4 ≈ 6%.
-      with_sampler(sampler_of(c, method), [&](auto make) {
+      ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         ember::DiffusionContrastiveDivergence est(make(c.dcd_step),
                                                   ember::DcdSettings<T>{.noise = ember::DiffusionNoise::variance_preserving,
                                                                         .noise_min = static_cast<T>(c.noise_min),
@@ -663,9 +652,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::integer_in<Index>(0, most));
   app.add_option("--step-size", c.step_size, "step ε of the CD, PCD and improved CD samplers (default: 0.1 with "
                  "MALA, 0.01 with ULA and for improved CD)")->check(ex::positive_finite());
-  app.add_option("--sampler", c.sampler, "the kernel of CD, PCD, DCD and DRL: ula (unadjusted Langevin) or mala (the "
-                 "same proposal with a Metropolis-Hastings correction); default: mala for cd, ula for the others")
-      ->check(CLI::IsMember({"ula", "mala"}));
+  ex::add_sampler_option(app, c.sampler, "CD, PCD, DCD and DRL", "mala for cd, ula for the others");
   app.add_option("--dcd-step", c.dcd_step, "step ε of the sampler on DCD's posterior (ULA or MALA: --sampler)")->capture_default_str()
       ->check(ex::positive_finite());
   auto* noise_min = app.add_option("--noise-min", c.noise_min, "DCD's smallest VP noise level s, in (0, 1)")
