@@ -2,8 +2,8 @@
 // The command-line contract shared by ember-toy2d, ember-gaussian and ember-rbm.
 //
 // Exit status: 0 success; 2 bad input or a bad file (an option, the data, a checkpoint, an output path), always
-// found before any training starts; 1 a numerical failure (a run that diverged or collapsed, named with its
-// iteration). Every error is one line "program: message" on stderr.
+// found before any training starts; 1 a numerical failure (a run that diverged, collapsed or stalled, named with
+// its iteration). Every error is one line "program: message" on stderr.
 //
 //   CLI::App app{"..."};
 //   app.add_option("--iters", iters)->check(ex::integer_in<Index>(1, ex::max_of<Index>()));
