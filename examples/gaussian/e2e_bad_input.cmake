@@ -66,3 +66,10 @@ execute_process(COMMAND ${PROGRAM} --dim 2 --method cd --iters 20 --lr 1e6 RESUL
 if(NOT rc EQUAL 1 OR NOT stderr MATCHES "^ember-gaussian: cd diverged at iteration [0-9]+: ")
   message(FATAL_ERROR "ember-gaussian --method cd --lr 1e6: exit ${rc}, expected 1 naming the iteration:\n${stderr}")
 endif()
+# 1: CD's MALA at a step so large that it accepts nothing: its chains stand still, and the run is reported
+# "stalled" with exit status 1, never measured.
+execute_process(COMMAND ${PROGRAM} --dim 2 --method cd --iters 50 --step-factor 1e6 RESULT_VARIABLE rc
+                OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+if(NOT rc EQUAL 1 OR NOT stderr MATCHES "^ember-gaussian: cd stalled at iteration 50 \\(acceptance = 0\\): .*chains stood still")
+  message(FATAL_ERROR "ember-gaussian --method cd --step-factor 1e6: exit ${rc}, expected 1 as stalled:\n${stderr}")
+endif()

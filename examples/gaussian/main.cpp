@@ -425,8 +425,10 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
     }
   };
   ember::DivergenceGuard guard(c.divergence);
+  ex::StallWatch stall;  // CD's and PCD's MALA: did their chains move?
   const auto record = [&](const ember::TrainProgress& p, const Model& m) {
     guard(p);
+    stall(p);
     if (p.iteration % curve_every == 0 || p.iteration == p.iterations) {
       o.curve_iters.push_back(static_cast<double>(p.iteration));
       o.curve_kl.push_back(kl_of(m));
@@ -439,6 +441,7 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
                                          2.25 * Matrix::Identity(truth.dim(), truth.dim()))));
   ember::TrainSummary s;
   const Model m = fit(method, c, truth, train, o.lr, c.iters, record, s);
+  stall.check(s.iterations, "try a smaller --step-factor, or --sampler ula");
   o.seconds = s.seconds;
   o.kl = kl_of(m);
   o.mean_error = (m.mean() - truth.mean()).norm();

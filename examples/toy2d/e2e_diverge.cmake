@@ -8,8 +8,9 @@ function(run_program)
   set(stderr "${stderr}" PARENT_SCOPE)
 endfunction()
 
-# 1. CD with a ULA step of 10 (--sampler ula: CD's default MALA cannot run away, part 5) blows up (energies and gradient grow by 10^9 within 100 updates, all finite): the
-#    guard, on by default, stops the run with exit status 1 naming the iteration, the quantity and its value.
+# 1. CD with a ULA step of 10 (--sampler ula: CD's default MALA cannot run away, part 5) blows up (energies and
+#    gradient grow by 10^9 within 100 updates, all finite): the guard, on by default, stops the run with exit
+#    status 1 naming the iteration, the quantity and its value.
 set(blowup --method cd --sampler ula --step-size 10 --iters 100 --grid-cells 80)
 run_program(${blowup} --out ${OUT}/guarded)
 if(NOT rc EQUAL 1 OR NOT stderr MATCHES "^ember-toy2d: cd diverged at iteration [0-9]+ \\((E\\+|E-|\\|grad\\|) = [-0-9.e+]+\\): "
@@ -33,8 +34,8 @@ if(NOT status STREQUAL "unresolved" OR NOT nll STREQUAL "NULL" OR NOT kl STREQUA
   message(FATAL_ERROR "expected status unresolved, null nll and kl, a numeric mmd and a peak energy > 1e4: ${stdout}")
 endif()
 
-# 3. --method all --seeds 2 with a ULA step of 1e15 (--sampler ula for every method): CD, PCD and improved CD diverge at iteration 1 on both
-#    seeds (counted, no numbers), DCD, DSM and DRL complete on both; the exit status is 0.
+# 3. --method all --seeds 2 with a ULA step of 1e15 (--sampler ula for every method): CD, PCD and improved CD
+#    diverge at iteration 1 on both seeds (counted, no numbers), DCD, DSM and DRL complete on both; exit status 0.
 # (A 3-update model is still near its N(0, 16 I) base, ~9% of whose mass lies in the box's outer band: its NLL
 # would be "unresolved"; --edge-mass-limit 1 lets it stand, as this part is not about that.)
 set(tiny --iters 3 --steps 2 --batch 32 --grid-cells 40 --edge-mass-limit 1)

@@ -298,11 +298,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
                                {.capacity = 10000, .reinit_probability = T(0.05)});
   };
   ember::TrainSummary summary;
-  // MALA's acceptance over the last tenth of the updates: below stalled_acceptance the chains stood still.
-  constexpr double stalled_acceptance = 0.01;
-  const Index acceptance_window = std::max<Index>(1, c.iters / 10);
-  double accepted = 0;
-  Index accepted_updates = 0;
+  ex::StallWatch stall;  // MALA's acceptance over the last tenth of the updates
   // Checkpoints: the model, Adam, the replay buffer (PCD, improved CD), the run's generator and the iteration;
   // the method and seed are stored too so that a checkpoint is never resumed into another run.
   const auto method_id = static_cast<std::uint64_t>(
@@ -337,25 +333,13 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     const auto trained = ember::train(est, model, adam, data.train, s, [&](const ember::TrainProgress& p) {
       guard(p);
       done = p.iteration;
-      if (p.acceptance && p.iteration > p.iterations - acceptance_window) {
-        accepted += *p.acceptance;
-        ++accepted_updates;
-      }
+      stall(p);
       progress(p);
       if (!c.checkpoint.empty() &&
           ((c.checkpoint_every > 0 && p.iteration % c.checkpoint_every == 0) || p.iteration == p.iterations))
         save(p);
     });
-    // A Metropolis sampler that accepts (almost) nothing leaves its negatives where they started: the gradient
-    // then compares the data with itself and nothing is learned, so the run is reported, not measured.
-    if (accepted_updates > 0 && accepted < stalled_acceptance * static_cast<double>(accepted_updates)) {
-      const double rate = accepted / static_cast<double>(accepted_updates);
-      throw ember::training_diverged(trained.iterations, "acceptance", rate,
-                                     "the MALA sampler accepted " + ex::format("%.2g", 100 * rate) +
-                                         "% of its proposals over the last " + std::to_string(accepted_updates) +
-                                         " updates: its chains stood still (try a smaller --step-size or --dcd-step, "
-                                         "or --sampler ula)");
-    }
+    stall.check(trained.iterations, "try a smaller --step-size or --dcd-step, or --sampler ula");
     return trained;
   };
   Result r;
@@ -469,7 +453,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   r.seed = c.seed;
   r.peak_energy = guard.peak_energy();
   r.peak_gradient = guard.peak_gradient_norm();
-  if (accepted_updates > 0) r.acceptance = accepted / static_cast<double>(accepted_updates);
+  r.acceptance = stall.acceptance();
   if (!r.unresolved.empty()) r.nll = r.kl = std::nan("");
   return r;
 }

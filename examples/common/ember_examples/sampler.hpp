@@ -1,14 +1,22 @@
 #pragma once
-// The sampler choice the example programs share: --sampler ula|mala, and the kernel it names.
+// The sampler choice the example programs share: --sampler ula|mala, the kernel it names, and the check that a
+// Metropolis sampler's chains moved.
 //
 //   ex::add_sampler_option(app, c.sampler, "CD and PCD", "mala");
 //   ex::with_sampler<T>(c.sampler, [&](auto make) { ember::ContrastiveDivergence cd(make(0.1), {.steps = 10}); ... });
+//   ex::StallWatch stall;   // stall(p) in the progress callback, stall.check(...) after training
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
+#include <ember/core/error.hpp>
 #include <ember/mcmc/langevin.hpp>
 #include <ember/mcmc/mala.hpp>
+#include <ember/train/trainer.hpp>
+
+#include "ember_examples/output.hpp"
 
 namespace ember::examples {
 
@@ -31,5 +39,38 @@ inline CLI::Option* add_sampler_option(CLI::App& app, std::string& sampler, cons
                   "proposal with a Metropolis-Hastings correction); default: " + default_text)
       ->check(CLI::IsMember({"ula", "mala"}));
 }
+
+/// A Metropolis sampler's mean acceptance over the last tenth of a run's updates (fed every update by the
+/// progress callback). A sampler that accepts (almost) nothing leaves its negatives where they started: the
+/// gradient then compares the data with itself and nothing is learned, so such a run is reported, not measured.
+class StallWatch {
+ public:
+  static constexpr double stalled_below = 0.01;  // accepted fraction of proposals
+
+  void operator()(const ember::TrainProgress& p) {
+    if (p.acceptance && p.iteration > p.iterations - std::max<ember::Index>(1, p.iterations / 10)) {
+      accepted_ += *p.acceptance;
+      ++updates_;
+    }
+  }
+  /// The mean acceptance watched; NaN where no Metropolis–Hastings step ran.
+  [[nodiscard]] double acceptance() const {
+    return updates_ > 0 ? accepted_ / static_cast<double>(updates_) : std::nan("");
+  }
+  /// @throws ember::training_diverged (quantity "acceptance", reported as "stalled") when the mean acceptance is
+  /// below stalled_below; `advice` names the options that would help.
+  void check(ember::Index iteration, const std::string& advice) const {
+    if (updates_ == 0 || accepted_ >= stalled_below * static_cast<double>(updates_)) return;
+    const double rate = acceptance();
+    throw ember::training_diverged(iteration, "acceptance", rate,
+                                   "the MALA sampler accepted " + format("%.2g", 100 * rate) +
+                                       "% of its proposals over the last " + std::to_string(updates_) +
+                                       " updates: its chains stood still (" + advice + ")");
+  }
+
+ private:
+  double accepted_ = 0;
+  ember::Index updates_ = 0;
+};
 
 }  // namespace ember::examples
