@@ -4,7 +4,9 @@
 # budget (1500 Adam updates, lr 1e-2, 10 sampler steps), seeds 0-2, the methods given (default: cd dcd), each in
 # the configurations $CONFIGS ("default"; "alphaX" for --energy-reg X; "cosine" for --lr-decay cosine;
 # "cosine_warmupW" for that and --warmup W; "noiseA_B" for DCD's --noise-min A --noise-max B; "stepsK" for
-# --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_stepE" for that with step E; default: default alpha0.1 alpha0.01).
+# --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_stepE" for that with step E; "inorder"
+# for --pcd-chains in_order, "inorder_malaE" for that with MALA at step E, "inorder_warmupW" for that at E = 0.1
+# with --warmup W; "antithetic" for --dsm-noise antithetic; default: default alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
 # python3 docs/results/robustness.py prints the tables of docs/results/robustness.md from them.
@@ -34,6 +36,10 @@ for method in $methods; do
         dcdstep*) extra="--dcd-step ${config#dcdstep}" ;;
         mala) extra="--sampler mala" ;;
         mala_step*) extra="--sampler mala --step-size ${config#mala_step} --dcd-step ${config#mala_step}" ;;
+        inorder) extra="--pcd-chains in_order" ;;
+        inorder_mala*) extra="--pcd-chains in_order --sampler mala --step-size ${config#inorder_mala}" ;;
+        inorder_warmup*) extra="--pcd-chains in_order --sampler mala --step-size 0.1 --warmup ${config#inorder_warmup}" ;;
+        antithetic) extra="--dsm-noise antithetic" ;;
       esac
       kept=$here/$config/$set-$method.json
       [ -f "$kept" ] && continue

@@ -178,7 +178,7 @@ def diff_cell(d):
 
 
 def gauss_ablations():
-    """Improved CD against PCD (same replay buffer) and CD, its entropy weight 0.3 against d; DCD's exact posterior
+    """Improved CD against PCD on the same replay buffer (--pcd-chains sampled) and CD, its entropy weight 0.3 against d; DCD's exact posterior
     against ULA; each method's paired difference from mle."""
     rows = []
     for name, label in GAUSS_SETTINGS:
@@ -187,13 +187,34 @@ def gauss_ablations():
         ula = load(f"gaussian-ablations/gaussian-{name}-dcd-ula.json")
         kl = {m: per_seed(s, m) for m in GAUSS_METHODS}
         kl_icd_d, kl_ula = per_seed(icd_d, "icd"), per_seed(ula, "dcd")
+        # improved CD's like-for-like baseline is PCD on the same replay buffer (its default until 6 Dec).
+        pcd_sampled = per_seed(load(f"gaussian-ablations/gaussian-{name}-pcd-sampled.json"), "pcd")
         cell = lambda v: "{} ± {}".format(fmt(mean_se(list(v.values()))[0]), fmt(mean_se(list(v.values()))[1])) \
             if all(x is not None for x in v.values()) else "diverged"
-        rows.append([label, diff_cell(paired(kl["icd"], kl["pcd"])), diff_cell(paired(kl["icd"], kl["cd"])),
+        rows.append([label, diff_cell(paired(kl["icd"], pcd_sampled)), diff_cell(paired(kl["icd"], kl["cd"])),
                      cell(kl_icd_d), diff_cell(paired(kl_icd_d, kl["icd"])), diff_cell(paired(kl["dcd"], kl["mle"])),
                      cell(kl_ula), diff_cell(paired(kl_ula, kl["dcd"]))])
-    return table(["setting", "icd − pcd", "icd − cd", "icd, entropy weight d", "(weight d) − (weight 0.3)",
+    return table(["setting", "icd − pcd (same buffer)", "icd − cd", "icd, entropy weight d", "(weight d) − (weight 0.3)",
                   "dcd (exact) − mle", "dcd, ULA", "ULA − exact"], rows)
+
+
+def gauss_replaced():
+    """The defaults of 6 Dec (session 15) against the settings they replace, paired by seed: PCD's in-order chains
+    against the sampled replay buffer; DRL's exact posterior on two levels against five levels (exact) and against
+    the old ULA sampler on five; DSM's antithetic noise against one draw per point."""
+    rows = []
+    for name, label in GAUSS_SETTINGS:
+        s = load(f"gaussian-{name}.json")
+        kl = {m: per_seed(s, m) for m in GAUSS_METHODS}
+        old = lambda suffix, method: per_seed(load(f"gaussian-ablations/gaussian-{name}-{suffix}.json"), method)
+        pcd, drl5, drl_ula, dsm = old("pcd-sampled", "pcd"), old("drl-5levels", "drl"), old("drl-ula", "drl"), \
+            old("dsm-independent", "dsm")
+        cell = lambda v: "{} ± {}".format(fmt(mean_se(list(v.values()))[0]), fmt(mean_se(list(v.values()))[1])) \
+            if all(x is not None for x in v.values()) else "diverged"
+        rows.append([label, cell(pcd), diff_cell(paired(kl["pcd"], pcd)), cell(drl5), cell(drl_ula),
+                     diff_cell(paired(kl["drl"], drl_ula)), cell(dsm), diff_cell(paired(kl["dsm"], dsm))])
+    return table(["setting", "pcd, sampled buffer", "in-order − sampled", "drl, exact, 5 levels", "drl, ULA, 5 levels",
+                  "drl: default − ULA 5 levels", "dsm, one draw", "antithetic − one draw"], rows)
 
 
 
@@ -209,8 +230,11 @@ if __name__ == "__main__":
           "2 × mle + 0.05)\n\n" + gauss_kl() + "\n")
     print("**Gaussians: paired differences of final KL** (per seed, then mean ± standard error over 5 seeds; * where "
           "|mean| > 2 standard errors)\n\n" + gauss_ablations() + "\n")
+    print("**Gaussians: the defaults of 6 Dec against the settings they replace** (final KL, mean ± standard error; "
+          "paired differences per seed, * where |mean| > 2 standard errors)\n\n" + gauss_replaced() + "\n")
     print("**Gaussians: final KL with --tune** (each method picks its learning rate on a validation split)\n\n"
           + gauss_kl("-tune") + "\n")
     print("**Gaussians: final KL with the old settings** (`--optimizer sgd --lr-decay none --dcd-posterior ula "
-          "--dsm-weighting none --sampler ula`)\n\n" + gauss_kl("-old") + "\n")
+          "--dsm-weighting none --sampler ula --pcd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 "
+          "--dsm-noise independent`)\n\n" + gauss_kl("-old") + "\n")
     print("**Gaussians: seconds** (mean over seeds; two runs at once on a shared 2-core machine)\n\n" + gauss_seconds())

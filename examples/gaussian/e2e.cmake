@@ -31,12 +31,13 @@ string(JSON kl GET "${stdout}" kl_data_to_model)
 if(NOT kl LESS 0.3)
   message(FATAL_ERROR "drl did not learn: KL = ${kl} (start 0.366)")
 endif()
-# --method all with the old settings (SGD at a constant lr 0.01, unweighted DSM, DCD on ULA): at D = 16,
+# --method all with the old settings (SGD at a constant lr 0.01, unweighted one-draw DSM, DCD and DRL on ULA): at D = 16,
 # condition number 100, DSM diverges (σ = 0.03 on the stiffest direction, its gradient O(1/σ²)) and the other
 # methods complete; the exit status stays 0 and the row names the iteration.
 file(REMOVE_RECURSE ${OUT}-all)
 execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method all --iters 100 --out ${OUT}-all
-                        --optimizer sgd --lr-decay none --dsm-weighting none --dcd-posterior ula
+                        --optimizer sgd --lr-decay none --dsm-weighting none --dcd-posterior ula --sampler ula
+                        --pcd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 --dsm-noise independent
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "ember-gaussian --method all with one diverging method exited ${rc}:\n${stdout}\n${stderr}")
@@ -76,8 +77,9 @@ endif()
 if(NOT stdout MATCHES "\\| dsm +\\| diverged at iteration [0-9]+ \\((E\\+|E-|\\|grad\\|) = [-0-9.e+]+\\) +\\|")
   message(FATAL_ERROR "the table lacks dsm's diverged row:\n${stdout}")
 endif()
-# The defaults (Adam, σ²-weighted DSM, DCD on the exact posterior, MALA for CD and PCD) keep every method stable on the same
-# setting, and each run's JSON names its optimizer, learning rate and method settings.
+# The defaults (Adam, σ²-weighted antithetic DSM, DCD and DRL on the exact posterior, MALA for CD and PCD, PCD's chains
+# in order) keep every method stable on the same setting, and each run's JSON names its optimizer, learning rate and
+# method settings.
 file(REMOVE_RECURSE ${OUT}-defaults)
 execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method all --iters 300 --out ${OUT}-defaults
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
@@ -100,20 +102,42 @@ foreach(k RANGE 6)
       message(FATAL_ERROR "dcd's default posterior is ${posterior}, expected exact")
     endif()
   elseif(method MATCHES "^p?cd$")
-    # CD and PCD sample with MALA (docs/results/gaussian-defaults.md), CD at ε = λ_min(Σ), PCD at 0.5 λ_min(Σ).
+    # CD and PCD sample with MALA at ε = λ_min(Σ) (docs/results/gaussian-defaults.md); PCD's chains in order.
     string(JSON sampler GET "${summary}" ${k} sampler)
     string(JSON factor GET "${summary}" ${k} step_factor)
-    if(NOT sampler STREQUAL "mala" OR (method STREQUAL "cd" AND NOT factor EQUAL 1)
-       OR (method STREQUAL "pcd" AND NOT factor STREQUAL "0.5"))
+    if(NOT sampler STREQUAL "mala" OR NOT factor EQUAL 1)
       message(FATAL_ERROR "${method}'s default sampler is ${sampler} at step factor ${factor}: ${summary}")
+    endif()
+    if(method STREQUAL "pcd")
+      string(JSON chains GET "${summary}" ${k} pcd_chains)
+      if(NOT chains STREQUAL "in_order")
+        message(FATAL_ERROR "pcd's default chains are ${chains}, expected in_order: ${summary}")
+      endif()
     endif()
   elseif(method STREQUAL "dsm")
     string(JSON weighting GET "${summary}" ${k} dsm_weighting)
-    if(NOT weighting STREQUAL "sigma2")
-      message(FATAL_ERROR "dsm's default weighting is ${weighting}, expected sigma2")
+    string(JSON noise GET "${summary}" ${k} dsm_noise)
+    if(NOT weighting STREQUAL "sigma2" OR NOT noise STREQUAL "antithetic")
+      message(FATAL_ERROR "dsm's default weighting is ${weighting} and noise ${noise}, expected sigma2, antithetic")
+    endif()
+  elseif(method STREQUAL "drl")
+    string(JSON posterior GET "${summary}" ${k} drl_posterior)
+    string(JSON n_levels LENGTH "${summary}" ${k} drl_levels)
+    string(JSON middle GET "${summary}" ${k} drl_levels 1)
+    if(NOT posterior STREQUAL "exact" OR NOT n_levels EQUAL 3 OR NOT middle EQUAL 300)
+      message(FATAL_ERROR "drl's default posterior is ${posterior} on levels ${summary}, expected exact on 0,300,999")
     endif()
   endif()
 endforeach()
+# --pcd-chains sampled restores the replay buffer and its step factor 0.5 (sampled chains lost seeds at 1).
+execute_process(COMMAND ${PROGRAM} --dim 2 --method pcd --iters 50 --pcd-chains sampled
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+string(JSON chains GET "${stdout}" pcd_chains)
+string(JSON factor GET "${stdout}" step_factor)
+string(JSON capacity GET "${stdout}" buffer)
+if(NOT rc EQUAL 0 OR NOT chains STREQUAL "sampled" OR NOT factor STREQUAL "0.5" OR NOT capacity EQUAL 1000)
+  message(FATAL_ERROR "--pcd-chains sampled: exit ${rc}: ${stdout}\n${stderr}")
+endif()
 # --dcd-posterior ula is still reachable and differs from the exact posterior.
 execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method dcd --iters 300 --dcd-posterior ula
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)

@@ -103,13 +103,18 @@ struct Config {
   // diverging (17 of 63 seeds lost with ULA) and does not help PCD, DCD or DRL, whose chains then stall.
   std::string sampler;
   double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
+  std::string pcd_chains = "sampled";  // PCD: sampled (replay buffer of 10000) or in_order (one chain per batch row)
+  // DSM: antithetic (each point noised with ε and −ε) or independent (one ε per point). Measured on all 21 sets,
+  // 3 seeds (docs/results/robustness.md): antithetic pairs fail 6 sets against 14 and learn 9 below MMD² 0.01
+  // against 3, at 1.8× the time of one draw (still the cheapest method).
+  std::string dsm_noise = "antithetic";
   // DRL's levels: boundaries in DDPM's 1000 linear betas. Measured on 8gaussians (seed 0, 1500 updates): Gao et
   // al.'s six {0, 100, ..., 500, 999} stay a flat disc (KL 2.75: the level-0 energy gets 1/6 of each batch and
   // the weak signal of a tight tether); {0, 100, 200, 300} learns (KL 0.55) but grows spurious spikes on rings
   // (KL 110: nothing samples far from the data); the pure-noise top level 999 fixes that (KL 0.38, rings 0.87).
   std::vector<Index> drl_levels{0, 100, 200, 300, 999};
-  double drl_b2 = 0.2;
-  double energy_reg = 0;  // α of Du & Mordatch's α·mean(E⁺² + E⁻²), every contrastive method (not DSM)  // DRL's ULA step at level t: ε_t = b² σ²_{t+1} (0.021, 0.053, 0.080, 0.20)
+  double drl_b2 = 0.2;    // DRL's ULA step at level t: ε_t = b² σ²_{t+1} (0.021, 0.053, 0.080, 0.20)
+  double energy_reg = 0;  // α of Du & Mordatch's α·mean(E⁺² + E⁻²), every contrastive method (not DSM)
   std::string checkpoint;      // --checkpoint PATH: written every checkpoint_every iterations and at the end
   Index checkpoint_every = 0;  // 0: only at the end
   std::string resume;          // --resume PATH: continue a run from its checkpoint (--iters stays the total)
@@ -152,6 +157,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
     s.push_back({"--noise-min", one(c.noise_min), true});
     s.push_back({"--noise-max", one(c.noise_max), true});
   }
+  if (method == "pcd") s.push_back({"--pcd-chains", one(c.pcd_chains == "in_order" ? 1 : 0), false});
+  if (method == "dsm") s.push_back({"--dsm-noise", one(c.dsm_noise == "antithetic" ? 1 : 0), true});
   if (method == "drl") {
     s.push_back({"--drl-b2", one(c.drl_b2), true});
     s.push_back({"--drl-levels", std::vector<double>(c.drl_levels.begin(), c.drl_levels.end()), false});
@@ -174,6 +181,7 @@ struct Result {
   double peak_energy = 0, peak_gradient = 0;  // the guard's peaks, relative to the first update's scale
   double acceptance = std::nan("");  // MALA's mean acceptance over the last tenth of the updates (NaN: no MH step)
   std::string sampler;  // "ula" or "mala" for the MCMC methods, empty for DSM
+  std::string variant;  // PCD: its --pcd-chains; DSM: its --dsm-noise (empty for the others)
   double step = std::nan("");  // the sampler's step ε (CD, PCD, improved CD, DCD), NaN for DRL's per-level steps
   Batch<T> samples;
   ember::GridDensity2d grid;
@@ -190,7 +198,7 @@ ex::JobOutput pack(const Result& r) {
                    r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
   w.number(r.step);
-  w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
+  w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler).string(r.variant);
   return w.take();
 }
 
@@ -217,6 +225,7 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   read.matrix(r.grid.log_density);
   r.unresolved = read.string();
   r.sampler = read.string();
+  r.variant = read.string();
   if (!read.done()) throw std::logic_error("ember-toy2d: a run's numbers do not match its layout");
   return r;
 }
@@ -345,6 +354,8 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   Result r;
   r.method = method;
   if (method != "dsm") r.sampler = method == "icd" ? "ula" : sampler_of(c, method);
+  if (method == "pcd") r.variant = c.pcd_chains;
+  if (method == "dsm") r.variant = c.dsm_noise;
   if (method == "cd" || method == "pcd" || method == "icd") r.step = step_of(c, method);
   if (method == "dcd") r.step = c.dcd_step;
   // The exact NLL, MMD² and KL of a trained 2D energy (the grid density also gives the samples).
@@ -415,9 +426,15 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       });
     } else if (method == "pcd") {
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
+        // in_order: Tieleman's PCD, one persistent chain per batch row, each advanced at every update.
+        const bool in_order = c.pcd_chains == "in_order";
         ember::PersistentContrastiveDivergence est(
-            make(step_of(c, method)), buffer(),
-            ember::PcdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
+            make(step_of(c, method)),
+            in_order ? ember::ReplayBuffer(2, ember::UniformInit<T>{T(-4), T(4)},
+                                           {.capacity = c.batch, .reinit_probability = T(0)})
+                     : buffer(),
+            ember::PcdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha,
+                                  .chains = in_order ? ember::PcdChains::in_order : ember::PcdChains::sampled});
         summary = train(model, est, &est.buffer());
       });
     } else if (method == "icd") {
@@ -441,7 +458,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         summary = train(model, est, nullptr);
       });
     } else if (method == "dsm") {
-      ember::DenoisingScoreMatching<T> est({.noise_scale = T(0.1)});
+      ember::DenoisingScoreMatching<T> est({.noise_scale = T(0.1), .antithetic = c.dsm_noise == "antithetic"});
       summary = train(model, est, nullptr);
     } else {
       ember::detail::require(false, program, "--method", method, "must be cd, pcd, icd, dcd, drl, dsm or all");
@@ -503,6 +520,8 @@ nlohmann::json metrics_json(const Data& data, const Result& r) {
                    {"acceptance", ex::number_or_null(r.acceptance)}};
   if (!r.sampler.empty()) j["sampler"] = r.sampler;
   if (std::isfinite(r.step)) j["step_size"] = r.step;
+  if (r.method == "pcd") j["pcd_chains"] = r.variant;
+  if (r.method == "dsm") j["dsm_noise"] = r.variant;
   if (!r.unresolved.empty()) j["unresolved"] = r.unresolved;
   return j;
 }
@@ -643,6 +662,13 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::positive_finite());
   auto* noise_max = app.add_option("--noise-max", c.noise_max, "DCD's largest VP noise level s, in [s_min, 1) (default: "
                                    "the larger of 0.2 and --noise-min)")->capture_default_str()->check(ex::positive_finite());
+  app.add_option("--pcd-chains", c.pcd_chains, "PCD's chains: sampled (a replay buffer of 10000, slots drawn with "
+                 "replacement, 5% re-initialised) or in_order (Tieleman: one persistent chain per batch row, advanced "
+                 "at every update, never re-initialised)")->capture_default_str()
+      ->check(CLI::IsMember({"sampled", "in_order"}));
+  app.add_option("--dsm-noise", c.dsm_noise, "DSM's noise draws: independent (one eps per point) or antithetic (each "
+                 "point noised with eps and -eps: the loss's terms odd in eps cancel)")->capture_default_str()
+      ->check(CLI::IsMember({"independent", "antithetic"}));
   app.add_option("--energy-reg", c.energy_reg, "alpha of the energy penalty alpha * mean(E+^2 + E-^2) (Du & Mordatch) "
                  "in cd, pcd, icd, dcd and drl; 0: off")->capture_default_str()->check(ex::positive_finite() | CLI::IsMember({"0"}));
   app.add_option("--drl-b2", c.drl_b2, "DRL's ULA step at level t is b2 * sigma_{t+1}^2")->capture_default_str()
@@ -654,7 +680,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::integer_in<Index>(0, most));
   app.add_option("--resume", c.resume, "resume from this checkpoint (same data and settings); --iters stays the total");
   app.add_flag("--allow-changed-settings", c.allow_changed_settings,
-               "with --resume: allow another --batch, --steps, --lr, --lr-decay, --warmup, --sampler, --step-size, --dcd-step, --noise-min/max, --drl-b2");
+               "with --resume: allow another --batch, --steps, --lr, --lr-decay, --warmup, --sampler, --step-size, --dcd-step, --noise-min/max, --drl-b2, --dsm-noise");
   ex::add_divergence_options(app, c.divergence);
   app.add_option("--nll-refinement-limit", c.refinement_limit,
                  "NLL and KL are reported unresolved when log Z changes by more than this (nats) between the grid and "

@@ -86,6 +86,19 @@ inline CLI::Validator positive_finite() {
       "POSITIVE");
 }
 
+/// A CLI11 check that the text is a number in [0, 1] (a probability; CLI11's Range lets "nan" through).
+inline CLI::Validator probability() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double v = -1;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (end != text.data() + text.size() || error != std::errc() || !(v >= 0 && v <= 1))
+          return text + " is not a number in [0, 1]";
+        return {};
+      },
+      "[0, 1]");
+}
+
 /// --lr-decay NAME, one of "cosine" (the rate falls from --lr to 0 at the last update) and "none" (constant):
 /// the option both training programs offer, and the schedule's decay it names.
 inline CLI::Option* add_lr_decay_option(CLI::App& app, std::string& name, const std::string& description) {
