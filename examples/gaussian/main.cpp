@@ -677,7 +677,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::probability());
   app.add_option("--step-factor", c.step_factor, "the samplers' step size as a fraction of the data's smallest "
                  "variance: epsilon = f lambda_min(Sigma) (CD, PCD, improved CD); default: 0.1 with ULA and for "
-                 "improved CD, with MALA 1 for CD and 0.5 for PCD")
+                 "improved CD, with MALA 1 for CD and PCD's in-order chains, 0.5 for PCD's sampled ones")
       ->check(ex::positive_finite());
   app.add_option("--dcd-noise", c.dcd_noise, "DCD's variance-preserving noise level s in (0, 1); 0: 0.9 with "
                  "--dcd-posterior exact, 0.5 sqrt(lambda_min(Sigma)) (at most 0.9) with ula")->capture_default_str()->check(CLI::Validator(

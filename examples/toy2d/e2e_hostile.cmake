@@ -64,6 +64,9 @@ expect(0 "resuming .*run.ckpt with changed settings: --lr" --method pcd --iters 
 expect(0 "" --method drl --iters 2 --out ${OUT}/drl --checkpoint ${OUT}/drl.ckpt)
 expect(2 "written by a run with other settings: --drl-levels \\(checkpoint 0,100,200,300,999, this run 0,100,999\\)"
        --method drl --iters 4 --drl-levels 0,100,999 --out ${OUT}/drl --resume ${OUT}/drl.ckpt --allow-changed-settings)
+# PCD's chains shape its replay buffer: a sampled-buffer checkpoint never resumes with in-order chains.
+expect(2 "written by a run with other settings: --pcd-chains \\(checkpoint 0, this run 1\\)" --method pcd --iters 8
+       --pcd-chains in_order --out ${OUT}/run --resume ${OUT}/run.ckpt --allow-changed-settings)
 
 # 11. Out-of-range integers are refused naming the flag, not clamped or wrapped.
 expect(2 "^ember-toy2d: --iters: 99999999999999999999 is outside \\[1, 9223372036854775807\\]" --iters 99999999999999999999)

@@ -157,8 +157,9 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
     s.push_back({"--noise-min", one(c.noise_min), true});
     s.push_back({"--noise-max", one(c.noise_max), true});
   }
-  if (method == "pcd") s.push_back({"--pcd-chains", one(c.pcd_chains == "in_order" ? 1 : 0), false});
-  if (method == "dsm") s.push_back({"--dsm-noise", one(c.dsm_noise == "antithetic" ? 1 : 0), true});
+  // Added in session 15: checkpoints written before ran PCD's sampled buffer and DSM's one draw per point.
+  if (method == "pcd") s.push_back({"--pcd-chains", one(c.pcd_chains == "in_order" ? 1 : 0), false, one(0)});
+  if (method == "dsm") s.push_back({"--dsm-noise", one(c.dsm_noise == "antithetic" ? 1 : 0), true, one(0)});
   if (method == "drl") {
     s.push_back({"--drl-b2", one(c.drl_b2), true});
     s.push_back({"--drl-levels", std::vector<double>(c.drl_levels.begin(), c.drl_levels.end()), false});

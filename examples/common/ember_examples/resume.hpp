@@ -24,6 +24,9 @@ struct RunSetting {
   std::string flag;            // "--batch"
   std::vector<double> values;  // one number, or a list (--drl-levels); integers up to 2⁵³ are exact
   bool changeable = false;     // true: may differ on resume with --allow-changed-settings
+  // A setting added after checkpoints were already written: the value those checkpoints ran with, which one that
+  // records no such setting is taken to hold (empty: a checkpoint without it differs).
+  std::vector<double> before_it_existed = {};
 };
 
 /// FNV-1a 64 of the values of a dense array, in column-major order, each widened to double: equal data give
@@ -73,13 +76,14 @@ inline void require_same_run(std::string_view program, const ember::Checkpoint& 
   std::string fixed, changeable;
   for (const auto& s : settings) {
     const std::string key = prefix + ".setting" + s.flag;
-    std::vector<double> stored;
+    std::vector<double> stored = s.before_it_existed;
     if (ck.contains(key)) {
       const auto v = ck.vector<double>(key);
       stored.assign(v.data(), v.data() + v.size());
     }
-    if (ck.contains(key) && stored == s.values) continue;
-    const std::string what = s.flag + " (checkpoint " + (ck.contains(key) ? detail::list(stored) : "none") +
+    const bool recorded = !stored.empty();
+    if (recorded && stored == s.values) continue;
+    const std::string what = s.flag + " (checkpoint " + (recorded ? detail::list(stored) : "none") +
                              ", this run " + detail::list(s.values) + ")";
     std::string& into = s.changeable ? changeable : fixed;
     if (!into.empty()) into += ", ";
