@@ -31,6 +31,14 @@ expect(2 "^ember-gaussian: --icd-entropy-weight: nan is not a finite number >= 0
 expect(2 "^ember-gaussian: --dcd-noise: 1 is not a number in \\[0, 1\\)" --dcd-noise 1 ${long})
 expect(2 "^ember-gaussian: --step-factor: 0 is not a finite number > 0" --step-factor 0 ${long})
 expect(2 "^ember-gaussian: Could not convert: --tune = maybe" --tune=maybe ${long})
+# The settings of session 15: the sampler choices, the replay buffer's probability and size.
+expect(2 "^ember-gaussian: --pcd-chains: .*tieleman" --pcd-chains tieleman ${long})
+expect(2 "^ember-gaussian: --drl-posterior: .*mala" --drl-posterior mala ${long})
+expect(2 "^ember-gaussian: --dsm-noise: .*paired" --dsm-noise paired ${long})
+expect(2 "^ember-gaussian: --reinit: nan is not a number in \\[0, 1\\]" --reinit nan ${long})
+expect(2 "^ember-gaussian: --reinit: 1.5 is not a number in \\[0, 1\\]" --reinit 1.5 ${long})
+expect(2 "^ember-gaussian: --buffer: 0 is outside \\[1, " --buffer 0 ${long})
+expect(2 "^ember-gaussian: --buffer = 1000000000000: needs about .* memory budget" --buffer 1000000000000 ${long})
 # 11. Out-of-range integers are refused, not clamped or wrapped.
 expect(2 "^ember-gaussian: --seed: -1 is outside \\[0, 18446744073709551615\\]" --seed -1)
 expect(2 "^ember-gaussian: --iters: 99999999999999999999 is outside" --iters 99999999999999999999)
