@@ -156,13 +156,15 @@ foreach(case "cd;--seed=0;mala;0.1" "cd;--sampler=ula;ula;0.01" "pcd;--seed=0;ul
                         "${expected_sampler} at ${expected_step}: ${stdout}")
   endif()
 endforeach()
-# DSM's noise: antithetic pairs by default, one draw per point with --dsm-noise independent (recorded in the JSON).
+# DSM's noise: antithetic pairs by default, one draw per point with --dsm-noise independent; σ = 0.1 (recorded in
+# the JSON).
 foreach(case "--seed=0;antithetic" "--dsm-noise=independent;independent")
   list(GET case 0 extra)
   list(GET case 1 expected)
   run_program(--method dsm ${extra} --iters 2 --batch 32 --grid-cells 40 --edge-mass-limit 1 --out ${OUT}/defaults-dsm)
   string(JSON noise GET "${stdout}" dsm_noise)
-  if(NOT rc EQUAL 0 OR NOT noise STREQUAL expected)
+  string(JSON sigma GET "${stdout}" dsm_sigma)
+  if(NOT rc EQUAL 0 OR NOT noise STREQUAL expected OR NOT sigma EQUAL 0.1)
     message(FATAL_ERROR "--method dsm ${extra}: exit ${rc}, noise ${noise}, expected ${expected}: ${stdout}\n${stderr}")
   endif()
 endforeach()

@@ -108,6 +108,7 @@ struct Config {
   // 3 seeds (docs/results/robustness.md): antithetic pairs fail 6 sets against 14 and learn 9 below MMD² 0.01
   // against 3, at 1.8× the time of one draw (still the cheapest method).
   std::string dsm_noise = "antithetic";
+  double dsm_sigma = 0.1;  // DSM's noise scale σ
   // DRL's levels: boundaries in DDPM's 1000 linear betas. Measured on 8gaussians (seed 0, 1500 updates): Gao et
   // al.'s six {0, 100, ..., 500, 999} stay a flat disc (KL 2.75: the level-0 energy gets 1/6 of each batch and
   // the weak signal of a tight tether); {0, 100, 200, 300} learns (KL 0.55) but grows spurious spikes on rings
@@ -160,6 +161,7 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   // Added in session 15: checkpoints written before ran PCD's sampled buffer and DSM's one draw per point.
   if (method == "pcd") s.push_back({"--pcd-chains", one(c.pcd_chains == "in_order" ? 1 : 0), false, one(0)});
   if (method == "dsm") s.push_back({"--dsm-noise", one(c.dsm_noise == "antithetic" ? 1 : 0), true, one(0)});
+  if (method == "dsm") s.push_back({"--dsm-sigma", one(c.dsm_sigma), false, one(0.1)});
   if (method == "drl") {
     s.push_back({"--drl-b2", one(c.drl_b2), true});
     s.push_back({"--drl-levels", std::vector<double>(c.drl_levels.begin(), c.drl_levels.end()), false});
@@ -183,6 +185,7 @@ struct Result {
   double acceptance = std::nan("");  // MALA's mean acceptance over the last tenth of the updates (NaN: no MH step)
   std::string sampler;  // "ula" or "mala" for the MCMC methods, empty for DSM
   std::string variant;  // PCD: its --pcd-chains; DSM: its --dsm-noise (empty for the others)
+  double noise_scale = std::nan("");  // DSM's σ (NaN for the others)
   double step = std::nan("");  // the sampler's step ε (CD, PCD, improved CD, DCD), NaN for DRL's per-level steps
   Batch<T> samples;
   ember::GridDensity2d grid;
@@ -198,7 +201,7 @@ ex::JobOutput pack(const Result& r) {
                    r.peak_energy, r.peak_gradient, r.acceptance, r.grid.half_width, static_cast<double>(r.grid.cells),
                    r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
-  w.number(r.step);
+  w.number(r.step).number(r.noise_scale);
   w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler).string(r.variant);
   return w.take();
 }
@@ -222,6 +225,7 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   r.grid.cells = static_cast<Index>(read.number());
   for (double* v : {&r.grid.log_z, &r.grid.refinement_difference, &r.grid.edge_mass}) *v = read.number();
   r.step = read.number();
+  r.noise_scale = read.number();
   read.matrix(r.samples);
   read.matrix(r.grid.log_density);
   r.unresolved = read.string();
@@ -356,7 +360,10 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   r.method = method;
   if (method != "dsm") r.sampler = method == "icd" ? "ula" : sampler_of(c, method);
   if (method == "pcd") r.variant = c.pcd_chains;
-  if (method == "dsm") r.variant = c.dsm_noise;
+  if (method == "dsm") {
+    r.variant = c.dsm_noise;
+    r.noise_scale = c.dsm_sigma;
+  }
   if (method == "cd" || method == "pcd" || method == "icd") r.step = step_of(c, method);
   if (method == "dcd") r.step = c.dcd_step;
   // The exact NLL, MMD² and KL of a trained 2D energy (the grid density also gives the samples).
@@ -459,7 +466,8 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         summary = train(model, est, nullptr);
       });
     } else if (method == "dsm") {
-      ember::DenoisingScoreMatching<T> est({.noise_scale = T(0.1), .antithetic = c.dsm_noise == "antithetic"});
+      ember::DenoisingScoreMatching<T> est(
+          {.noise_scale = static_cast<T>(c.dsm_sigma), .antithetic = c.dsm_noise == "antithetic"});
       summary = train(model, est, nullptr);
     } else {
       ember::detail::require(false, program, "--method", method, "must be cd, pcd, icd, dcd, drl, dsm or all");
@@ -522,7 +530,10 @@ nlohmann::json metrics_json(const Data& data, const Result& r) {
   if (!r.sampler.empty()) j["sampler"] = r.sampler;
   if (std::isfinite(r.step)) j["step_size"] = r.step;
   if (r.method == "pcd") j["pcd_chains"] = r.variant;
-  if (r.method == "dsm") j["dsm_noise"] = r.variant;
+  if (r.method == "dsm") {
+    j["dsm_noise"] = r.variant;
+    j["dsm_sigma"] = r.noise_scale;
+  }
   if (!r.unresolved.empty()) j["unresolved"] = r.unresolved;
   return j;
 }
@@ -670,6 +681,8 @@ int main(int argc, char** argv) {
   app.add_option("--dsm-noise", c.dsm_noise, "DSM's noise draws: independent (one eps per point) or antithetic (each "
                  "point noised with eps and -eps: the loss's terms odd in eps cancel)")->capture_default_str()
       ->check(CLI::IsMember({"independent", "antithetic"}));
+  app.add_option("--dsm-sigma", c.dsm_sigma, "DSM's noise scale sigma")->capture_default_str()
+      ->check(ex::positive_finite());
   app.add_option("--energy-reg", c.energy_reg, "alpha of the energy penalty alpha * mean(E+^2 + E-^2) (Du & Mordatch) "
                  "in cd, pcd, icd, dcd and drl; 0: off")->capture_default_str()->check(ex::positive_finite() | CLI::IsMember({"0"}));
   app.add_option("--drl-b2", c.drl_b2, "DRL's ULA step at level t is b2 * sigma_{t+1}^2")->capture_default_str()
