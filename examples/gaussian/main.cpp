@@ -21,7 +21,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -680,15 +679,8 @@ int main(int argc, char** argv) {
                  "improved CD, with MALA 1 for CD and PCD's in-order chains, 0.5 for PCD's sampled ones")
       ->check(ex::positive_finite());
   app.add_option("--dcd-noise", c.dcd_noise, "DCD's variance-preserving noise level s in (0, 1); 0: 0.9 with "
-                 "--dcd-posterior exact, 0.5 sqrt(lambda_min(Sigma)) (at most 0.9) with ula")->capture_default_str()->check(CLI::Validator(
-          [](std::string& text) -> std::string {
-            double v = -1;
-            const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (end != text.data() + text.size() || error != std::errc() || !(v >= 0 && v < 1))
-              return text + " is not a number in [0, 1)";
-            return {};
-          },
-          "[0, 1)"));
+                 "--dcd-posterior exact, 0.5 sqrt(lambda_min(Sigma)) (at most 0.9) with ula")->capture_default_str()
+      ->check(ex::number_where([](double v) { return v >= 0 && v < 1; }, "a number in [0, 1)", "[0, 1)"));
   app.add_option("--dsm-weighting", c.dsm_weighting, "DSM's loss weight: sigma2 (lambda = sigma^2, gradient O(1)) or "
                  "none (Vincent's loss, gradient O(1/sigma^2))")->capture_default_str()
       ->check(CLI::IsMember({"sigma2", "none"}));
@@ -696,15 +688,7 @@ int main(int argc, char** argv) {
                  "the loss's terms odd in eps cancel) or independent (one draw per point)")
       ->capture_default_str()->check(CLI::IsMember({"antithetic", "independent"}));
   app.add_option("--icd-entropy-weight", c.icd_entropy_weight, "improved CD's entropy weight (Du et al.: 0.3)")
-      ->capture_default_str()->check(CLI::Validator(
-          [](std::string& text) -> std::string {
-            double v = -1;
-            const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (end != text.data() + text.size() || error != std::errc() || !std::isfinite(v) || v < 0)
-              return text + " is not a finite number >= 0";
-            return {};
-          },
-          "NONNEGATIVE"));
+      ->capture_default_str()->check(ex::non_negative_finite());
   app.add_option("--iters", c.iters, "SGD updates")->capture_default_str()->check(ex::integer_in<Index>(1, most));
   ex::add_seed_options(app, c.seed, c.seeds, c.threads);
   app.add_option("--steps", c.steps, "sampler steps per update (MCMC methods)")->capture_default_str()

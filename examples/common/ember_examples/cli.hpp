@@ -73,30 +73,33 @@ CLI::Validator integer_in(I lo, I hi) {
       "INT in " + range);
 }
 
-/// A CLI11 check that the text is a finite number > 0 (CLI11's PositiveNumber accepts "inf" and 1e400).
-inline CLI::Validator positive_finite() {
+/// A CLI11 check that the whole text is a number v with accept(v) (NaN is refused by any accept written as the
+/// condition that holds); the message is "text is not <what>" and `name` CLI11's type label.
+template <class Accept>
+CLI::Validator number_where(Accept accept, const std::string& what, const std::string& name) {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
+      [accept, what](std::string& text) -> std::string {
         double v = 0;
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (end != text.data() + text.size() || error != std::errc() || !std::isfinite(v) || !(v > 0))
-          return text + " is not a finite number > 0";
+        if (end != text.data() + text.size() || error != std::errc() || !accept(v)) return text + " is not " + what;
         return {};
       },
-      "POSITIVE");
+      name);
 }
 
-/// A CLI11 check that the text is a number in [0, 1] (a probability; CLI11's Range lets "nan" through).
+/// A finite number > 0 (CLI11's PositiveNumber accepts "inf" and 1e400).
+inline CLI::Validator positive_finite() {
+  return number_where([](double v) { return std::isfinite(v) && v > 0; }, "a finite number > 0", "POSITIVE");
+}
+
+/// A finite number >= 0.
+inline CLI::Validator non_negative_finite() {
+  return number_where([](double v) { return std::isfinite(v) && v >= 0; }, "a finite number >= 0", "NONNEGATIVE");
+}
+
+/// A number in [0, 1] (a probability; CLI11's Range lets "nan" through).
 inline CLI::Validator probability() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        double v = -1;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (end != text.data() + text.size() || error != std::errc() || !(v >= 0 && v <= 1))
-          return text + " is not a number in [0, 1]";
-        return {};
-      },
-      "[0, 1]");
+  return number_where([](double v) { return v >= 0 && v <= 1; }, "a number in [0, 1]", "[0, 1]");
 }
 
 /// --lr-decay NAME, one of "cosine" (the rate falls from --lr to 0 at the last update) and "none" (constant):
