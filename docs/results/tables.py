@@ -169,6 +169,14 @@ def gauss_seconds():
     return table(["setting"] + GAUSS_METHODS, rows)
 
 
+def seeds_cell(kl):
+    """mean ± standard error of one method's per-seed KLs ({seed: value}), or "diverged" if a seed has none."""
+    if any(v is None for v in kl.values()):
+        return "diverged"
+    mean, se = mean_se(list(kl.values()))
+    return f"{fmt(mean)} ± {fmt(se)}"
+
+
 def diff_cell(d):
     if d is None:
         return "–"
@@ -178,8 +186,8 @@ def diff_cell(d):
 
 
 def gauss_ablations():
-    """Improved CD against PCD on the same replay buffer (--pcd-chains sampled) and CD, its entropy weight 0.3 against d; DCD's exact posterior
-    against ULA; each method's paired difference from mle."""
+    """Improved CD against PCD on the same replay buffer (--pcd-chains sampled) and CD, its entropy weight 0.3
+    against d; DCD's exact posterior against ULA; each method's paired difference from mle."""
     rows = []
     for name, label in GAUSS_SETTINGS:
         s = load(f"gaussian-{name}.json")
@@ -189,11 +197,9 @@ def gauss_ablations():
         kl_icd_d, kl_ula = per_seed(icd_d, "icd"), per_seed(ula, "dcd")
         # improved CD's like-for-like baseline is PCD on the same replay buffer (its default until 6 Dec).
         pcd_sampled = per_seed(load(f"gaussian-ablations/gaussian-{name}-pcd-sampled.json"), "pcd")
-        cell = lambda v: "{} ± {}".format(fmt(mean_se(list(v.values()))[0]), fmt(mean_se(list(v.values()))[1])) \
-            if all(x is not None for x in v.values()) else "diverged"
         rows.append([label, diff_cell(paired(kl["icd"], pcd_sampled)), diff_cell(paired(kl["icd"], kl["cd"])),
-                     cell(kl_icd_d), diff_cell(paired(kl_icd_d, kl["icd"])), diff_cell(paired(kl["dcd"], kl["mle"])),
-                     cell(kl_ula), diff_cell(paired(kl_ula, kl["dcd"]))])
+                     seeds_cell(kl_icd_d), diff_cell(paired(kl_icd_d, kl["icd"])),
+                     diff_cell(paired(kl["dcd"], kl["mle"])), seeds_cell(kl_ula), diff_cell(paired(kl_ula, kl["dcd"]))])
     return table(["setting", "icd − pcd (same buffer)", "icd − cd", "icd, entropy weight d", "(weight d) − (weight 0.3)",
                   "dcd (exact) − mle", "dcd, ULA", "ULA − exact"], rows)
 
@@ -209,10 +215,9 @@ def gauss_replaced():
         old = lambda suffix, method: per_seed(load(f"gaussian-ablations/gaussian-{name}-{suffix}.json"), method)
         pcd, drl5, drl_ula, dsm = old("pcd-sampled", "pcd"), old("drl-5levels", "drl"), old("drl-ula", "drl"), \
             old("dsm-independent", "dsm")
-        cell = lambda v: "{} ± {}".format(fmt(mean_se(list(v.values()))[0]), fmt(mean_se(list(v.values()))[1])) \
-            if all(x is not None for x in v.values()) else "diverged"
-        rows.append([label, cell(pcd), diff_cell(paired(kl["pcd"], pcd)), cell(drl5), cell(drl_ula),
-                     diff_cell(paired(kl["drl"], drl_ula)), cell(dsm), diff_cell(paired(kl["dsm"], dsm))])
+        rows.append([label, seeds_cell(pcd), diff_cell(paired(kl["pcd"], pcd)), seeds_cell(drl5),
+                     seeds_cell(drl_ula), diff_cell(paired(kl["drl"], drl_ula)), seeds_cell(dsm),
+                     diff_cell(paired(kl["dsm"], dsm))])
     return table(["setting", "pcd, sampled buffer", "in-order − sampled", "drl, exact, 5 levels", "drl, ULA, 5 levels",
                   "drl: default − ULA 5 levels", "dsm, one draw", "antithetic − one draw"], rows)
 
