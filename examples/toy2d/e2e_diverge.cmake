@@ -165,6 +165,7 @@ foreach(case "--seed=0;antithetic" "--dsm-noise=independent;independent")
   string(JSON noise GET "${stdout}" dsm_noise)
   string(JSON sigma GET "${stdout}" dsm_sigma)
   if(NOT rc EQUAL 0 OR NOT noise STREQUAL expected OR NOT sigma EQUAL 0.1)
-    message(FATAL_ERROR "--method dsm ${extra}: exit ${rc}, noise ${noise}, expected ${expected}: ${stdout}\n${stderr}")
+    message(FATAL_ERROR "--method dsm ${extra}: exit ${rc}, noise ${noise} (expected ${expected}), sigma ${sigma}: "
+                        "${stdout}\n${stderr}")
   endif()
 endforeach()

@@ -184,8 +184,6 @@ struct Result {
   double peak_energy = 0, peak_gradient = 0;  // the guard's peaks, relative to the first update's scale
   double acceptance = std::nan("");  // MALA's mean acceptance over the last tenth of the updates (NaN: no MH step)
   std::string sampler;  // "ula" or "mala" for the MCMC methods, empty for DSM
-  std::string variant;  // PCD: its --pcd-chains; DSM: its --dsm-noise (empty for the others)
-  double noise_scale = std::nan("");  // DSM's σ (NaN for the others)
   double step = std::nan("");  // the sampler's step ε (CD, PCD, improved CD, DCD), NaN for DRL's per-level steps
   Batch<T> samples;
   ember::GridDensity2d grid;
@@ -201,8 +199,8 @@ ex::JobOutput pack(const Result& r) {
                    r.peak_energy, r.peak_gradient, r.acceptance, r.grid.half_width, static_cast<double>(r.grid.cells),
                    r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
-  w.number(r.step).number(r.noise_scale);
-  w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler).string(r.variant);
+  w.number(r.step);
+  w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
   return w.take();
 }
 
@@ -225,12 +223,10 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   r.grid.cells = static_cast<Index>(read.number());
   for (double* v : {&r.grid.log_z, &r.grid.refinement_difference, &r.grid.edge_mass}) *v = read.number();
   r.step = read.number();
-  r.noise_scale = read.number();
   read.matrix(r.samples);
   read.matrix(r.grid.log_density);
   r.unresolved = read.string();
   r.sampler = read.string();
-  r.variant = read.string();
   if (!read.done()) throw std::logic_error("ember-toy2d: a run's numbers do not match its layout");
   return r;
 }
@@ -359,11 +355,6 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   Result r;
   r.method = method;
   if (method != "dsm") r.sampler = method == "icd" ? "ula" : sampler_of(c, method);
-  if (method == "pcd") r.variant = c.pcd_chains;
-  if (method == "dsm") {
-    r.variant = c.dsm_noise;
-    r.noise_scale = c.dsm_sigma;
-  }
   if (method == "cd" || method == "pcd" || method == "icd") r.step = step_of(c, method);
   if (method == "dcd") r.step = c.dcd_step;
   // The exact NLL, MMD² and KL of a trained 2D energy (the grid density also gives the samples).
@@ -512,7 +503,7 @@ ex::DensityPanel data_panel(const Data& data, Index cells) {
   return {"data (exact density)", log_p.array().exp().matrix().reshaped(cells, cells)};
 }
 
-nlohmann::json metrics_json(const Data& data, const Result& r) {
+nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) {
   if (!r.error.empty()) {  // a diverged run: no numbers, the iteration, quantity and message instead
     nlohmann::json j{{"dataset", data.name}, {"method", r.method}, {"seed", r.seed}, {"iters", r.iters},
                      {"seconds", nullptr}, {"nll", nullptr}, {"mmd", nullptr}, {"mmd_standard_error", nullptr},
@@ -529,18 +520,18 @@ nlohmann::json metrics_json(const Data& data, const Result& r) {
                    {"acceptance", ex::number_or_null(r.acceptance)}};
   if (!r.sampler.empty()) j["sampler"] = r.sampler;
   if (std::isfinite(r.step)) j["step_size"] = r.step;
-  if (r.method == "pcd") j["pcd_chains"] = r.variant;
+  if (r.method == "pcd") j["pcd_chains"] = c.pcd_chains;
   if (r.method == "dsm") {
-    j["dsm_noise"] = r.variant;
-    j["dsm_sigma"] = r.noise_scale;
+    j["dsm_noise"] = c.dsm_noise;
+    j["dsm_sigma"] = c.dsm_sigma;
   }
   if (!r.unresolved.empty()) j["unresolved"] = r.unresolved;
   return j;
 }
 
-void write_outputs(const std::string& dir, const Data& data, const Result& r, int pixels) {
+void write_outputs(const std::string& dir, const Config& c, const Data& data, const Result& r, int pixels) {
   ex::make_directory(dir);
-  ex::write_json(dir + "/metrics.json", metrics_json(data, r));
+  ex::write_json(dir + "/metrics.json", metrics_json(c, data, r));
   ember::write_csv<T>(dir + "/samples.csv", r.samples, {"x", "y"});
   ember::write_npy(dir + "/samples.npy", r.samples);
   // density.png and samples.png share one colour scale, so that the histogram of the samples can be held
@@ -740,10 +731,10 @@ int main(int argc, char** argv) {
     std::vector<Result> results;
     for (std::size_t m = 0; m < methods.size(); ++m) results.push_back(run_of(m, 0));
     if (runs == 1) {
-      write_outputs(c.out, data, results[0], 320);
+      write_outputs(c.out, c, data, results[0], 320);
       if (!results[0].unresolved.empty())
         ex::print_error(program, results[0].method + ": NLL and KL unresolved: " + results[0].unresolved);
-      std::printf("%s\n", metrics_json(data, results[0]).dump().c_str());
+      std::printf("%s\n", metrics_json(c, data, results[0]).dump().c_str());
       return 0;
     }
     // Several runs: one sub-directory per run, a comparison table, summary.md/json (and a montage for --method all).
@@ -753,7 +744,7 @@ int main(int argc, char** argv) {
     for (std::size_t m = 0; m < methods.size(); ++m)
       for (std::size_t si = 0; si < seeds.size(); ++si) {
         const Result& r = run_of(m, si);
-        per_run.push_back(metrics_json(datas[si], r));
+        per_run.push_back(metrics_json(c, datas[si], r));
         if (!r.error.empty()) {
           ++failed;
           continue;
@@ -761,7 +752,7 @@ int main(int argc, char** argv) {
         std::string dir = c.out;
         if (seeds.size() > 1) dir += "/seed-" + std::to_string(r.seed);
         if (methods.size() > 1) dir += "/" + r.method;
-        write_outputs(dir, datas[si], r, 320);
+        write_outputs(dir, c, datas[si], r, 320);
       }
     if (seeds.size() == 1) {
       for (const auto& r : results) {
