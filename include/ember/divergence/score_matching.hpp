@@ -72,16 +72,12 @@ class DenoisingScoreMatching {
     const Index n = data.rows(), d = data.cols();
     const T sigma = settings_.noise_scale;
     const Index rows = settings_.antithetic ? 2 * n : n;  // the noised points: x + σε (then x − σε)
-    draws_.resize(n, d);
-    rng.draw().template normal<T>(draws_, 0);
     noise_.resize(rows, d);
+    rng.draw().template normal<T>(BatchRef<T>(noise_.topRows(n)), 0);  // Philox: by (row, column), any stride
+    if (settings_.antithetic) noise_.bottomRows(n) = -noise_.topRows(n);
     noisy_.resize(rows, d);
-    noise_.topRows(n) = draws_;
-    noisy_.topRows(n) = data + sigma * draws_;
-    if (settings_.antithetic) {
-      noise_.bottomRows(n) = -draws_;
-      noisy_.bottomRows(n) = data - sigma * draws_;
-    }
+    noisy_.topRows(n) = data + sigma * noise_.topRows(n);
+    if (settings_.antithetic) noisy_.bottomRows(n) = data + sigma * noise_.bottomRows(n);
     energy_.resize(rows);
     score_.resize(rows, d);
     energy.energy_and_gradient(noisy_, energy_, score_);
@@ -107,7 +103,6 @@ class DenoisingScoreMatching {
 
  private:
   DsmSettings<T> settings_;
-  Batch<T> draws_;  // ε, n × d
   Batch<T> noise_;  // the noise of each noised point: ε (then −ε)
   Batch<T> noisy_;
   Batch<T> score_;
