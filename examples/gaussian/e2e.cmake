@@ -31,13 +31,15 @@ string(JSON kl GET "${stdout}" kl_data_to_model)
 if(NOT kl LESS 0.3)
   message(FATAL_ERROR "drl did not learn: KL = ${kl} (start 0.366)")
 endif()
-# --method all with the old settings (SGD at a constant lr 0.01, unweighted one-draw DSM, DCD and DRL on ULA): at D = 16,
+# --method all with the old settings (SGD at a constant lr 0.01, unweighted one-draw DSM, DCD and DRL on ULA, the data as
+# given): at D = 16,
 # condition number 100, DSM diverges (σ = 0.03 on the stiffest direction, its gradient O(1/σ²)) and the other
 # methods complete; the exit status stays 0 and the row names the iteration.
 file(REMOVE_RECURSE ${OUT}-all)
 execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method all --iters 100 --out ${OUT}-all
                         --optimizer sgd --lr-decay none --dsm-weighting none --dcd-posterior ula --sampler ula
                         --pcd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 --dsm-noise independent
+                        --standardize off
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "ember-gaussian --method all with one diverging method exited ${rc}:\n${stdout}\n${stderr}")
@@ -99,11 +101,11 @@ foreach(k RANGE 6)
 endforeach()
 string(JSON kl GET "${summary}" ${row_dcd} kl_data_to_model)
 # Each default as "method;field;expected": CD and PCD sample with MALA at ε = λ_min(Σ), PCD on in-order chains;
-# DSM σ²-weighted with antithetic noise; DCD and DRL on the exact posterior, DRL on levels 0, 300, 999
-# (docs/results/gaussian-defaults.md).
+# DSM σ²-weighted with antithetic noise; DCD and DRL on the exact posterior, DRL on levels 0, 300, 999; every method on
+# the standard scores (docs/results/gaussian-defaults.md).
 foreach(check "dcd;dcd_posterior;exact" "cd;sampler;mala" "cd;step_factor;1" "pcd;sampler;mala" "pcd;step_factor;1"
               "pcd;pcd_chains;in_order" "dsm;dsm_weighting;sigma2" "dsm;dsm_noise;antithetic" "drl;drl_posterior;exact"
-              "drl;drl_levels;[ 0, 300, 999 ]")
+              "drl;drl_levels;[ 0, 300, 999 ]" "cd;standardize;on" "dsm;standardize;on")
   list(GET check 0 method)
   list(GET check 1 field)
   list(GET check 2 expected)
@@ -188,4 +190,77 @@ execute_process(COMMAND ${PROGRAM} --dim 2 --method all --iters 20 --lr 1e6 RESU
                 ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 1 OR NOT stderr MATCHES "every method diverged")
   message(FATAL_ERROR "ember-gaussian --method all, every method diverging: exit ${rc}, expected 1:\n${stderr}")
+endif()
+# --standardize on (the default): the methods train on the training sample's standard scores and the learned Gaussian
+# is mapped back. So a file whose coordinates are shifted and rescaled (y = 8 x + 40, 3 x − 7, 2 x + 100) learns the
+# same Gaussian in its own units: the KL from the file's Gaussian is the same to rounding, whether the sampler is
+# exact-gradient, Metropolis-adjusted (CD) or noise-based (DSM). With --standardize off the shifted file starts the
+# model (mean 0.5·1) far from the data and ends far worse, or diverges.
+set(state 12345)
+set(plain "a,b,c\n")
+set(moved "a,b,c\n")
+foreach(row RANGE 399)
+  set(u "")
+  foreach(k RANGE 3)  # four uniform integers in [-10, 10] from a linear congruential generator
+    math(EXPR state "(${state} * 1103515245 + 12345) % 2147483648")
+    math(EXPR draw "(${state} / 65536) % 21 - 10")
+    list(APPEND u ${draw})
+  endforeach()
+  list(GET u 0 u0)
+  list(GET u 1 u1)
+  list(GET u 2 u2)
+  list(GET u 3 u3)
+  math(EXPR x0 "${u0} + ${u1}")
+  math(EXPR x1 "${u0} - ${u2}")
+  math(EXPR x2 "${u1} + ${u2} + ${u3}")
+  math(EXPR y0 "8 * ${x0} + 40")
+  math(EXPR y1 "3 * ${x1} - 7")
+  math(EXPR y2 "2 * ${x2} + 100")
+  string(APPEND plain "${x0},${x1},${x2}\n")
+  string(APPEND moved "${y0},${y1},${y2}\n")
+endforeach()
+file(WRITE ${OUT}/plain.csv "${plain}")
+file(WRITE ${OUT}/moved.csv "${moved}")
+foreach(method mle cd dsm)
+  foreach(file plain moved)
+    execute_process(COMMAND ${PROGRAM} --data-file ${OUT}/${file}.csv --method ${method} --iters 300 --seed 2
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "ember-gaussian --data-file ${file}.csv --method ${method}: exit ${rc}\n${stdout}\n${stderr}")
+    endif()
+    string(JSON kl_${file} GET "${stdout}" kl_data_to_model)
+    string(JSON standardize GET "${stdout}" standardize)
+  endforeach()
+  # |KL(plain) − KL(moved)| ≤ 10⁻⁶ KL(plain), in integer millionths (CMake's math has no floating point)
+  if(NOT standardize STREQUAL "on" OR kl_plain MATCHES "[eE]" OR kl_moved MATCHES "[eE]")
+    message(FATAL_ERROR "${method}: standardize ${standardize}, KL ${kl_plain} and ${kl_moved}: expected plain decimals")
+  endif()
+  foreach(v plain moved)
+    string(REGEX MATCH "^([0-9]+)\\.([0-9]*)" _ "${kl_${v}}")
+    set(whole "${CMAKE_MATCH_1}")
+    string(SUBSTRING "${CMAKE_MATCH_2}000000000000" 0 12 fraction)
+    string(REGEX REPLACE "^0+([0-9])" "\\1" fraction "${fraction}")
+    math(EXPR pico_${v} "${whole} * 1000000000000 + ${fraction}")  # KL in units of 10⁻¹²
+  endforeach()
+  math(EXPR gap "${pico_plain} - ${pico_moved}")
+  if(gap LESS 0)
+    math(EXPR gap "-${gap}")
+  endif()
+  math(EXPR allowed "${pico_plain} / 1000000 + 1")
+  if(gap GREATER allowed OR pico_plain EQUAL 0)
+    message(FATAL_ERROR "${method}: KL ${kl_plain} on plain.csv but ${kl_moved} on the shifted, rescaled copy: "
+                        "--standardize on should make them equal to rounding")
+  endif()
+  set(kl_on_${method} ${pico_moved})
+endforeach()
+execute_process(COMMAND ${PROGRAM} --data-file ${OUT}/moved.csv --method cd --iters 300 --seed 2 --standardize off
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+if(rc EQUAL 0)
+  string(JSON kl GET "${stdout}" kl_data_to_model)
+  if(kl LESS 1)
+    message(FATAL_ERROR "cd on moved.csv with --standardize off: KL ${kl}; expected far worse than with it "
+                        "(${kl_on_cd} x 1e-12)")
+  endif()
+elseif(NOT rc EQUAL 1)
+  message(FATAL_ERROR "cd on moved.csv with --standardize off: exit ${rc}\n${stderr}")
 endif()

@@ -7,9 +7,9 @@ function(run_program)
   set(stderr "${stderr}" PARENT_SCOPE)
 endfunction()
 
-# The guard is tested with the old optimizer and sampler (SGD at a constant rate, ULA), whose runs end in NaN/Inf
+# The guard is tested with the old optimizer and sampler (SGD at a constant rate, ULA, the data as given), whose runs end in NaN/Inf
 # without it (Adam's bounded steps only grow the energies; MALA's rejections keep a run finite).
-set(old --optimizer sgd --lr-decay none --sampler ula)
+set(old --optimizer sgd --lr-decay none --sampler ula --standardize off)
 # 1. A learning rate of 5 blows CD up: the guard (on by default) stops the single run with exit status 1,
 #    naming the iteration and the quantity with its value, while every number is still finite.
 run_program(--method cd --lr 5 ${old})
