@@ -21,7 +21,8 @@ done
 [ "$dims" = none ] && exit 0
 # Gaussians: 5 seeds each (mean ± standard error), the README's six settings and issue 16's 12-D one (condition
 # number 30, a random mean) read from a CSV; then the ablations (improved CD's entropy weight d, DCD on ULA, and the
-# settings the defaults of 6 Dec replaced: PCD's sampled buffer, DRL on five levels and on ULA, DSM's one draw),
+# settings the defaults of 6 Dec replaced: PCD's sampled buffer, DRL on five levels and on ULA, DSM's one draw, and
+# training on the data as given instead of its standard scores),
 # --tune and the old settings. DATASETS=none skips the 2D part above.
 mkdir -p "$work"
 python3 docs/results/gaussian12.py "$work/gaussian12.csv"
@@ -48,11 +49,12 @@ for setting in $settings 12-file; do
   cp "$work/gauss-$setting/kl.png" "docs/results/gaussian-$setting.png"
   gauss "$setting" -tune docs/results $args --method all --tune
   gauss "$setting" -old docs/results $args --method all --optimizer sgd --lr-decay none --dcd-posterior ula --dsm-weighting none --sampler ula \
-    --pcd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 --dsm-noise independent
+    --pcd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 --dsm-noise independent --standardize off
   gauss "$setting" -icd-entd docs/results/gaussian-ablations $args --method icd --icd-entropy-weight "$d"
   gauss "$setting" -dcd-ula docs/results/gaussian-ablations $args --method dcd --dcd-posterior ula
   gauss "$setting" -pcd-sampled docs/results/gaussian-ablations $args --method pcd --pcd-chains sampled
   gauss "$setting" -drl-5levels docs/results/gaussian-ablations $args --method drl --drl-levels 0,100,200,300,999
   gauss "$setting" -drl-ula docs/results/gaussian-ablations $args --method drl --drl-posterior ula --drl-levels 0,100,200,300,999
   gauss "$setting" -dsm-independent docs/results/gaussian-ablations $args --method dsm --dsm-noise independent
+  gauss "$setting" -unscaled docs/results/gaussian-ablations $args --method all --standardize off
 done
