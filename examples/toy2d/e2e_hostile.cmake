@@ -87,8 +87,15 @@ foreach(k RANGE 20)
   file(APPEND ${OUT}/far.csv "0.${k},-0.${k}\n")
 endforeach()
 file(APPEND ${OUT}/far.csv "3e38,0.5\n")
-expect(2 "^ember-toy2d: --data-file = .*far.csv: data row 22 = \\(3[.0-9]*e\\+38, 0.5\\) lies outside \\[-6, 6\\]\\^2"
-       --data-file ${OUT}/far.csv ${never_ends})
+expect(2 "^ember-toy2d: --data-file = .*far.csv: data point \\(3[.0-9]*e\\+38, 0.5\\) lies outside \\[-6, 6\\]\\^2.*--standardize on"
+       --data-file ${OUT}/far.csv --standardize off ${never_ends})
+# With standard scores (the default) a constant column has nothing to learn: refused before training.
+file(WRITE ${OUT}/flat.csv "x,y\n")
+foreach(k RANGE 20)
+  file(APPEND ${OUT}/flat.csv "0.${k},2.5\n")
+endforeach()
+expect(2 "^ember-toy2d: --data-file = .*flat.csv: column 2 of the training rows has standard deviation 0: nothing to learn"
+       --data-file ${OUT}/flat.csv ${never_ends})
 # 7. A huge learning rate blows the energy up at once (DSM with one noise draw per point; with its antithetic
 #    default it collapses instead): the divergence guard stops the run, naming the iteration and the quantity.
 #    With the guard off the run goes on and collapses (a flat energy): exit 1, named as such.

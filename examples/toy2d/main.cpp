@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -124,6 +125,8 @@ struct Config {
   // The grid NLL and KL are "unresolved" (no figure) when log Z changes by more than this between the grid and
   // one twice as coarse, or when more than edge_mass_limit of the mass lies in the outer 5% band of [-6, 6]².
   double refinement_limit = 0.01, edge_mass_limit = 0.01;
+  // --data-file only: on (train on the file's standard scores, Data::shift and Data::scale) or off (as given).
+  std::string standardize = "on";
 };
 
 // The kernel `method` samples with: --sampler, or the method's measured default.
@@ -162,6 +165,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   if (method == "pcd") s.push_back({"--pcd-chains", one(c.pcd_chains == "in_order" ? 1 : 0), false, one(0)});
   if (method == "dsm") s.push_back({"--dsm-noise", one(c.dsm_noise == "antithetic" ? 1 : 0), true, one(0)});
   if (method == "dsm") s.push_back({"--dsm-sigma", one(c.dsm_sigma), false, one(0.1)});
+  // Added in session 16 (data files only): checkpoints written before trained on the data as given.
+  if (!c.data_file.empty()) s.push_back({"--standardize", one(c.standardize == "on" ? 1 : 0), false, one(0)});
   if (method == "drl") {
     s.push_back({"--drl-b2", one(c.drl_b2), true});
     s.push_back({"--drl-levels", std::vector<double>(c.drl_levels.begin(), c.drl_levels.end()), false});
@@ -171,9 +176,21 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
 
 struct Data {
   std::string name;
-  Batch<T> train, held_out;
+  Batch<T> train, held_out;  // in the units the methods train in: a file's standard scores with --standardize on
   std::optional<ember::Toy2d<double>> exact;  // the data density, when known
-  std::uint64_t fingerprint = 0;              // of train and held_out: a checkpoint is resumed on the same data
+  std::uint64_t fingerprint = 0;              // of the file's (or generator's) train and held_out rows
+  // A file's point x is trained on as (x − shift) / scale, coordinate by coordinate (1 and 0: as given).
+  std::array<double, 2> shift{0, 0}, scale{1, 1};
+  bool standardized() const { return scale != std::array<double, 2>{1, 1} || shift != std::array<double, 2>{0, 0}; }
+  // log |det| of the map back to the file's units: a density there is the trained one less this.
+  double log_scale() const { return std::log(scale[0]) + std::log(scale[1]); }
+  Batch<T> in_file_units(const Batch<T>& z) const {
+    Batch<T> x(z.rows(), 2);
+    for (Index k = 0; k < 2; ++k)
+      x.col(k) = (z.col(k).template cast<double>().array() * scale[static_cast<std::size_t>(k)] +
+                  shift[static_cast<std::size_t>(k)]).template cast<T>().matrix();
+    return x;
+  }
 };
 
 struct Result {
@@ -237,13 +254,6 @@ Data load_data(const Config& c) {
   if (!c.data_file.empty()) {
     Batch<T> all = ember::read_csv<T>(c.data_file, {.columns = 2});
     ember::detail::require(all.rows() >= 10, program, "--data-file rows", all.rows(), "need at least 10 points");
-    // The exact NLL integrates over the quadrature square: a point outside it has no density there (and a huge
-    // one overflows the energy), so it is refused now rather than after training.
-    for (Index i = 0; i < all.rows(); ++i)
-      if (std::abs(all(i, 0)) > grid_half_width || std::abs(all(i, 1)) > grid_half_width)
-        ember::detail::fail(program, "--data-file", c.data_file, "data row ", i + 1, " = (", all(i, 0), ", ",
-                            all(i, 1), ") lies outside [-6, 6]^2, the square on which the exact NLL is computed "
-                            "(rescale the data)");
     // A seeded shuffle, then 80% for training and 20% held out.
     Batch<double> keys(all.rows(), 1);
     rng.uniform(keys);
@@ -259,6 +269,36 @@ Data load_data(const Config& c) {
     }
     d.name = c.data_file;
     d.fingerprint = ex::fingerprint(d.train) ^ (ex::fingerprint(d.held_out) * 0x100000001b3ull);
+    // --standardize on: every default (step sizes, learning rate, the MLP's base ‖x‖²/32, the quadrature square) was
+    // chosen for data of unit scale near the origin, which a user's file need not be; its training rows' mean and
+    // standard deviation (never the held-out rows') map it there, and the NLL is reported in the file's units.
+    if (c.standardize == "on") {
+      for (Index k = 0; k < 2; ++k) {
+        const Eigen::ArrayXd column = d.train.col(k).cast<double>().array();
+        const double mean = column.mean();
+        const double sd = std::sqrt((column - mean).square().sum() / static_cast<double>(column.size() - 1));
+        if (!(sd > 0 && std::isfinite(sd)))
+          ember::detail::fail(program, "--data-file", c.data_file, "column ", k + 1, " of the training rows has "
+                              "standard deviation ", sd, ": nothing to learn in it (or too large a range)");
+        d.shift[static_cast<std::size_t>(k)] = mean;
+        d.scale[static_cast<std::size_t>(k)] = sd;
+        for (Batch<T>* rows : {&d.train, &d.held_out})
+          rows->col(k) = ((rows->col(k).cast<double>().array() - mean) / sd).cast<T>().matrix();
+      }
+    }
+    // The exact NLL integrates over the quadrature square: a point outside it has no density there (and a huge
+    // one overflows the energy), so it is refused now rather than after training.
+    for (const Batch<T>* rows : {&d.train, &d.held_out})
+      for (Index i = 0; i < rows->rows(); ++i)
+        if (std::abs((*rows)(i, 0)) > grid_half_width || std::abs((*rows)(i, 1)) > grid_half_width) {
+          const Batch<T> point = d.in_file_units(rows->row(i));
+          ember::detail::fail(program, "--data-file", c.data_file, "data point (", point(0, 0), ", ", point(0, 1), ") ",
+                              d.standardized() ? "lies more than 6 standard deviations from the training rows' mean "
+                                                 "in a coordinate, outside [-6, 6]^2 in standard scores"
+                                               : "lies outside [-6, 6]^2",
+                              ", the square on which the exact NLL is computed",
+                              d.standardized() ? " (an outlier: remove it)" : " (rescale the data, or --standardize on)");
+        }
     return d;
   }
   const auto toy = ember::Toy2d<T>::named(c.dataset);
@@ -381,7 +421,8 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
                                          " nats over [-6, 6]^2 (training collapsed; try a smaller --lr)");
     r.refinement = r.grid.refinement_difference;
     r.edge_mass = r.grid.edge_mass;
-    r.nll = ember::grid_nll(energy, data.held_out, r.grid);
+    // In the file's units: p_x(x) = p_z(z) / (s₁ s₂).
+    r.nll = ember::grid_nll(energy, data.held_out, r.grid) + data.log_scale();
     // A spike narrower than a cell or mass beyond the square: log Z (hence NLL and KL) is not known.
     if (!(r.refinement <= c.refinement_limit))
       r.unresolved = ex::format("log Z changes by %.3g", r.refinement) + ex::format(" nats between grid refinements (> %g)", c.refinement_limit);
@@ -526,14 +567,29 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
     j["dsm_sigma"] = c.dsm_sigma;
   }
   if (!r.unresolved.empty()) j["unresolved"] = r.unresolved;
+  if (!c.data_file.empty()) {
+    j["standardize"] = c.standardize;
+    j["shift"] = data.shift;
+    j["scale"] = data.scale;
+  }
   return j;
+}
+
+// The pictures' axes: the model's coordinates, which for a standardised file are its standard scores.
+std::vector<std::string> with_axes_note(std::vector<std::string> caption, const Data& data) {
+  if (data.standardized())
+    caption.push_back(ex::format("axes: standard scores, x' = (x - %.4g)", data.shift[0]) +
+                      ex::format(" / %.4g", data.scale[0]) + ex::format(", y' = (y - %.4g)", data.shift[1]) +
+                      ex::format(" / %.4g", data.scale[1]));
+  return caption;
 }
 
 void write_outputs(const std::string& dir, const Config& c, const Data& data, const Result& r, int pixels) {
   ex::make_directory(dir);
   ex::write_json(dir + "/metrics.json", metrics_json(c, data, r));
-  ember::write_csv<T>(dir + "/samples.csv", r.samples, {"x", "y"});
-  ember::write_npy(dir + "/samples.npy", r.samples);
+  // The samples in the file's units; the pictures and density.npy stay on the grid the model was trained on.
+  ember::write_csv<T>(dir + "/samples.csv", data.in_file_units(r.samples), {"x", "y"});
+  ember::write_npy(dir + "/samples.npy", data.in_file_units(r.samples));
   // density.png and samples.png share one colour scale, so that the histogram of the samples can be held
   // against the density they were drawn from.
   const Eigen::MatrixXd density = shown_density(r.grid);
@@ -548,7 +604,7 @@ void write_outputs(const std::string& dir, const Config& c, const Data& data, co
                       .colour_label = "model density p(x, y)",
                       .half_width = picture_half_width,
                       .panel_pixels = pixels,
-                      .caption = {"p = exp(-E) / Z, Z by quadrature on [-6, 6]^2"}})
+                      .caption = with_axes_note({"p = exp(-E) / Z, Z by quadrature on [-6, 6]^2"}, data)})
       .save_png(dir + "/density.png");
   ex::density_figure({{"", ex::histogram_density(r.samples.cast<double>(), picture_half_width, 90)}},
                      {.title = {ex::printable(data.name) + ": " + std::to_string(r.samples.rows()) + " samples from the " + r.method + " model",
@@ -557,7 +613,7 @@ void write_outputs(const std::string& dir, const Config& c, const Data& data, co
                       .half_width = picture_half_width,
                       .top = density.maxCoeff(),
                       .panel_pixels = pixels,
-                      .caption = {"exact draws from p (no MCMC): the same as density.png up to noise"}})
+                      .caption = with_axes_note({"exact draws from p (no MCMC): the same as density.png up to noise"}, data)})
       .save_png(dir + "/samples.png");
 }
 
@@ -639,7 +695,11 @@ int main(int argc, char** argv) {
     dataset_help.append(k == 0 ? "" : ", ").append(ember::Toy2d<T>::names[k]);
   dataset_help += ") or a stress set (" + ember::Stress2d<T>::known() + ")";
   app.add_option("--dataset", c.dataset, dataset_help)->capture_default_str();
-  app.add_option("--data-file", c.data_file, "a CSV file with two numeric columns (optional header), points in [-6, 6]^2, instead");
+  app.add_option("--data-file", c.data_file, "a CSV file with two numeric columns (optional header), instead");
+  app.add_option("--standardize", c.standardize, "with --data-file: on (train on the file's standard scores, each column "
+                 "less its training rows' mean over their standard deviation; NLL and samples.csv in the file's units) "
+                 "or off (train on the points as given, which must lie in [-6, 6]^2)")
+      ->capture_default_str()->check(CLI::IsMember({"on", "off"}));
   app.add_option("--method", c.method, "cd, pcd, icd, dcd, drl (diffusion recovery likelihood), dsm or all")
       ->capture_default_str();
   app.add_option("--iters", c.iters, "optimizer updates per method")->capture_default_str()->check(ex::integer_in<Index>(1, most));
@@ -842,7 +902,7 @@ int main(int argc, char** argv) {
                                 .top_cap = 2 * panels[0].values.maxCoeff(),
                                 .panel_pixels = 200,
                                 .columns = 4,
-                                .caption = {"one colour scale for every panel"}})
+                                .caption = with_axes_note({"one colour scale for every panel"}, data)})
         .save_png(c.out + "/montage.png");
     return ex::exit_success;
   });
