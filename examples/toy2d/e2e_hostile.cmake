@@ -87,7 +87,7 @@ foreach(k RANGE 20)
   file(APPEND ${OUT}/far.csv "0.${k},-0.${k}\n")
 endforeach()
 file(APPEND ${OUT}/far.csv "3e38,0.5\n")
-expect(2 "^ember-toy2d: --data-file = .*far.csv: data point \\(3[.0-9]*e\\+38, 0.5\\) lies outside \\[-6, 6\\]\\^2.*--standardize on"
+expect(2 "^ember-toy2d: --data-file = .*far.csv: data row 22 = \\(3[.0-9]*e\\+38, 0.5\\) lies outside \\[-6, 6\\]\\^2.*--standardize on"
        --data-file ${OUT}/far.csv --standardize off ${never_ends})
 # With standard scores (the default) a constant column has nothing to learn: refused before training.
 file(WRITE ${OUT}/flat.csv "x,y\n")

@@ -291,8 +291,9 @@ Data load_data(const Config& c) {
     for (const Batch<T>* rows : {&d.train, &d.held_out})
       for (Index i = 0; i < rows->rows(); ++i)
         if (std::abs((*rows)(i, 0)) > grid_half_width || std::abs((*rows)(i, 1)) > grid_half_width) {
-          const Batch<T> point = d.in_file_units(rows->row(i));
-          ember::detail::fail(program, "--data-file", c.data_file, "data point (", point(0, 0), ", ", point(0, 1), ") ",
+          const Index row = order[static_cast<std::size_t>(rows == &d.train ? i : n_train + i)];
+          ember::detail::fail(program, "--data-file", c.data_file, "data row ", row + 1, " = (", all(row, 0), ", ",
+                              all(row, 1), ") ",
                               d.standardized() ? "lies more than 6 standard deviations from the training rows' mean "
                                                  "in a coordinate, outside [-6, 6]^2 in standard scores"
                                                : "lies outside [-6, 6]^2",
