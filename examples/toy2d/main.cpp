@@ -125,8 +125,9 @@ struct Config {
   // The grid NLL and KL are "unresolved" (no figure) when log Z changes by more than this between the grid and
   // one twice as coarse, or when more than edge_mass_limit of the mass lies in the outer 5% band of [-6, 6]².
   double refinement_limit = 0.01, edge_mass_limit = 0.01;
-  // --data-file only: on (train on the file's standard scores, Data::shift and Data::scale) or off (as given).
-  std::string standardize = "on";
+  // on: train on the data's standard scores (Data::shift and Data::scale); off: as given; auto: on for --data-file,
+  // off for the built-in sets (the tables of docs/results were measured on them as given).
+  std::string standardize = "auto";
 };
 
 // The kernel `method` samples with: --sampler, or the method's measured default.
@@ -142,6 +143,8 @@ double step_of(const Config& c, const std::string& method) {
   if (c.step_size > 0) return c.step_size;
   return method != "icd" && sampler_of(c, method) == "mala" ? 0.1 : 0.01;
 }
+
+bool standardizes(const Config& c) { return c.standardize == "on" || (c.standardize == "auto" && !c.data_file.empty()); }
 
 // The settings a checkpoint records and a resumed run must repeat (only those the method uses). Changeable ones
 // (--allow-changed-settings) only steer the optimizer and the samplers; the DRL levels define the model itself.
@@ -165,8 +168,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   if (method == "pcd") s.push_back({"--pcd-chains", one(c.pcd_chains == "in_order" ? 1 : 0), false, one(0)});
   if (method == "dsm") s.push_back({"--dsm-noise", one(c.dsm_noise == "antithetic" ? 1 : 0), true, one(0)});
   if (method == "dsm") s.push_back({"--dsm-sigma", one(c.dsm_sigma), false, one(0.1)});
-  // Added in session 16 (data files only): checkpoints written before trained on the data as given.
-  if (!c.data_file.empty()) s.push_back({"--standardize", one(c.standardize == "on" ? 1 : 0), false, one(0)});
+  // Added in session 16: checkpoints written before trained on the data as given.
+  s.push_back({"--standardize", one(standardizes(c) ? 1 : 0), false, one(0)});
   if (method == "drl") {
     s.push_back({"--drl-b2", one(c.drl_b2), true});
     s.push_back({"--drl-levels", std::vector<double>(c.drl_levels.begin(), c.drl_levels.end()), false});
@@ -176,14 +179,23 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
 
 struct Data {
   std::string name;
-  Batch<T> train, held_out;  // in the units the methods train in: a file's standard scores with --standardize on
-  std::optional<ember::Toy2d<double>> exact;  // the data density, when known
+  Batch<T> train, held_out;  // in the units the methods train in: the standard scores when standardizes(c)
+  std::optional<ember::Toy2d<double>> exact;  // the data density (in the data's own units), when known
   std::uint64_t fingerprint = 0;              // of the file's (or generator's) train and held_out rows
   // A file's point x is trained on as (x − shift) / scale, coordinate by coordinate (1 and 0: as given).
   std::array<double, 2> shift{0, 0}, scale{1, 1};
   bool standardized() const { return scale != std::array<double, 2>{1, 1} || shift != std::array<double, 2>{0, 0}; }
   // log |det| of the map back to the file's units: a density there is the trained one less this.
   double log_scale() const { return std::log(scale[0]) + std::log(scale[1]); }
+  // log p of the points z (in the units the methods train in) under the exact density: log p_x(x(z)) + log |S|.
+  void exact_log_density(ember::BatchView<double> z, ember::VectorRef<double> out) const {
+    if (!standardized()) return exact->log_density(z, out);
+    ember::Batch<double> x(z.rows(), 2);
+    for (Index k = 0; k < 2; ++k)
+      x.col(k) = z.col(k).array() * scale[static_cast<std::size_t>(k)] + shift[static_cast<std::size_t>(k)];
+    exact->log_density(x, out);
+    out.array() += log_scale();
+  }
   Batch<T> in_file_units(const Batch<T>& z) const {
     Batch<T> x(z.rows(), 2);
     for (Index k = 0; k < 2; ++k)
@@ -248,6 +260,26 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   return r;
 }
 
+// --standardize: every default (step sizes, learning rate, the MLP's base ‖x‖²/32, the quadrature square) was chosen
+// for data of unit scale near the origin, which a user's file need not be. The training rows' mean and standard
+// deviation (never the held-out rows') map it there; the NLL is reported in the data's own units.
+void standardize(const Config& c, Data& d) {
+  if (!standardizes(c)) return;
+  for (Index k = 0; k < 2; ++k) {
+    const Eigen::ArrayXd column = d.train.col(k).cast<double>().array();
+    const double mean = column.mean();
+    const double sd = std::sqrt((column - mean).square().sum() / static_cast<double>(column.size() - 1));
+    if (!(sd > 0 && std::isfinite(sd)))
+      ember::detail::fail(program, c.data_file.empty() ? "--dataset" : "--data-file", d.name, "column ", k + 1,
+                          " of the training rows has standard deviation ", sd,
+                          ": nothing to learn in it (or too large a range)");
+    d.shift[static_cast<std::size_t>(k)] = mean;
+    d.scale[static_cast<std::size_t>(k)] = sd;
+    for (Batch<T>* rows : {&d.train, &d.held_out})
+      rows->col(k) = ((rows->col(k).cast<double>().array() - mean) / sd).cast<T>().matrix();
+  }
+}
+
 Data load_data(const Config& c) {
   Data d;
   ember::Philox rng(c.seed ^ 0x5eedda7aULL);
@@ -269,23 +301,7 @@ Data load_data(const Config& c) {
     }
     d.name = c.data_file;
     d.fingerprint = ex::fingerprint(d.train) ^ (ex::fingerprint(d.held_out) * 0x100000001b3ull);
-    // --standardize on: every default (step sizes, learning rate, the MLP's base ‖x‖²/32, the quadrature square) was
-    // chosen for data of unit scale near the origin, which a user's file need not be; its training rows' mean and
-    // standard deviation (never the held-out rows') map it there, and the NLL is reported in the file's units.
-    if (c.standardize == "on") {
-      for (Index k = 0; k < 2; ++k) {
-        const Eigen::ArrayXd column = d.train.col(k).cast<double>().array();
-        const double mean = column.mean();
-        const double sd = std::sqrt((column - mean).square().sum() / static_cast<double>(column.size() - 1));
-        if (!(sd > 0 && std::isfinite(sd)))
-          ember::detail::fail(program, "--data-file", c.data_file, "column ", k + 1, " of the training rows has "
-                              "standard deviation ", sd, ": nothing to learn in it (or too large a range)");
-        d.shift[static_cast<std::size_t>(k)] = mean;
-        d.scale[static_cast<std::size_t>(k)] = sd;
-        for (Batch<T>* rows : {&d.train, &d.held_out})
-          rows->col(k) = ((rows->col(k).cast<double>().array() - mean) / sd).cast<T>().matrix();
-      }
-    }
+    standardize(c, d);
     // The exact NLL integrates over the quadrature square: a point outside it has no density there (and a huge
     // one overflows the energy), so it is refused now rather than after training.
     for (const Batch<T>* rows : {&d.train, &d.held_out})
@@ -298,7 +314,8 @@ Data load_data(const Config& c) {
                                                  "in a coordinate, outside [-6, 6]^2 in standard scores"
                                                : "lies outside [-6, 6]^2",
                               ", the square on which the exact NLL is computed",
-                              d.standardized() ? " (an outlier: remove it)" : " (rescale the data, or --standardize on)");
+                              d.standardized() ? " (an outlier, or tails too heavy for the square: remove such points)"
+                                               : " (rescale the data, or --standardize on)");
         }
     return d;
   }
@@ -309,6 +326,7 @@ Data load_data(const Config& c) {
   d.fingerprint = ex::fingerprint(d.train) ^ (ex::fingerprint(d.held_out) * 0x100000001b3ull);
   const auto exact = ember::Toy2d<double>::named(c.dataset);
   if (exact.has_log_density()) d.exact = exact;
+  standardize(c, d);  // the built-in sets are not checked against the square (student's tails reach beyond it)
   return d;
 }
 
@@ -435,7 +453,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     r.mmd = m.mmd2;
     r.mmd_se = m.standard_error;
     if (data.exact && r.unresolved.empty())
-      r.kl = ember::grid_kl([&](ember::BatchView<double> x, ember::VectorRef<double> out) { data.exact->log_density(x, out); },
+      r.kl = ember::grid_kl([&](ember::BatchView<double> x, ember::VectorRef<double> out) { data.exact_log_density(x, out); },
                             r.grid);
   };
   if (method == "drl") {
@@ -541,7 +559,7 @@ ex::DensityPanel data_panel(const Data& data, Index cells) {
       x(j * cells + i, 1) = -picture_half_width + (static_cast<double>(j) + 0.5) * h;
     }
   ember::Vector<double> log_p(cells * cells);
-  data.exact->log_density(x, log_p);
+  data.exact_log_density(x, log_p);
   return {"data (exact density)", log_p.array().exp().matrix().reshaped(cells, cells)};
 }
 
@@ -568,20 +586,23 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
     j["dsm_sigma"] = c.dsm_sigma;
   }
   if (!r.unresolved.empty()) j["unresolved"] = r.unresolved;
-  if (!c.data_file.empty()) {
-    j["standardize"] = c.standardize;
+  if (data.standardized() || !c.data_file.empty()) {
+    j["standardize"] = standardizes(c) ? "on" : "off";
     j["shift"] = data.shift;
     j["scale"] = data.scale;
   }
   return j;
 }
 
-// The pictures' axes: the model's coordinates, which for a standardised file are its standard scores.
+// The pictures' axes: the model's coordinates, which for standardised data are its standard scores.
 std::vector<std::string> with_axes_note(std::vector<std::string> caption, const Data& data) {
-  if (data.standardized())
-    caption.push_back(ex::format("axes: standard scores, x' = (x - %.4g)", data.shift[0]) +
-                      ex::format(" / %.4g", data.scale[0]) + ex::format(", y' = (y - %.4g)", data.shift[1]) +
-                      ex::format(" / %.4g", data.scale[1]));
+  if (!data.standardized()) return caption;
+  const auto score = [&](const char* name, std::size_t k) {
+    return std::string(name) + "' = (" + name +
+           (data.shift[k] < 0 ? ex::format(" + %.4g", -data.shift[k]) : ex::format(" - %.4g", data.shift[k])) +
+           ex::format(") / %.4g", data.scale[k]);
+  };
+  caption.push_back("axes: standard scores, " + score("x", 0) + ", " + score("y", 1));
   return caption;
 }
 
@@ -697,10 +718,11 @@ int main(int argc, char** argv) {
   dataset_help += ") or a stress set (" + ember::Stress2d<T>::known() + ")";
   app.add_option("--dataset", c.dataset, dataset_help)->capture_default_str();
   app.add_option("--data-file", c.data_file, "a CSV file with two numeric columns (optional header), instead");
-  app.add_option("--standardize", c.standardize, "with --data-file: on (train on the file's standard scores, each column "
-                 "less its training rows' mean over their standard deviation; NLL and samples.csv in the file's units) "
-                 "or off (train on the points as given, which must lie in [-6, 6]^2)")
-      ->capture_default_str()->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--standardize", c.standardize, "on: train on the data's standard scores (each column less its "
+                 "training rows' mean, over their standard deviation; NLL, KL and samples.csv in the data's units); off: "
+                 "on the points as given (a file's must lie in [-6, 6]^2); auto: on for --data-file, off for the "
+                 "built-in sets")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "on", "off"}));
   app.add_option("--method", c.method, "cd, pcd, icd, dcd, drl (diffusion recovery likelihood), dsm or all")
       ->capture_default_str();
   app.add_option("--iters", c.iters, "optimizer updates per method")->capture_default_str()->check(ex::integer_in<Index>(1, most));
