@@ -7,7 +7,8 @@
 # --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_stepE" for that with step E; "inorder"
 # for --pcd-chains in_order, "inorder_malaE" for that with MALA at step E, "inorder_warmupW" for that at E = 0.1
 # with --warmup W; "antithetic" for --dsm-noise antithetic; "dsmsigmaS" for --dsm-sigma S; "dcdmalaE" for DCD's
-# posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; default: default
+# posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; "standardize" for --standardize on
+# (the set's standard scores); default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -43,6 +44,7 @@ for method in $methods; do
         inorder_warmup*) extra="--pcd-chains in_order --sampler mala --step-size 0.1 --warmup ${config#inorder_warmup}" ;;
         antithetic) extra="--dsm-noise antithetic" ;;
         dsmsigma*) extra="--dsm-sigma ${config#dsmsigma}" ;;
+        standardize) extra="--standardize on" ;;
         dcdmala*_steps*) e=${config#dcdmala}; extra="--sampler mala --dcd-step ${e%_steps*} --steps ${e#*_steps}" ;;
         dcdmala*) extra="--sampler mala --dcd-step ${config#dcdmala}" ;;
       esac

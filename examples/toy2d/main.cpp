@@ -196,7 +196,7 @@ struct Data {
     exact->log_density(x, out);
     out.array() += log_scale();
   }
-  Batch<T> in_file_units(const Batch<T>& z) const {
+  Batch<T> in_data_units(const Batch<T>& z) const {
     Batch<T> x(z.rows(), 2);
     for (Index k = 0; k < 2; ++k)
       x.col(k) = (z.col(k).template cast<double>().array() * scale[static_cast<std::size_t>(k)] +
@@ -440,7 +440,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
                                          " nats over [-6, 6]^2 (training collapsed; try a smaller --lr)");
     r.refinement = r.grid.refinement_difference;
     r.edge_mass = r.grid.edge_mass;
-    // In the file's units: p_x(x) = p_z(z) / (s₁ s₂).
+    // In the data's own units: p_x(x) = p_z(z) / (s₁ s₂).
     r.nll = ember::grid_nll(energy, data.held_out, r.grid) + data.log_scale();
     // A spike narrower than a cell or mass beyond the square: log Z (hence NLL and KL) is not known.
     if (!(r.refinement <= c.refinement_limit))
@@ -609,9 +609,9 @@ std::vector<std::string> with_axes_note(std::vector<std::string> caption, const 
 void write_outputs(const std::string& dir, const Config& c, const Data& data, const Result& r, int pixels) {
   ex::make_directory(dir);
   ex::write_json(dir + "/metrics.json", metrics_json(c, data, r));
-  // The samples in the file's units; the pictures and density.npy stay on the grid the model was trained on.
-  ember::write_csv<T>(dir + "/samples.csv", data.in_file_units(r.samples), {"x", "y"});
-  ember::write_npy(dir + "/samples.npy", data.in_file_units(r.samples));
+  // The samples in the data's own units; the pictures and density.npy stay on the grid the model was trained on.
+  ember::write_csv<T>(dir + "/samples.csv", data.in_data_units(r.samples), {"x", "y"});
+  ember::write_npy(dir + "/samples.npy", data.in_data_units(r.samples));
   // density.png and samples.png share one colour scale, so that the histogram of the samples can be held
   // against the density they were drawn from.
   const Eigen::MatrixXd density = shown_density(r.grid);
