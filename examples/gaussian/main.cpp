@@ -32,6 +32,7 @@
 #include <ember/simd/random.hpp>
 #include <ember/data/csv.hpp>
 #include <ember/data/gaussian_data.hpp>
+#include <ember/data/standard_scores.hpp>
 #include <ember/divergence/cd.hpp>
 #include <ember/divergence/dcd.hpp>
 #include <ember/divergence/improved_cd.hpp>
@@ -261,30 +262,17 @@ struct Outcome {
 // at every seed: the model's variance grew along the offset faster than its mean moved (docs/results/
 // gaussian-defaults.md). One common scale for every coordinate was measured as well and did no better.
 struct Standardization {
-  ember::Vector<T> shift, scale;  // m and s
+  ember::StandardScores scores;  // m and s of the training sample
 
-  static Standardization of(const Batch<T>& train) {
-    Standardization z;
-    z.shift = train.colwise().mean().transpose();
-    const Batch<T> centred = train.rowwise() - z.shift.transpose();
-    z.scale = (centred.colwise().squaredNorm().transpose() / static_cast<T>(std::max<Index>(1, train.rows() - 1)))
-                  .cwiseSqrt();
-    // make_truth refuses a file with a constant column; a generated sample cannot have one.
-    if (!(z.scale.minCoeff() > 0))
-      throw ember::numerical_error("--standardize on: a coordinate of the training sample is constant");
-    return z;
-  }
-  [[nodiscard]] Batch<T> to_scores(const Batch<T>& x) const {
-    return (x.rowwise() - shift.transpose()).array().rowwise() / scale.transpose().array();
-  }
+  [[nodiscard]] Batch<T> to_scores(const Batch<T>& x) const { return scores.to_scores<T>(x); }
   [[nodiscard]] ember::GaussianData<T> to_scores(const ember::GaussianData<T>& g) const {
-    const ember::Vector<T> inverse = scale.cwiseInverse();
-    return ember::GaussianData<T>::from_mean_covariance(inverse.cwiseProduct(g.mean() - shift),
+    const ember::Vector<T> inverse = scores.scale().cwiseInverse();
+    return ember::GaussianData<T>::from_mean_covariance(inverse.cwiseProduct(g.mean() - scores.mean()),
                                                         inverse.asDiagonal() * g.covariance() * inverse.asDiagonal());
   }
   [[nodiscard]] Model from_scores(const Model& z) const {
-    return Model::from_mean_covariance(shift + scale.cwiseProduct(z.mean()),
-                                       scale.asDiagonal() * z.covariance() * scale.asDiagonal());
+    const ember::Vector<T>& s = scores.scale();
+    return Model::from_mean_covariance(scores.mean() + s.cwiseProduct(z.mean()), s.asDiagonal() * z.covariance() * s.asDiagonal());
   }
 };
 
@@ -491,7 +479,7 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
   done = 0;
   // The methods see `space` and `points`: the truth and the training sample, or their standard scores.
   const std::optional<Standardization> z =
-      c.standardize == "on" ? std::optional(Standardization::of(train)) : std::nullopt;
+      c.standardize == "on" ? std::optional(Standardization{ember::StandardScores::fit<T>(train)}) : std::nullopt;
   const ember::GaussianData<T> space = z ? z->to_scores(truth) : truth;
   const Batch<T> points = z ? z->to_scores(train) : train;
   o.lr = c.tune ? tune(method, c, space, points, o) : default_lr(method, c);

@@ -94,7 +94,7 @@ file(WRITE ${OUT}/flat.csv "x,y\n")
 foreach(k RANGE 20)
   file(APPEND ${OUT}/flat.csv "0.${k},2.5\n")
 endforeach()
-expect(2 "^ember-toy2d: --data-file = .*flat.csv: column 2 of the training rows has standard deviation 0: nothing to learn"
+expect(2 "^ember-toy2d: --data-file = .*flat.csv: its training rows: ember::StandardScores::fit: column = 2: has standard deviation 0"
        --data-file ${OUT}/flat.csv ${never_ends})
 # 7. A huge learning rate blows the energy up at once (DSM with one noise draw per point; with its antithetic
 #    default it collapses instead): the divergence guard stops the run, naming the iteration and the quantity.

@@ -22,7 +22,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -34,6 +33,7 @@
 
 #include <ember/simd/random.hpp>
 #include <ember/data/csv.hpp>
+#include <ember/data/standard_scores.hpp>
 #include <ember/data/toy2d.hpp>
 #include <ember/divergence/cd.hpp>
 #include <ember/divergence/dcd.hpp>
@@ -182,27 +182,16 @@ struct Data {
   Batch<T> train, held_out;  // in the units the methods train in: the standard scores when standardizes(c)
   std::optional<ember::Toy2d<double>> exact;  // the data density (in the data's own units), when known
   std::uint64_t fingerprint = 0;              // of the file's (or generator's) train and held_out rows
-  // A file's point x is trained on as (x − shift) / scale, coordinate by coordinate (1 and 0: as given).
-  std::array<double, 2> shift{0, 0}, scale{1, 1};
-  bool standardized() const { return scale != std::array<double, 2>{1, 1} || shift != std::array<double, 2>{0, 0}; }
-  // log |det| of the map back to the file's units: a density there is the trained one less this.
-  double log_scale() const { return std::log(scale[0]) + std::log(scale[1]); }
+  // The map to the units the methods train in (ember::StandardScores; the identity unless standardizes(c)).
+  ember::StandardScores scores = ember::StandardScores::identity(2);
+  bool standardized = false;
   // log p of the points z (in the units the methods train in) under the exact density: log p_x(x(z)) + log |S|.
   void exact_log_density(ember::BatchView<double> z, ember::VectorRef<double> out) const {
-    if (!standardized()) return exact->log_density(z, out);
-    ember::Batch<double> x(z.rows(), 2);
-    for (Index k = 0; k < 2; ++k)
-      x.col(k) = z.col(k).array() * scale[static_cast<std::size_t>(k)] + shift[static_cast<std::size_t>(k)];
-    exact->log_density(x, out);
-    out.array() += log_scale();
+    if (!standardized) return exact->log_density(z, out);
+    exact->log_density(scores.from_scores<double>(z), out);
+    out.array() += scores.log_det();
   }
-  Batch<T> in_data_units(const Batch<T>& z) const {
-    Batch<T> x(z.rows(), 2);
-    for (Index k = 0; k < 2; ++k)
-      x.col(k) = (z.col(k).template cast<double>().array() * scale[static_cast<std::size_t>(k)] +
-                  shift[static_cast<std::size_t>(k)]).template cast<T>().matrix();
-    return x;
-  }
+  Batch<T> in_data_units(const Batch<T>& z) const { return standardized ? scores.from_scores<T>(z) : z; }
 };
 
 struct Result {
@@ -265,19 +254,15 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
 // deviation (never the held-out rows') map it there; the NLL is reported in the data's own units.
 void standardize(const Config& c, Data& d) {
   if (!standardizes(c)) return;
-  for (Index k = 0; k < 2; ++k) {
-    const Eigen::ArrayXd column = d.train.col(k).cast<double>().array();
-    const double mean = column.mean();
-    const double sd = std::sqrt((column - mean).square().sum() / static_cast<double>(column.size() - 1));
-    if (!(sd > 0 && std::isfinite(sd)))
-      ember::detail::fail(program, c.data_file.empty() ? "--dataset" : "--data-file", d.name, "column ", k + 1,
-                          " of the training rows has standard deviation ", sd,
-                          ": nothing to learn in it (or too large a range)");
-    d.shift[static_cast<std::size_t>(k)] = mean;
-    d.scale[static_cast<std::size_t>(k)] = sd;
-    for (Batch<T>* rows : {&d.train, &d.held_out})
-      rows->col(k) = ((rows->col(k).cast<double>().array() - mean) / sd).cast<T>().matrix();
+  try {
+    d.scores = ember::StandardScores::fit<T>(d.train);
+  } catch (const ember::invalid_argument& e) {
+    ember::detail::fail(program, c.data_file.empty() ? "--dataset" : "--data-file", d.name, "its training rows: ",
+                        e.what());
   }
+  d.train = d.scores.to_scores<T>(d.train);
+  d.held_out = d.scores.to_scores<T>(d.held_out);
+  d.standardized = true;
 }
 
 Data load_data(const Config& c) {
@@ -310,11 +295,11 @@ Data load_data(const Config& c) {
           const Index row = order[static_cast<std::size_t>(rows == &d.train ? i : n_train + i)];
           ember::detail::fail(program, "--data-file", c.data_file, "data row ", row + 1, " = (", all(row, 0), ", ",
                               all(row, 1), ") ",
-                              d.standardized() ? "lies more than 6 standard deviations from the training rows' mean "
+                              d.standardized ? "lies more than 6 standard deviations from the training rows' mean "
                                                  "in a coordinate, outside [-6, 6]^2 in standard scores"
                                                : "lies outside [-6, 6]^2",
                               ", the square on which the exact NLL is computed",
-                              d.standardized() ? " (an outlier, or tails too heavy for the square: remove such points)"
+                              d.standardized ? " (an outlier, or tails too heavy for the square: remove such points)"
                                                : " (rescale the data, or --standardize on)");
         }
     return d;
@@ -441,7 +426,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     r.refinement = r.grid.refinement_difference;
     r.edge_mass = r.grid.edge_mass;
     // In the data's own units: p_x(x) = p_z(z) / (s₁ s₂).
-    r.nll = ember::grid_nll(energy, data.held_out, r.grid) + data.log_scale();
+    r.nll = ember::grid_nll(energy, data.held_out, r.grid) + data.scores.log_det();
     // A spike narrower than a cell or mass beyond the square: log Z (hence NLL and KL) is not known.
     if (!(r.refinement <= c.refinement_limit))
       r.unresolved = ex::format("log Z changes by %.3g", r.refinement) + ex::format(" nats between grid refinements (> %g)", c.refinement_limit);
@@ -586,21 +571,22 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
     j["dsm_sigma"] = c.dsm_sigma;
   }
   if (!r.unresolved.empty()) j["unresolved"] = r.unresolved;
-  if (data.standardized() || !c.data_file.empty()) {
+  if (data.standardized || !c.data_file.empty()) {
     j["standardize"] = standardizes(c) ? "on" : "off";
-    j["shift"] = data.shift;
-    j["scale"] = data.scale;
+    const Eigen::VectorXd &mean = data.scores.mean(), &scale = data.scores.scale();
+    j["shift"] = std::vector<double>(mean.data(), mean.data() + mean.size());
+    j["scale"] = std::vector<double>(scale.data(), scale.data() + scale.size());
   }
   return j;
 }
 
 // The pictures' axes: the model's coordinates, which for standardised data are its standard scores.
 std::vector<std::string> with_axes_note(std::vector<std::string> caption, const Data& data) {
-  if (!data.standardized()) return caption;
-  const auto score = [&](const char* name, std::size_t k) {
-    return std::string(name) + "' = (" + name +
-           (data.shift[k] < 0 ? ex::format(" + %.4g", -data.shift[k]) : ex::format(" - %.4g", data.shift[k])) +
-           ex::format(") / %.4g", data.scale[k]);
+  if (!data.standardized) return caption;
+  const auto score = [&](const char* name, Index k) {
+    const double m = data.scores.mean()(k);
+    return std::string(name) + "' = (" + name + (m < 0 ? ex::format(" + %.4g", -m) : ex::format(" - %.4g", m)) +
+           ex::format(") / %.4g", data.scores.scale()(k));
   };
   caption.push_back("axes: standard scores, " + score("x", 0) + ", " + score("y", 1));
   return caption;
