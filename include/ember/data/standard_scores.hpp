@@ -10,10 +10,11 @@
 /// NLL of the scores plus `log_det()`; a KL between two densities is the same in either space.
 ///
 /// @code
-/// const auto scores = ember::StandardScores::fit(train);        // per-column mean and standard deviation
-/// ember::Batch<float> z = scores.to_scores(train);               // columns of mean 0, standard deviation 1
-/// ember::Batch<float> x = scores.from_scores(model_samples);     // back in the data's units
-/// const double nll_x = nll_z + scores.log_det();
+/// ember::Batch<float> train(1000, 2), samples(500, 2);                // data in any units; a model's samples
+/// const auto scores = ember::StandardScores::fit<float>(train);      // per-column mean and standard deviation
+/// ember::Batch<float> z = scores.to_scores<float>(train);             // columns of mean 0, standard deviation 1
+/// ember::Batch<float> x = scores.from_scores<float>(samples);         // back in the data's units
+/// const double log_p_x = -2.3 - scores.log_det();                    // a log-density of the scores, carried over
 /// @endcode
 
 #include <Eigen/Core>
