@@ -15,6 +15,7 @@
 #include "ember/data/binary_csv.hpp"
 #include "ember/data/csv.hpp"
 #include "ember/data/gaussian_data.hpp"
+#include "ember/data/standard_scores.hpp"
 #include "ember/data/stress2d.hpp"
 #include "ember/data/toy2d.hpp"
 #include "ember/divergence/cd.hpp"
