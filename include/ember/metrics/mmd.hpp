@@ -12,6 +12,11 @@
 /// Var ≈ 4(n−2)/(n(n−1)) ζ₁ + 2/(n(n−1)) ζ₂ with ζ₁ = Var(mean_j h(zᵢ, zⱼ)) and ζ₂ = Var h (Hoeffding).
 /// The median heuristic sets ℓ to the median pairwise distance of the pooled sample (its first 1000 points).
 ///
+/// The kernel matrices are never held whole: the pooled rows (x's, then y's) are taken in blocks of
+/// `detail::mmd_block_rows`, each block's kernel rows reduced to per-row sums at once, and those sums added in row
+/// order. Memory is O(N + M) and the time O((N + M)²); ember::mpi::mmd2_rbf deals the same blocks to ranks and
+/// returns the same bits.
+///
 /// @code
 /// ember::MmdResult r = ember::mmd2_rbf<float>(model_samples, held_out);          // median heuristic
 /// ember::MmdResult s = ember::mmd2_rbf<float>(model_samples, held_out, {.bandwidths = {0.1, 1.0}});
@@ -33,7 +38,7 @@ namespace ember {
 /// Settings of mmd2_rbf (aggregate).
 struct MmdSettings {
   std::vector<double> bandwidths{};  ///< fixed RBF bandwidths ℓ > 0; empty: one bandwidth by the median heuristic
-  Index max_points = 0;  ///< use only the first max_points rows of each sample; 0 uses all (memory O((N + M)²))
+  Index max_points = 0;  ///< use only the first max_points rows of each sample; 0 uses all (time O((N + M)²))
 };
 
 /// Result of mmd2_rbf.
@@ -59,6 +64,68 @@ inline Eigen::MatrixXd rbf_kernel(const Eigen::MatrixXd& a, const Eigen::MatrixX
   Eigen::MatrixXd k = Eigen::MatrixXd::Zero(a.rows(), b.rows());
   for (const double l : bandwidths) k.array() += (-d2.array() / (2 * l * l)).exp();
   return k / static_cast<double>(bandwidths.size());
+}
+
+/// Rows per block of the kernel sums: a block's kernel rows (a few blocks × max(N, M) doubles) are all that is held.
+inline constexpr Index mmd_block_rows = 16;
+/// Columns of the per-row sums (mmd_row_sums).
+inline constexpr Index mmd_row_fields = 4;
+
+/// Per-row sums of rows [first, first + rows) of the pooled rows t (x's n rows, then y's m rows) into `sums`
+/// ((n + m) × mmd_row_fields): the own-sample kernel row sum without the diagonal, the cross row sum Σⱼ k(xₜ, yⱼ)
+/// (x rows), and for x rows t < p = min(n, m) the row sums Σⱼ h(t, j) and Σⱼ h(t, j)² of the paired U-statistic
+/// (h(t, t) = 0). A row's sums depend on that row alone, never on the block around it.
+inline void mmd_row_sums(const Eigen::MatrixXd& xd, const Eigen::MatrixXd& yd, const std::vector<double>& bandwidths,
+                         Index first, Index rows, Eigen::MatrixXd& sums) {
+  const Index n = xd.rows(), m = yd.rows(), p = std::min(n, m);
+  // The block's x rows [x0, x1) and y rows [y0, y1).
+  const Index x0 = std::min(first, n), x1 = std::min(first + rows, n);
+  const Index y0 = std::max(first, n) - n, y1 = std::max(first + rows, n) - n;
+  if (x1 > x0) {
+    const Eigen::MatrixXd kxx = rbf_kernel(xd.middleRows(x0, x1 - x0), xd, bandwidths);
+    const Eigen::MatrixXd kxy = rbf_kernel(xd.middleRows(x0, x1 - x0), yd, bandwidths);
+    for (Index i = x0; i < x1; ++i) {
+      sums(i, 0) = kxx.row(i - x0).sum() - kxx(i - x0, i);
+      sums(i, 1) = kxy.row(i - x0).sum();
+    }
+    if (const Index h1 = std::min(x1, p); h1 > x0) {
+      const Index count = h1 - x0;
+      // h(i, j) = k(xᵢ, xⱼ) + k(yᵢ, yⱼ) − k(xᵢ, yⱼ) − k(xⱼ, yᵢ) over i, j < p.
+      Eigen::MatrixXd h = kxx.topLeftCorner(count, p) + rbf_kernel(yd.middleRows(x0, count), yd.topRows(p), bandwidths) -
+                          kxy.topLeftCorner(count, p) - rbf_kernel(yd.middleRows(x0, count), xd.topRows(p), bandwidths);
+      for (Index i = 0; i < count; ++i) h(i, x0 + i) = 0;
+      for (Index i = 0; i < count; ++i) {
+        sums(x0 + i, 2) = h.row(i).sum();
+        sums(x0 + i, 3) = h.row(i).squaredNorm();
+      }
+    }
+  }
+  if (y1 > y0) {
+    const Eigen::MatrixXd kyy = rbf_kernel(yd.middleRows(y0, y1 - y0), yd, bandwidths);
+    for (Index j = y0; j < y1; ++j) sums(n + j, 0) = kyy.row(j - y0).sum() - kyy(j - y0, j);
+  }
+}
+
+/// MMD² and its standard error (into `result`) from the per-row sums of all n + m pooled rows, added in row order.
+inline void mmd_from_row_sums(const Eigen::MatrixXd& sums, Index n, Index m, MmdResult& result) {
+  const Index p = std::min(n, m);
+  const double nn = static_cast<double>(n), mm = static_cast<double>(m);
+  const double sxx = sums.col(0).head(n).sum() / (nn * (nn - 1));
+  const double syy = sums.col(0).tail(m).sum() / (mm * (mm - 1));
+  result.mmd2 = sxx + syy - 2 * (sums.col(1).head(n).sum() / (nn * mm));
+  result.standard_error = 0;
+  if (p >= 3) {
+    const double pp = static_cast<double>(p);
+    const double pairs = pp * (pp - 1);
+    const double u = sums.col(2).head(p).sum() / pairs;
+    const Eigen::VectorXd row_means = sums.col(2).head(p) / (pp - 1);
+    const double zeta2 = std::max(0.0, sums.col(3).head(p).sum() / pairs - u * u);
+    // A row mean over p − 1 partners has variance ζ₁ + (ζ₂ − ζ₁)/(p − 1): remove the second part.
+    const double row_variance = (row_means.array() - u).square().sum() / (pp - 1);
+    const double zeta1 = std::max(0.0, (row_variance - zeta2 / (pp - 1)) * (pp - 1) / (pp - 2));
+    const double variance = 4 * (pp - 2) / pairs * zeta1 + 2 / pairs * zeta2;
+    result.standard_error = std::sqrt(std::max(variance, 0.0));
+  }
 }
 
 }  // namespace detail
@@ -101,39 +168,19 @@ MmdResult mmd2_rbf(BatchView<T> x, BatchView<T> y, const MmdSettings& settings =
   const Index m = settings.max_points > 0 ? std::min(y.rows(), settings.max_points) : y.rows();
   detail::require(n >= 2, fn, "x.rows()", n, "need at least 2 points");
   detail::require(m >= 2, fn, "y.rows()", m, "need at least 2 points");
-  // The kernel matrices are max(n, m)² doubles at most: a huge sample needs settings.max_points.
-  (void)detail::checked_allocation<double>(std::max(n, m), std::max(n, m), fn, "settings.max_points",
-                                           settings.max_points, "the kernel matrices (subsample with max_points)");
+  // The per-row sums are (N + M) × 4 doubles; a block's kernel rows a few blocks × max(N, M).
+  (void)detail::checked_allocation<double>(n + m, detail::mmd_row_fields, fn, "settings.max_points",
+                                           settings.max_points, "the per-row kernel sums (subsample with max_points)");
   MmdResult result;
   result.bandwidths = settings.bandwidths;
   if (result.bandwidths.empty()) result.bandwidths.push_back(median_heuristic_bandwidth<T>(x, y));
   for (const double l : result.bandwidths) detail::require_positive(l, fn, "settings.bandwidths[]");
   const Eigen::MatrixXd xd = x.topRows(n).template cast<double>();
   const Eigen::MatrixXd yd = y.topRows(m).template cast<double>();
-  const Eigen::MatrixXd kxx = detail::rbf_kernel(xd, xd, result.bandwidths);
-  const Eigen::MatrixXd kyy = detail::rbf_kernel(yd, yd, result.bandwidths);
-  const Eigen::MatrixXd kxy = detail::rbf_kernel(xd, yd, result.bandwidths);
-  const double nn = static_cast<double>(n), mm = static_cast<double>(m);
-  const double sxx = (kxx.sum() - kxx.trace()) / (nn * (nn - 1));
-  const double syy = (kyy.sum() - kyy.trace()) / (mm * (mm - 1));
-  result.mmd2 = sxx + syy - 2 * kxy.mean();
-  // Standard error from the paired U-statistic on the first p = min(n, m) points of each sample.
-  const Index p = std::min(n, m);
-  if (p >= 3) {
-    Eigen::MatrixXd h = kxx.topLeftCorner(p, p) + kyy.topLeftCorner(p, p) - kxy.topLeftCorner(p, p) -
-                        kxy.topLeftCorner(p, p).transpose();
-    h.diagonal().setZero();
-    const double pp = static_cast<double>(p);
-    const double pairs = pp * (pp - 1);
-    const double u = h.sum() / pairs;
-    const Eigen::VectorXd row_means = h.rowwise().sum() / (pp - 1);
-    const double zeta2 = std::max(0.0, h.array().square().sum() / pairs - u * u);
-    // A row mean over p − 1 partners has variance ζ₁ + (ζ₂ − ζ₁)/(p − 1): remove the second part.
-    const double row_variance = (row_means.array() - u).square().sum() / (pp - 1);
-    const double zeta1 = std::max(0.0, (row_variance - zeta2 / (pp - 1)) * (pp - 1) / (pp - 2));
-    const double variance = 4 * (pp - 2) / pairs * zeta1 + 2 / pairs * zeta2;
-    result.standard_error = std::sqrt(std::max(variance, 0.0));
-  }
+  Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(n + m, detail::mmd_row_fields);
+  for (Index first = 0; first < n + m; first += detail::mmd_block_rows)
+    detail::mmd_row_sums(xd, yd, result.bandwidths, first, std::min(detail::mmd_block_rows, n + m - first), sums);
+  detail::mmd_from_row_sums(sums, n, m, result);
   return result;
 }
 
