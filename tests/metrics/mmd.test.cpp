@@ -97,7 +97,8 @@ namespace {
 
 // The U-statistic and its standard error from whole kernel matrices, entry by entry (the file comment of
 // metrics/mmd.hpp): the oracle for the blocked per-row sums, which never hold a whole matrix.
-ember::MmdResult whole_matrix_mmd(const Batch<double>& x, const Batch<double>& y, const std::vector<double>& bandwidths) {
+ember::MmdResult whole_matrix_mmd(const Batch<double>& x, const Batch<double>& y,
+                                  const std::vector<double>& bandwidths) {
   const auto k = [&](const auto& a, const auto& b) {
     double sum = 0;
     for (const double l : bandwidths) sum += std::exp(-(a - b).squaredNorm() / (2 * l * l));
@@ -118,7 +119,8 @@ ember::MmdResult whole_matrix_mmd(const Batch<double>& x, const Batch<double>& y
   Eigen::MatrixXd h = Eigen::MatrixXd::Zero(p, p);
   for (Index i = 0; i < p; ++i)
     for (Index j = 0; j < p; ++j)
-      if (i != j) h(i, j) = k(x.row(i), x.row(j)) + k(y.row(i), y.row(j)) - k(x.row(i), y.row(j)) - k(x.row(j), y.row(i));
+      if (i != j)
+        h(i, j) = k(x.row(i), x.row(j)) + k(y.row(i), y.row(j)) - k(x.row(i), y.row(j)) - k(x.row(j), y.row(i));
   const double pp = double(p), pairs = pp * (pp - 1), u = h.sum() / pairs;
   // ζ₁ and ζ₂ are variances: an estimate below 0 (small p) counts as 0.
   const double zeta2 = std::max(0.0, h.array().square().sum() / pairs - u * u);

@@ -74,7 +74,7 @@ inline constexpr Index mmd_row_fields = 4;
 /// Per-row sums of rows [first, first + rows) of the pooled rows t (x's n rows, then y's m rows) into `sums`
 /// ((n + m) × mmd_row_fields): the own-sample kernel row sum without the diagonal, the cross row sum Σⱼ k(xₜ, yⱼ)
 /// (x rows), and for x rows t < p = min(n, m) the row sums Σⱼ h(t, j) and Σⱼ h(t, j)² of the paired U-statistic
-/// (h(t, t) = 0). A row's sums depend on that row alone, never on the block around it.
+/// (h(t, t) = 0). ember::mmd2_rbf and ember::mpi::mmd2_rbf cut the rows into the same blocks of mmd_block_rows.
 inline void mmd_row_sums(const Eigen::MatrixXd& xd, const Eigen::MatrixXd& yd, const std::vector<double>& bandwidths,
                          Index first, Index rows, Eigen::MatrixXd& sums) {
   const Index n = xd.rows(), m = yd.rows(), p = std::min(n, m);
@@ -91,8 +91,9 @@ inline void mmd_row_sums(const Eigen::MatrixXd& xd, const Eigen::MatrixXd& yd, c
     if (const Index h1 = std::min(x1, p); h1 > x0) {
       const Index count = h1 - x0;
       // h(i, j) = k(xᵢ, xⱼ) + k(yᵢ, yⱼ) − k(xᵢ, yⱼ) − k(xⱼ, yᵢ) over i, j < p.
-      Eigen::MatrixXd h = kxx.topLeftCorner(count, p) + rbf_kernel(yd.middleRows(x0, count), yd.topRows(p), bandwidths) -
-                          kxy.topLeftCorner(count, p) - rbf_kernel(yd.middleRows(x0, count), xd.topRows(p), bandwidths);
+      const Eigen::MatrixXd y_rows = yd.middleRows(x0, count);
+      Eigen::MatrixXd h = kxx.topLeftCorner(count, p) + rbf_kernel(y_rows, yd.topRows(p), bandwidths) -
+                          kxy.topLeftCorner(count, p) - rbf_kernel(y_rows, xd.topRows(p), bandwidths);
       for (Index i = 0; i < count; ++i) h(i, x0 + i) = 0;
       for (Index i = 0; i < count; ++i) {
         sums(x0 + i, 2) = h.row(i).sum();
