@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "ember/core/batch.hpp"
@@ -50,16 +51,18 @@ struct MmdResult {
 
 namespace detail {
 
-/// Pairwise squared distances between the rows of a (n × d) and b (m × d), in double.
-inline Eigen::MatrixXd squared_distances(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+/// Pairwise squared distances between the rows of a (n × d) and b (m × d), in double. A block of a matrix's rows
+/// binds to the Ref without a copy.
+inline Eigen::MatrixXd squared_distances(const Eigen::Ref<const Eigen::MatrixXd>& a,
+                                         const Eigen::Ref<const Eigen::MatrixXd>& b) {
   Eigen::MatrixXd d2 = (-2.0 * a * b.transpose()).eval();
   d2.colwise() += a.rowwise().squaredNorm();
   d2.rowwise() += b.rowwise().squaredNorm().transpose();
   return d2.cwiseMax(0.0);
 }
 
-inline Eigen::MatrixXd rbf_kernel(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
-                                  const std::vector<double>& bandwidths) {
+inline Eigen::MatrixXd rbf_kernel(const Eigen::Ref<const Eigen::MatrixXd>& a,
+                                  const Eigen::Ref<const Eigen::MatrixXd>& b, const std::vector<double>& bandwidths) {
   const Eigen::MatrixXd d2 = squared_distances(a, b);
   Eigen::MatrixXd k = Eigen::MatrixXd::Zero(a.rows(), b.rows());
   for (const double l : bandwidths) k.array() += (-d2.array() / (2 * l * l)).exp();
@@ -82,8 +85,9 @@ inline void mmd_row_sums(const Eigen::MatrixXd& xd, const Eigen::MatrixXd& yd, c
   const Index x0 = std::min(first, n), x1 = std::min(first + rows, n);
   const Index y0 = std::max(first, n) - n, y1 = std::max(first + rows, n) - n;
   if (x1 > x0) {
-    const Eigen::MatrixXd kxx = rbf_kernel(xd.middleRows(x0, x1 - x0), xd, bandwidths);
-    const Eigen::MatrixXd kxy = rbf_kernel(xd.middleRows(x0, x1 - x0), yd, bandwidths);
+    const auto x_rows = xd.middleRows(x0, x1 - x0);
+    const Eigen::MatrixXd kxx = rbf_kernel(x_rows, xd, bandwidths);
+    const Eigen::MatrixXd kxy = rbf_kernel(x_rows, yd, bandwidths);
     for (Index i = x0; i < x1; ++i) {
       sums(i, 0) = kxx.row(i - x0).sum() - kxx(i - x0, i);
       sums(i, 1) = kxy.row(i - x0).sum();
@@ -91,7 +95,7 @@ inline void mmd_row_sums(const Eigen::MatrixXd& xd, const Eigen::MatrixXd& yd, c
     if (const Index h1 = std::min(x1, p); h1 > x0) {
       const Index count = h1 - x0;
       // h(i, j) = k(xᵢ, xⱼ) + k(yᵢ, yⱼ) − k(xᵢ, yⱼ) − k(xⱼ, yᵢ) over i, j < p.
-      const Eigen::MatrixXd y_rows = yd.middleRows(x0, count);
+      const auto y_rows = yd.middleRows(x0, count);
       Eigen::MatrixXd h = kxx.topLeftCorner(count, p) + rbf_kernel(y_rows, yd.topRows(p), bandwidths) -
                           kxy.topLeftCorner(count, p) - rbf_kernel(y_rows, xd.topRows(p), bandwidths);
       for (Index i = 0; i < count; ++i) h(i, x0 + i) = 0;
@@ -157,31 +161,52 @@ double median_heuristic_bandwidth(BatchView<T> x, BatchView<T> y, Index max_poin
   return median > 0 ? median : 1.0;
 }
 
+namespace detail {
+
+/// What ember::mmd2_rbf and ember::mpi::mmd2_rbf compute from: the rows used (the first max_points of each, in
+/// double), the bandwidths (the median heuristic's when none are given) and zeroed per-row sums, after the
+/// argument checks they share (`fn` names the caller in their errors).
+struct MmdInputs {
+  Eigen::MatrixXd x, y;
+  std::vector<double> bandwidths;
+  Eigen::MatrixXd sums;  ///< (N + M) × mmd_row_fields, for mmd_row_sums
+};
+
+template <Scalar T>
+MmdInputs mmd_inputs(BatchView<T> x, BatchView<T> y, const MmdSettings& settings, const char* fn) {
+  require_batch(x, x.cols(), fn, "x");
+  require_batch(y, x.cols(), fn, "y");
+  require(settings.max_points >= 0, fn, "settings.max_points", settings.max_points, "must be >= 0");
+  const Index n = settings.max_points > 0 ? std::min(x.rows(), settings.max_points) : x.rows();
+  const Index m = settings.max_points > 0 ? std::min(y.rows(), settings.max_points) : y.rows();
+  require(n >= 2, fn, "x.rows()", n, "need at least 2 points");
+  require(m >= 2, fn, "y.rows()", m, "need at least 2 points");
+  // The per-row sums are (N + M) × 4 doubles; a block's kernel rows a few blocks × max(N, M).
+  (void)checked_allocation<double>(n + m, mmd_row_fields, fn, "settings.max_points", settings.max_points,
+                                   "the per-row kernel sums (subsample with max_points)");
+  MmdInputs in;
+  in.bandwidths = settings.bandwidths;
+  if (in.bandwidths.empty()) in.bandwidths.push_back(median_heuristic_bandwidth<T>(x, y));
+  for (const double l : in.bandwidths) require_positive(l, fn, "settings.bandwidths[]");
+  in.x = x.topRows(n).template cast<double>();
+  in.y = y.topRows(m).template cast<double>();
+  in.sums = Eigen::MatrixXd::Zero(n + m, mmd_row_fields);
+  return in;
+}
+
+}  // namespace detail
+
 /// @brief Unbiased MMD² between the rows of x (N × d) and y (M × d), with its standard error.
 /// @pre N, M ≥ 2; equal numbers of columns; all finite; bandwidths > 0.
 template <Scalar T>
 MmdResult mmd2_rbf(BatchView<T> x, BatchView<T> y, const MmdSettings& settings = {}) {
-  constexpr const char* fn = "ember::mmd2_rbf";
-  detail::require_batch(x, x.cols(), fn, "x");
-  detail::require_batch(y, x.cols(), fn, "y");
-  detail::require(settings.max_points >= 0, fn, "settings.max_points", settings.max_points, "must be >= 0");
-  const Index n = settings.max_points > 0 ? std::min(x.rows(), settings.max_points) : x.rows();
-  const Index m = settings.max_points > 0 ? std::min(y.rows(), settings.max_points) : y.rows();
-  detail::require(n >= 2, fn, "x.rows()", n, "need at least 2 points");
-  detail::require(m >= 2, fn, "y.rows()", m, "need at least 2 points");
-  // The per-row sums are (N + M) × 4 doubles; a block's kernel rows a few blocks × max(N, M).
-  (void)detail::checked_allocation<double>(n + m, detail::mmd_row_fields, fn, "settings.max_points",
-                                           settings.max_points, "the per-row kernel sums (subsample with max_points)");
-  MmdResult result;
-  result.bandwidths = settings.bandwidths;
-  if (result.bandwidths.empty()) result.bandwidths.push_back(median_heuristic_bandwidth<T>(x, y));
-  for (const double l : result.bandwidths) detail::require_positive(l, fn, "settings.bandwidths[]");
-  const Eigen::MatrixXd xd = x.topRows(n).template cast<double>();
-  const Eigen::MatrixXd yd = y.topRows(m).template cast<double>();
-  Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(n + m, detail::mmd_row_fields);
+  detail::MmdInputs in = detail::mmd_inputs<T>(x, y, settings, "ember::mmd2_rbf");
+  const Index n = in.x.rows(), m = in.y.rows();
   for (Index first = 0; first < n + m; first += detail::mmd_block_rows)
-    detail::mmd_row_sums(xd, yd, result.bandwidths, first, std::min(detail::mmd_block_rows, n + m - first), sums);
-  detail::mmd_from_row_sums(sums, n, m, result);
+    detail::mmd_row_sums(in.x, in.y, in.bandwidths, first, std::min(detail::mmd_block_rows, n + m - first), in.sums);
+  MmdResult result;
+  result.bandwidths = std::move(in.bandwidths);
+  detail::mmd_from_row_sums(in.sums, n, m, result);
   return result;
 }
 

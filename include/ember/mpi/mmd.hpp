@@ -15,8 +15,7 @@
 
 #include <Eigen/Core>
 
-#include <algorithm>
-#include <vector>
+#include <utility>
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
@@ -34,25 +33,15 @@ template <Scalar T>
 MmdResult mmd2_rbf(const Communicator& comm, BatchView<T> x, BatchView<T> y, const MmdSettings& settings = {},
                    const ShardSettings& shard_settings = {.block_rows = ember::detail::mmd_block_rows}) {
   constexpr const char* fn = "ember::mpi::mmd2_rbf";
-  ember::detail::require_batch(x, x.cols(), fn, "x");
-  ember::detail::require_batch(y, x.cols(), fn, "y");
-  ember::detail::require(settings.max_points >= 0, fn, "settings.max_points", settings.max_points, "must be >= 0");
-  const Index n = settings.max_points > 0 ? std::min(x.rows(), settings.max_points) : x.rows();
-  const Index m = settings.max_points > 0 ? std::min(y.rows(), settings.max_points) : y.rows();
-  ember::detail::require(n >= 2, fn, "x.rows()", n, "need at least 2 points");
-  ember::detail::require(m >= 2, fn, "y.rows()", m, "need at least 2 points");
-  MmdResult result;
-  result.bandwidths = settings.bandwidths;
-  if (result.bandwidths.empty()) result.bandwidths.push_back(median_heuristic_bandwidth<T>(x, y));
-  for (const double l : result.bandwidths) ember::detail::require_positive(l, fn, "settings.bandwidths[]");
-  const Eigen::MatrixXd xd = x.topRows(n).template cast<double>();
-  const Eigen::MatrixXd yd = y.topRows(m).template cast<double>();
+  ember::detail::MmdInputs in = ember::detail::mmd_inputs<T>(x, y, settings, fn);
+  const Index n = in.x.rows(), m = in.y.rows();
   const Shard shard = shard_of(comm, n + m, shard_settings.block_rows, fn);
-  Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(n + m, ember::detail::mmd_row_fields);
   for (Index b = shard.first_block; b < shard.first_block + shard.block_count; ++b)
-    ember::detail::mmd_row_sums(xd, yd, result.bandwidths, shard.blocks.begin(b), shard.blocks.rows(b), sums);
-  gather_rows(comm, shard, sums);
-  ember::detail::mmd_from_row_sums(sums, n, m, result);
+    ember::detail::mmd_row_sums(in.x, in.y, in.bandwidths, shard.blocks.begin(b), shard.blocks.rows(b), in.sums);
+  gather_rows(comm, shard, in.sums);
+  MmdResult result;
+  result.bandwidths = std::move(in.bandwidths);
+  ember::detail::mmd_from_row_sums(in.sums, n, m, result);
   return result;
 }
 
