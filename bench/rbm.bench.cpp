@@ -8,7 +8,8 @@
 // `gflops` counts the 5 products as dense GEMMs (5 × 78.4 MFLOP per step): the arithmetic a GEMM-based
 // implementation such as scikit-learn's must do. Table lookup does about a quarter of those operations, so
 // this dense-equivalent rate may exceed the machine's fma_peak.
-// workers:2 threads the RBM's products (Rbm::set_workers; bit-identical results) and is rated by wall time.
+// workers:2 threads the RBM's products, each column block of W on the same core at every step, and the update by
+// the same owners (Rbm::set_workers, Rbm::pool; bit-identical results); it is rated by wall time.
 #include <benchmark/benchmark.h>
 
 #include <ember/simd/random.hpp>
@@ -30,7 +31,7 @@ static void rbm_cd1(benchmark::State& state) {
   ember::Sgd<T> sgd({.learning_rate = T(0.01), .momentum = T(0.5)});
   for (auto _ : state) {
     auto result = cd.estimate(rbm, data, rng);
-    sgd.step(rbm.params(), result.gradient);
+    sgd.step(rbm.params(), result.gradient, rbm.pool());
     benchmark::DoNotOptimize(rbm.params().data());
   }
   state.counters["samples_per_s"] =

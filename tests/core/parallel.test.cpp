@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -117,4 +118,78 @@ TEST_CASE("RowBlocks: no chains make no blocks, whatever the block size (no divi
   CHECK(ember::RowBlocks{5, 5}.count() == 1);
   CHECK(ember::RowBlocks{130, 64}.count() == 3);
   CHECK(ember::RowBlocks{130, 64}.rows(2) == 2);
+}
+
+TEST_CASE("ThreadPool::parallel_for_owned: every index runs exactly once, with or without its owner", "[parallel]") {
+  // Counts around the 64 indices the owners are tracked for (beyond: parallel_for's order), and a slow task
+  // that makes a worker run out of its own indices and take a late one's.
+  for (int workers : {1, 2, 3, 4}) {
+    ember::ThreadPool pool(workers);
+    for (Index count : {Index{0}, Index{1}, Index{2}, Index{3}, Index{5}, Index{7}, Index{63}, Index{64},
+                        Index{65}, Index{200}}) {
+      std::vector<std::atomic<int>> hits(static_cast<std::size_t>(count));
+      for (int repeat = 0; repeat < 20; ++repeat)
+        pool.parallel_for_owned(count, [&](Index i) {
+          if (i == 0 && repeat % 2 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+          hits[static_cast<std::size_t>(i)].fetch_add(1);
+        });
+      INFO("workers " << workers << ", count " << count);
+      bool each_20_times = true;
+      for (Index i = 0; i < count; ++i) each_20_times = each_20_times && hits[static_cast<std::size_t>(i)].load() == 20;
+      CHECK(each_20_times);
+    }
+  }
+}
+
+TEST_CASE("ThreadPool::parallel_for_owned: an index goes to its owner when every worker is there", "[parallel]") {
+  // Four indices, two workers: the caller owns 0 and 1, the pool's thread 2 and 3. Each task holds its index
+  // until both workers are inside, so neither can run out of its own indices before the other has started.
+  ember::ThreadPool pool(2);
+  const auto caller = std::this_thread::get_id();
+  int owned_by_the_caller = 0, runs = 0;
+  for (int repeat = 0; repeat < 20; ++repeat) {
+    std::atomic<int> inside{0};
+    std::atomic<bool> alone{false};
+    std::vector<std::thread::id> ran_on(4);
+    pool.parallel_for_owned(4, [&](Index i) {
+      ran_on[static_cast<std::size_t>(i)] = std::this_thread::get_id();
+      inside.fetch_add(1);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+      while (inside.load() < 2)
+        if (std::chrono::steady_clock::now() > until) {
+          alone.store(true);  // the other worker did not come (a busy machine): this run says nothing
+          break;
+        }
+    });
+    if (alone.load()) continue;
+    for (Index i = 0; i < 4; ++i) owned_by_the_caller += (ran_on[static_cast<std::size_t>(i)] == caller) == (i < 2);
+    runs += 4;
+  }
+  // A worker that arrives after the other has finished its two indices loses them (allowed); most runs agree.
+  CHECK(owned_by_the_caller >= runs * 3 / 4);
+  CHECK(runs > 0);
+}
+
+TEST_CASE("for_owned_ranges: one range per worker, covering [0, n) once, each beginning at a multiple of 16",
+          "[parallel]") {
+  for (int workers : {1, 2, 3}) {
+    ember::ThreadPool pool(workers);
+    ember::ThreadPool* pools[] = {nullptr, &pool};
+    for (ember::ThreadPool* p : pools)
+      for (Index n : {Index{0}, Index{1}, Index{15}, Index{16}, Index{33}, Index{1000}, Index{393284}}) {
+        std::vector<std::atomic<int>> hits(static_cast<std::size_t>(n));
+        std::atomic<int> ranges{0}, misaligned{0};
+        ember::for_owned_ranges(p, n, [&](Index begin, Index end) {
+          ranges.fetch_add(1);
+          if (begin % 16 != 0 || begin >= end) misaligned.fetch_add(1);
+          for (Index i = begin; i < end; ++i) hits[static_cast<std::size_t>(i)].fetch_add(1);
+        });
+        bool once = true;
+        for (Index i = 0; i < n; ++i) once = once && hits[static_cast<std::size_t>(i)].load() == 1;
+        CHECK(once);
+        CHECK(misaligned.load() == 0);
+        CHECK(ranges.load() <= (p ? workers : 1));
+        if (n >= 16 * workers) CHECK(ranges.load() == (p ? workers : 1));
+      }
+  }
 }

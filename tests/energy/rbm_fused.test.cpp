@@ -113,7 +113,7 @@ Vector<typename E::scalar_type> train_cd1(E energy, typename E::scalar_type alph
   ember::Sgd<T> sgd({.learning_rate = T(0.05), .momentum = T(0.5)});
   for (int s = 0; s < steps; ++s) {
     auto result = cd.estimate(energy, data, rng);
-    sgd.step(energy.params(), result.gradient);
+    sgd.step(energy.params(), result.gradient, ember::pool_of(energy));  // a threaded RBM's owners update θ
   }
   return energy.params();
 }

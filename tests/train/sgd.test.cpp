@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "ember/simd/random.hpp"
+
 using ember::Vector;
 
 TEMPLATE_TEST_CASE("Sgd: plain, momentum, Nesterov and weight decay steps match hand-computed values", "[sgd]", float,
@@ -69,5 +71,46 @@ TEST_CASE("Sgd::step refuses a NaN/Inf gradient or parameter and leaves paramete
                                                 "an input)"));
   CHECK(theta == before);
   CHECK(sgd.state().velocity == velocity);
+  CHECK(sgd.state().steps == 1);
+}
+
+TEST_CASE("Sgd::step on a thread pool: the same bits as one thread, for every kind of step", "[sgd][parallel]") {
+  // Sizes around the 16-element ranges the workers split θ into (an RBM's θ is 392 000 + 1 284 entries).
+  ember::ThreadPool pool(3);
+  ember::Philox rng(5);
+  for (const ember::SgdSettings<float>& settings :
+       {ember::SgdSettings<float>{.learning_rate = 0.1f},
+        ember::SgdSettings<float>{.learning_rate = 0.1f, .momentum = 0.9f},
+        ember::SgdSettings<float>{.learning_rate = 0.1f, .momentum = 0.9f, .nesterov = true},
+        ember::SgdSettings<float>{.learning_rate = 0.1f, .momentum = 0.5f, .weight_decay = 0.01f}})
+    for (ember::Index n : {ember::Index{1}, ember::Index{17}, ember::Index{50}, ember::Index{393284}}) {
+      ember::Batch<float> draws(n, 4);
+      rng.normal(draws);
+      Vector<float> serial = draws.col(0), pooled = serial;
+      ember::Sgd<float> one(settings), many(settings);
+      for (int step = 1; step <= 3; ++step) {  // the first step (b = g) and two later ones
+        one.step(serial, draws.col(step));
+        many.step(pooled, draws.col(step), &pool);
+      }
+      INFO("n = " << n << ", momentum " << settings.momentum << ", nesterov " << settings.nesterov);
+      CHECK(pooled == serial);
+      CHECK(many.state().velocity == one.state().velocity);
+      CHECK(many.state().steps == 3);
+    }
+}
+
+TEST_CASE("Sgd::step on a thread pool refuses a NaN/Inf anywhere with the one-thread message, changing nothing",
+          "[sgd][parallel][bad input]") {
+  ember::ThreadPool pool(2);
+  Vector<float> theta = Vector<float>::Constant(1000, 1.0f);
+  ember::Sgd<float> sgd({.learning_rate = 0.1f, .momentum = 0.9f});
+  sgd.step(theta, Vector<float>::Constant(1000, 1.0f), &pool);
+  const Vector<float> before = theta;
+  Vector<float> bad = Vector<float>::Constant(1000, 1.0f);
+  bad(900) = std::numeric_limits<float>::quiet_NaN();  // in the second worker's range
+  CHECK_THROWS_MATCHES(sgd.step(theta, bad, &pool), ember::invalid_argument,
+                       Catch::Matchers::Message("ember::Sgd::step: gradient(900, 0) = nan: must be finite (NaN/Inf in "
+                                                "an input)"));
+  CHECK(theta == before);
   CHECK(sgd.state().steps == 1);
 }

@@ -1,5 +1,6 @@
 // The whole training loop gives the same bits for any number of workers: the sampler's row blocks, and after
-// it the energies and ∇θ that ember::Contrastive runs on the kernel's pool (MlpEnergy::accumulate_param_gradients).
+// it the energies and ∇θ that ember::Contrastive runs on the kernel's pool (MlpEnergy::accumulate_param_gradients);
+// for an RBM, its column blocks, the gradient's zeroing and the optimizer's step on its pool (Rbm::pool).
 #include <catch2/catch.hpp>
 
 #include <vector>
@@ -11,9 +12,12 @@
 #include "ember/divergence/dcd.hpp"
 #include "ember/divergence/pcd.hpp"
 #include "ember/energy/mlp.hpp"
+#include "ember/energy/rbm.hpp"
+#include "ember/mcmc/gibbs.hpp"
 #include "ember/mcmc/langevin.hpp"
 #include "ember/mcmc/replay_buffer.hpp"
 #include "ember/train/adam.hpp"
+#include "ember/train/sgd.hpp"
 #include "ember/train/trainer.hpp"
 
 using ember::Batch;
@@ -90,4 +94,25 @@ TEMPLATE_TEST_CASE("MlpEnergy::accumulate_param_gradients on a pool is the two s
       }
     }
   }
+}
+
+TEST_CASE("train with CD-1 on an RBM: workers 1, 2 and 3 give the same parameters (Sgd steps on the RBM's pool)",
+          "[trainer][threads][rbm]") {
+  // 200 visible × 300 hidden: three column blocks of W and θ split into ranges that do not fall on them.
+  ember::Philox rng(4);
+  const auto init = ember::BernoulliRbm<float>::random(200, 300, rng, 0.05f);
+  Batch<float> data(64, 200);
+  ember::BernoulliInit<float>{}(data, rng);
+  const auto train_with = [&](int workers) {
+    auto rbm = init;
+    if (workers > 1) rbm.set_workers(workers);
+    ember::ContrastiveDivergence cd(ember::BlockGibbs<float>{}, ember::CdSettings<float>{.steps = 1});
+    ember::Sgd<float> sgd({.learning_rate = 0.05f, .momentum = 0.5f, .weight_decay = 1e-4f});
+    ember::train(cd, rbm, sgd, data, {.iterations = 6, .batch_size = 32, .seed = 3}, ember::SilentProgress{});
+    return Vector<float>(rbm.params());
+  };
+  const Vector<float> one = train_with(1);
+  CHECK((one - init.params()).norm() > 0.01f);  // it trained
+  CHECK(train_with(2) == one);
+  CHECK(train_with(3) == one);
 }

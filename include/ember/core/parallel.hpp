@@ -14,14 +14,21 @@
 /// took none (a helper still waking up would otherwise delay every call by a wake-up). The task is passed as a
 /// pointer and a trampoline (no std::function, no allocation).
 ///
+/// `parallel_for_owned` gives every index an owner, the worker that runs it unless that worker is late: work that
+/// comes back to the same data call after call (an RBM's blocks of W, their gradient and the update of both)
+/// then stays in one core's cache instead of moving between cores (docs/performance.md, "RBM two workers").
+///
 /// @code
 /// ember::ThreadPool pool(2);
 /// pool.parallel_for(8, [&](ember::Index block) { work_on(block); });
+/// pool.parallel_for_owned(4, [&](ember::Index block) { work_on(block); });   // blocks 0, 1 on the caller
 /// @endcode
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
+#include <concepts>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -43,7 +50,12 @@ class ThreadPool {
   explicit ThreadPool(int workers) : workers_(workers) {
     detail::require_at_least_one(workers, "ember::ThreadPool::ThreadPool", "workers");
     threads_.reserve(static_cast<std::size_t>(workers - 1));
-    for (int t = 1; t < workers; ++t) threads_.emplace_back([this] { worker_loop(); });
+    for (int t = 1; t < workers; ++t)
+      threads_.emplace_back([this, t] {
+        current_pool_ = this;
+        current_worker_ = t;
+        worker_loop();
+      });
   }
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -58,6 +70,34 @@ class ThreadPool {
   }
 
   [[nodiscard]] int workers() const { return workers_; }
+
+  /// @brief As parallel_for, but index i belongs to worker ⌊i · workers / count⌋ (the caller is worker 0, the
+  /// pool's threads 1 … workers − 1): each worker runs its own indices first and takes another's only when it has
+  /// none left (a late worker's). Which thread runs an index still never changes a result. More than 64
+  /// indices: parallel_for's order.
+  template <class Task>
+  void parallel_for_owned(Index count, Task&& task) {
+    if (count > max_owned || workers_ == 1 || count <= 1) {
+      parallel_for(count, task);
+      return;
+    }
+    const auto below = [](Index k) { return k >= max_owned ? ~std::uint64_t{0} : (std::uint64_t{1} << k) - 1; };
+    const std::uint64_t all = below(count);
+    std::atomic<std::uint64_t> claimed{0};
+    // parallel_for hands out `count` tickets; each claims one index, its owner's first free one if any.
+    parallel_for(count, [&](Index) {
+      const Index me = current_pool_ == this ? current_worker_ : 0;
+      const Index begin = me * count / workers_, end = (me + 1) * count / workers_;
+      const std::uint64_t mine = below(end) & ~below(begin);
+      std::uint64_t taken = claimed.load(std::memory_order_relaxed);
+      int index = 0;
+      do {
+        const std::uint64_t free = all & ~taken;  // never empty: there are as many tickets as indices
+        index = std::countr_zero((free & mine) != 0 ? free & mine : free);
+      } while (!claimed.compare_exchange_weak(taken, taken | std::uint64_t{1} << index, std::memory_order_relaxed));
+      task(static_cast<Index>(index));
+    });
+  }
 
   /// @brief Runs task(i) for i = 0..count−1 over the pool's threads and returns when all are done.
   /// The first exception a task throws is rethrown here (the remaining indices are still consumed).
@@ -154,6 +194,9 @@ class ThreadPool {
   }
 
   static constexpr std::chrono::microseconds spin_time{500};
+  static constexpr Index max_owned = 64;  // indices parallel_for_owned tracks (one bit each)
+  static inline thread_local const ThreadPool* current_pool_ = nullptr;  // the pool whose thread this is
+  static inline thread_local Index current_worker_ = 0;                  // its number there (callers: 0)
   int workers_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;
@@ -223,6 +266,41 @@ void parallel_for(ThreadPool* pool, Index count, Task&& task) {
     for (Index i = 0; i < count; ++i) task(i);
   } else {
     pool->parallel_for(count, task);
+  }
+}
+
+/// @brief Runs task(i) for the `count` indices on `pool` with an owner per index (ThreadPool::parallel_for_owned),
+/// or serially when `pool` is null.
+template <class Task>
+void parallel_for_owned(ThreadPool* pool, Index count, Task&& task) {
+  if (pool == nullptr) {
+    for (Index i = 0; i < count; ++i) task(i);
+  } else {
+    pool->parallel_for_owned(count, task);
+  }
+}
+
+/// @brief Runs task(begin, end) over one contiguous range of [0, n) per worker of `pool` (one range when it is
+/// null), worker w owning the w-th: elementwise passes over a parameter vector (zeroing a gradient, an optimizer
+/// step) then touch the part that the same worker's column blocks (parallel_for_owned) wrote. Every range begins at
+/// a multiple of 16 elements (64 bytes of float), so no two workers write one cache line of it.
+template <class Task>
+void for_owned_ranges(ThreadPool* pool, Index n, Task&& task) {
+  const Index parts = pool != nullptr ? pool->workers() : 1;
+  const auto begin = [&](Index part) { return part == parts ? n : n * part / parts / 16 * 16; };
+  parallel_for_owned(pool, parts, [&](Index part) {
+    if (begin(part) < begin(part + 1)) task(begin(part), begin(part + 1));
+  });
+}
+
+/// @brief The thread pool of an object that has one (`pool()`: ember::Rbm after set_workers, ember::Langevin with
+/// workers > 1), else null.
+template <class X>
+ThreadPool* pool_of(X& x) {
+  if constexpr (requires { { x.pool() } -> std::convertible_to<ThreadPool*>; }) {
+    return x.pool();
+  } else {
+    return nullptr;
   }
 }
 

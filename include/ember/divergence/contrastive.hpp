@@ -63,7 +63,7 @@ class Contrastive {
       const auto fused = [&](BatchView<T> x, VectorRef<T> e, T a, T b, VectorRef<T> g) {
         energy.energy_and_accumulate_param_gradient(x, e, a, b, g);
       };
-      run_fused(fused, energy.params().size(), positives, negatives, result, energy_regularization);
+      run_fused(fused, energy.params().size(), positives, negatives, result, energy_regularization, pool_of(energy));
     } else if constexpr (requires(VectorRef<T> g) {
                            energy.accumulate_param_gradients(positives, positives.col(0), negatives, negatives.col(0),
                                                              g, pool);
@@ -94,7 +94,7 @@ class Contrastive {
   template <class E>
   void run_pooled(const E& energy, BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result,
                   T alpha, ThreadPool& pool) {
-    prepare(energy.params().size(), positives, negatives, result, alpha);
+    prepare(energy.params().size(), positives, negatives, result, alpha, &pool);
     pool.parallel_for(2, [&](Index side) {
       if (side == 0) {
         energy.energy(positives, positive_energy_);
@@ -139,9 +139,10 @@ class Contrastive {
   [[nodiscard]] const Vector<T>& negative_energies() const { return negative_energy_; }
 
  private:
-  // Checks the batches and α, sizes the gradient and the energy vectors.
+  // Checks the batches and α, sizes the gradient and the energy vectors. A new gradient is zeroed by the workers
+  // of `pool` that will add into each part of it (for_owned_ranges), so that each part starts in their cache.
   void prepare(Index num_params, BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result,
-               T alpha) {
+               T alpha, ThreadPool* pool) {
     constexpr const char* fn = "ember::Contrastive::accumulate";
     detail::require(positives.rows() > 0, fn, "positives", detail::shape_of(positives.rows(), positives.cols()),
                     "the batch is empty");
@@ -149,7 +150,12 @@ class Contrastive {
                     "the batch is empty");
     detail::require_shape(negatives, negatives.rows(), positives.cols(), fn, "negatives");
     detail::require_non_negative(alpha, fn, "energy_regularization", " (0 disables the regulariser)");
-    if (result.gradient.size() != num_params) result.gradient = Vector<T>::Zero(num_params);
+    if (result.gradient.size() != num_params) {
+      result.gradient.resize(num_params);
+      for_owned_ranges(pool, num_params, [&](Index begin, Index end) {
+        result.gradient.segment(begin, end - begin).setZero();
+      });
+    }
     positive_energy_.resize(positives.rows());
     negative_energy_.resize(negatives.rows());
   }
@@ -166,7 +172,7 @@ class Contrastive {
   template <class EnergyPos, class EnergyNeg, class GradPos, class GradNeg>
   void run(EnergyPos&& energy_pos, EnergyNeg&& energy_neg, GradPos&& grad_pos, GradNeg&& grad_neg, Index num_params,
            BatchView<T> positives, BatchView<T> negatives, EstimatorResult<T>& result, T alpha) {
-    prepare(num_params, positives, negatives, result, alpha);
+    prepare(num_params, positives, negatives, result, alpha, nullptr);
     energy_pos(positives, positive_energy_);
     energy_neg(negatives, negative_energy_);
     check_energies();
@@ -181,8 +187,8 @@ class Contrastive {
   // gradient it touched is not to be used).
   template <class Fused>
   void run_fused(Fused&& fused, Index num_params, BatchView<T> positives, BatchView<T> negatives,
-                 EstimatorResult<T>& result, T alpha) {
-    prepare(num_params, positives, negatives, result, alpha);
+                 EstimatorResult<T>& result, T alpha, ThreadPool* pool) {
+    prepare(num_params, positives, negatives, result, alpha, pool);
     const Index n = positives.rows(), m = negatives.rows();
     fused(positives, positive_energy_, weight_offset(n, T(1)), weight_slope(n, alpha), result.gradient);
     fused(negatives, negative_energy_, weight_offset(m, T(-1)), weight_slope(m, alpha), result.gradient);
@@ -222,17 +228,6 @@ std::optional<double> kernel_acceptance(const K& kernel) {
     return static_cast<double>(kernel.last_mean_acceptance());
   } else {
     return std::nullopt;
-  }
-}
-
-/// The thread pool of a kernel that has one (`pool()`, e.g. ember::Langevin with workers > 1), else null: the
-/// estimators hand it to ember::Contrastive for the energies and ∇θ after the sampler.
-template <class K>
-ThreadPool* kernel_pool(K& kernel) {
-  if constexpr (requires { { kernel.pool() } -> std::convertible_to<ThreadPool*>; }) {
-    return kernel.pool();
-  } else {
-    return nullptr;
   }
 }
 

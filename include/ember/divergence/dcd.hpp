@@ -112,7 +112,7 @@ class DiffusionContrastiveDivergence {
     EstimatorResult<T> result;
     result.acceptance = detail::run_kernel<T>(kernel_, posterior, BatchRef<T>(negatives_), rng, settings_.steps);
     skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization,
-                         detail::kernel_pool(kernel_));
+                         pool_of(kernel_));
     return result;
   }
 

@@ -160,7 +160,7 @@ class ImprovedContrastiveDivergence {
     }
     ImprovedCdResult<T> result;
     skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization,
-                         detail::kernel_pool(langevin_));
+                         pool_of(langevin_));
     result.terms = accumulate_improved_cd_terms(energy, BatchView<T>(previous_), BatchView<T>(negatives_),
                                                 BatchView<T>(neighbours_), settings_.gradient_step,
                                                 settings_.kl_weight, settings_.entropy_weight,

@@ -96,7 +96,7 @@ class PersistentContrastiveDivergence {
     detail::check_numerics(negatives_, fn, "the persistent chains");
     buffer_.write_back(negatives_);
     skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization,
-                         detail::kernel_pool(kernel_));
+                         pool_of(kernel_));
     return result;
   }
 

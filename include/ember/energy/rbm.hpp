@@ -16,8 +16,9 @@
 ///
 /// Threads: every product is cut into blocks of `column_block` output columns (hidden units, or visible
 /// units for H Wᵀ); the cut depends on the shape only, and `set_workers(n)` merely spreads the blocks over a
-/// ember::ThreadPool, so every result is bit-identical for any worker count. Training (CD/PCD through
-/// ember::Contrastive) uses `energy_and_accumulate_param_gradient`: one V W product feeds both F(V) and ∇θF.
+/// ember::ThreadPool, each block to the same worker from call to call (parallel_for_owned); every result is
+/// bit-identical for any worker count. Training (CD/PCD through ember::Contrastive) uses
+/// `energy_and_accumulate_param_gradient`: one V W product feeds both F(V) and ∇θF.
 ///
 /// Binary batches: when the left factor of V W, H Wᵀ or Vᵀ S is binary (data, sampled visible or hidden
 /// states) and has at least 16 rows, the product is computed by table lookup (simd/binary_product.hpp: sums of
@@ -114,6 +115,10 @@ class Rbm {
     pool_ = workers > 1 ? std::make_shared<ThreadPool>(workers) : nullptr;
   }
   [[nodiscard]] int workers() const { return pool_ ? pool_->workers() : 1; }
+  /// @brief The pool of set_workers (null: serial). Each column block has an owner in it (parallel_for_owned);
+  /// the estimators zero the gradient, and ember::train passes the pool to the optimizer's step, by the same
+  /// owners, so that every worker keeps its part of W, ∇W and the update in its own cache.
+  [[nodiscard]] ThreadPool* pool() const { return pool_.get(); }
 
   /// @brief ember::hold_parameters: while the guard lives, the caller promises that the parameters do not change,
   /// and W's transposed copy in the calling thread's cache is validated on its first use only (else on every
@@ -320,11 +325,12 @@ class Rbm {
 
  private:
   // task(first, count) for every block of `column_block` columns out of `columns`, on the pool if there is
-  // one. The blocks depend on `columns` only, never on the worker count (bit-identical results).
+  // one, each block by its owner. The blocks depend on `columns` only, never on the worker count
+  // (bit-identical results).
   template <class Task>
   void for_column_blocks(Index columns, Task&& task) const {
     const Index blocks = (columns + column_block - 1) / column_block;
-    parallel_for(pool_.get(), blocks, [&](Index block) {
+    parallel_for_owned(pool_.get(), blocks, [&](Index block) {
       const Index first = block * column_block;
       task(first, std::min(column_block, columns - first));
     });

@@ -5,19 +5,23 @@
 /// With weight decay w, momentum μ and learning rate η, one step is
 ///   g ← g + w θ,   b ← μ b + g   (b = g on the first step),   θ ← θ − η b   (Nesterov: θ ← θ − η (g + μ b)),
 /// exactly PyTorch's torch.optim.SGD (dampening 0). The whole state (velocity b, step count) is public
-/// through `state()` so that checkpoints save and restore it.
+/// through `state()` so that checkpoints save and restore it. `step` may take a thread pool (an RBM's `pool()`):
+/// each worker then updates its own range of θ, the same bits as one thread.
 ///
 /// @code
 /// ember::Sgd<double> optimizer({.learning_rate = 0.05, .momentum = 0.9});
 /// optimizer.step(energy.params(), result.gradient);   // θ ← θ − η b
 /// @endcode
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/core/error.hpp"
 
 namespace ember {
@@ -56,36 +60,39 @@ class Sgd {
   }
 
   /// @brief One step: θ ← θ − η b. `params` is updated in place; `gradient` is not modified.
+  /// @param pool null (one thread), or threads that split θ into one range per worker (ember::for_owned_ranges):
+  /// elementwise arithmetic, so the result is bit for bit the same
   /// @pre gradient.size() == params.size(); gradient and params finite (else ember::invalid_argument, nothing
   /// changed).
-  void step(VectorRef<T> params, VectorView<T> gradient) {
+  void step(VectorRef<T> params, VectorView<T> gradient, ThreadPool* pool = nullptr) {
     constexpr const char* fn = "ember::Sgd::step";
     detail::require_shape(gradient, params.size(), 1, fn, "gradient");
     // A NaN/Inf would enter the moments and every later step: refused before anything is changed.
-    detail::require_all_finite(gradient, fn, "gradient");
-    detail::require_all_finite(params, fn, "params");
+    if (!all_finite(params, gradient, pool)) {
+      detail::require_all_finite(gradient, fn, "gradient");
+      detail::require_all_finite(params, fn, "params");
+    }
     const bool momentum = settings_.momentum > T(0);
     const bool first = state_.steps == 0 || state_.velocity.size() != params.size();
     if (momentum && first) state_.velocity.resize(params.size());
     // One pass over θ, g and b (memory-bound for large models: an RBM's 393 k parameters are 1.5 MB each);
     // the arithmetic, and so every rounding, is that of the formulas in the file comment, in their order.
-    const T lr = settings_.learning_rate, mu = settings_.momentum, decay = settings_.weight_decay;
-    const bool nesterov = settings_.nesterov, decayed = decay > T(0);
-    T* theta = params.data();
-    const T* grad = gradient.data();
-    T* velocity = momentum ? state_.velocity.data() : nullptr;
-    const Index n = params.size();
-    for (Index i = 0; i < n; ++i) {
-      T g = grad[i];
-      if (decayed) g += decay * theta[i];
-      if (!momentum) {
-        theta[i] -= lr * g;
-        continue;
-      }
-      const T b = first ? g : mu * velocity[i] + g;
-      velocity[i] = b;
-      theta[i] -= lr * (nesterov ? g + mu * b : b);
-    }
+    const Kernel kernel{params.data(), gradient.data(), momentum ? state_.velocity.data() : nullptr,
+                        settings_.learning_rate, settings_.momentum, settings_.weight_decay};
+    const bool decayed = settings_.weight_decay > T(0), nesterov = settings_.nesterov;
+    // The four choices as template arguments: a loop of its own for each case, which the compiler vectorises.
+    const auto update = [&](Index begin, Index end) {
+      with_flag(decayed, [&](auto decay) {
+        with_flag(momentum, [&](auto with_momentum) {
+          with_flag(first, [&](auto first_step) {
+            with_flag(nesterov, [&](auto look_ahead) {
+              kernel.template run<decay(), with_momentum(), first_step(), look_ahead()>(begin, end);
+            });
+          });
+        });
+      });
+    };
+    for_owned_ranges(pool, params.size(), update);
     ++state_.steps;
   }
 
@@ -100,6 +107,49 @@ class Sgd {
   void set_state(SgdState<T> state) { state_ = std::move(state); }
 
  private:
+  // The update of elements [begin, end), the arithmetic of the file comment in its order.
+  struct Kernel {
+    T* theta;
+    const T* grad;
+    T* velocity;
+    T lr, mu, decay;
+    template <bool Decayed, bool Momentum, bool First, bool Nesterov>
+    void run(Index begin, Index end) const {
+      for (Index i = begin; i < end; ++i) {
+        T g = grad[i];
+        if constexpr (Decayed) g += decay * theta[i];
+        if constexpr (!Momentum) {
+          theta[i] -= lr * g;
+        } else {
+          const T b = First ? g : mu * velocity[i] + g;
+          velocity[i] = b;
+          theta[i] -= lr * (Nesterov ? g + mu * b : b);
+        }
+      }
+    }
+  };
+
+  // f(std::true_type{}) or f(std::false_type{}).
+  template <class F>
+  static void with_flag(bool flag, F&& f) {
+    if (flag) {
+      f(std::true_type{});
+    } else {
+      f(std::false_type{});
+    }
+  }
+
+  // Whether θ and g are finite, each worker checking its range.
+  static bool all_finite(VectorView<T> params, VectorView<T> gradient, ThreadPool* pool) {
+    std::atomic<bool> finite{true};
+    for_owned_ranges(pool, params.size(), [&](Index begin, Index end) {
+      if (!detail::all_finite(params.segment(begin, end - begin)) ||
+          !detail::all_finite(gradient.segment(begin, end - begin)))
+        finite.store(false, std::memory_order_relaxed);
+    });
+    return finite.load();
+  }
+
   SgdSettings<T> settings_;
   SgdState<T> state_;
 };

@@ -271,7 +271,13 @@ TrainSummary train(S& estimator, E& energy, O& optimizer, BatchView<typename E::
     if (settings.gradient_clip > 0) clip_gradient_norm<T>(result.gradient, static_cast<T>(settings.gradient_clip));
     saved = energy.params();
     learning_rate.apply(it);
-    optimizer.step(energy.params(), result.gradient);
+    // An energy with a thread pool (an RBM after set_workers) lends it to an optimizer that can split its step:
+    // each worker then updates the part of θ that it computed the gradient of.
+    if constexpr (requires { optimizer.step(energy.params(), result.gradient, pool_of(energy)); }) {
+      optimizer.step(energy.params(), result.gradient, pool_of(energy));
+    } else {
+      optimizer.step(energy.params(), result.gradient);
+    }
     if (!detail::all_finite(energy.params())) {
       const double bad = static_cast<double>(energy.params().norm());
       energy.params() = saved;
