@@ -191,3 +191,40 @@ TEMPLATE_TEST_CASE("BlockGibbs: a NaN/Inf parameter is a numerical_error, never 
   Batch<T> x = Batch<T>::Zero(4, 3);
   CHECK_THROWS_AS(gibbs.run(gaussian, x, rng, 1), ember::numerical_error);
 }
+
+TEMPLATE_TEST_CASE("BlockGibbs on a threaded RBM: the same bits as one thread", "[gibbs][threads]",
+                   ember::BernoulliRbm<float>, ember::GaussianBernoulliRbm<double>) {
+  // The products run by column blocks (of 128 units: here 2 hidden, 3 visible) on the RBM's pool; the states
+  // drawn from them must not depend on it.
+  using T = typename TestType::scalar_type;
+  const auto serial = test_rbm<TestType>(300, 200, 9);
+  Batch<T> start(100, 300);
+  ember::Philox(3).normal(start);
+  if constexpr (TestType::visible_units == ember::VisibleUnits::bernoulli) start = (start.array() > T(0)).template cast<T>();
+  const auto sweep = [&](const TestType& rbm) {
+    Batch<T> x = start;
+    ember::Philox rng(11);
+    BlockGibbs<T> gibbs;
+    gibbs.run(rbm, x, rng, 3);
+    return std::pair(x, Batch<T>(gibbs.hidden()));
+  };
+  const auto reference = sweep(serial);
+  for (int workers : {2, 3}) {
+    TestType threaded = serial;
+    threaded.set_workers(workers);
+    INFO("workers " << workers);
+    CHECK(sweep(threaded) == reference);
+  }
+}
+
+TEST_CASE("BlockGibbs on a threaded RBM: a NaN logit is the one-thread error", "[gibbs][threads][errors]") {
+  ember::Philox rng(2);
+  auto rbm = ember::BernoulliRbm<float>::random(3, 2, rng, 0.1f);
+  rbm.set_workers(2);
+  Batch<float> v = Batch<float>::Ones(64, 3);
+  v(50, 1) = std::numeric_limits<float>::quiet_NaN();
+  BlockGibbs<float> gibbs;
+  CHECK_THROWS_MATCHES(gibbs.run(rbm, v, rng, 1), ember::numerical_error,
+                       Catch::Matchers::Message("ember::BlockGibbs::sample_hidden: the hidden logit is not finite in 2 of "
+                                                "128 entries"));
+}
