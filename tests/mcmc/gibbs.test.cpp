@@ -200,7 +200,8 @@ TEMPLATE_TEST_CASE("BlockGibbs on a threaded RBM: the same bits as one thread", 
   const auto serial = test_rbm<TestType>(300, 200, 9);
   Batch<T> start(100, 300);
   ember::Philox(3).normal(start);
-  if constexpr (TestType::visible_units == ember::VisibleUnits::bernoulli) start = (start.array() > T(0)).template cast<T>();
+  if constexpr (TestType::visible_units == ember::VisibleUnits::bernoulli)
+    start = (start.array() > T(0)).template cast<T>();
   const auto sweep = [&](const TestType& rbm) {
     Batch<T> x = start;
     ember::Philox rng(11);
@@ -224,7 +225,7 @@ TEST_CASE("BlockGibbs on a threaded RBM: a NaN logit is the one-thread error", "
   Batch<float> v = Batch<float>::Ones(64, 3);
   v(50, 1) = std::numeric_limits<float>::quiet_NaN();
   BlockGibbs<float> gibbs;
-  CHECK_THROWS_MATCHES(gibbs.run(rbm, v, rng, 1), ember::numerical_error,
-                       Catch::Matchers::Message("ember::BlockGibbs::sample_hidden: the hidden logit is not finite in 2 of "
-                                                "128 entries"));
+  CHECK_THROWS_MATCHES(
+      gibbs.run(rbm, v, rng, 1), ember::numerical_error,
+      Catch::Matchers::Message("ember::BlockGibbs::sample_hidden: the hidden logit is not finite in 2 of 128 entries"));
 }

@@ -16,7 +16,7 @@
 ///
 /// `parallel_for_owned` gives every index an owner, the worker that runs it unless that worker is late: work that
 /// comes back to the same data call after call (an RBM's blocks of W, their gradient and the update of both)
-/// then stays in one core's cache instead of moving between cores (docs/performance.md, "RBM two workers").
+/// then stays in one core's cache instead of moving between cores (docs/performance.md, "Session 18").
 ///
 /// @code
 /// ember::ThreadPool pool(2);
@@ -87,7 +87,8 @@ class ThreadPool {
     // parallel_for hands out `count` tickets; each claims one index, its owner's first free one if any.
     parallel_for(count, [&](Index) {
       const Index me = current_pool_ == this ? current_worker_ : 0;
-      const Index begin = me * count / workers_, end = (me + 1) * count / workers_;
+      // Worker w owns the i with ⌊i·workers/count⌋ = w: i from ⌈w·count/workers⌉ to ⌈(w + 1)·count/workers⌉.
+      const Index begin = (me * count + workers_ - 1) / workers_, end = ((me + 1) * count + workers_ - 1) / workers_;
       const std::uint64_t mine = below(end) & ~below(begin);
       std::uint64_t taken = claimed.load(std::memory_order_relaxed);
       int index = 0;

@@ -77,7 +77,7 @@ class Sgd {
     if (momentum && first) state_.velocity.resize(params.size());
     // One pass over θ, g and b (memory-bound for large models: an RBM's 393 k parameters are 1.5 MB each);
     // the arithmetic, and so every rounding, is that of the formulas in the file comment, in their order.
-    const Kernel kernel{params.data(), gradient.data(), momentum ? state_.velocity.data() : nullptr,
+    const Update update_range{params.data(), gradient.data(), momentum ? state_.velocity.data() : nullptr,
                         settings_.learning_rate, settings_.momentum, settings_.weight_decay};
     const bool decayed = settings_.weight_decay > T(0), nesterov = settings_.nesterov;
     // The four choices as template arguments: a loop of its own for each case, which the compiler vectorises.
@@ -86,7 +86,7 @@ class Sgd {
         with_flag(momentum, [&](auto with_momentum) {
           with_flag(first, [&](auto first_step) {
             with_flag(nesterov, [&](auto look_ahead) {
-              kernel.template run<decay(), with_momentum(), first_step(), look_ahead()>(begin, end);
+              update_range.template run<decay(), with_momentum(), first_step(), look_ahead()>(begin, end);
             });
           });
         });
@@ -108,7 +108,7 @@ class Sgd {
 
  private:
   // The update of elements [begin, end), the arithmetic of the file comment in its order.
-  struct Kernel {
+  struct Update {
     T* theta;
     const T* grad;
     T* velocity;
