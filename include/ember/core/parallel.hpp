@@ -260,25 +260,25 @@ class SharedPool {
   std::shared_ptr<ThreadPool> pool_;
 };
 
+namespace detail {
+/// task(0), task(1), …, task(count − 1) on the calling thread.
+template <class Task>
+void run_in_order(Index count, Task&& task) {
+  for (Index i = 0; i < count; ++i) task(i);
+}
+}  // namespace detail
+
 /// @brief Runs task(i) for the `count` indices on `pool`, or serially when `pool` is null.
 template <class Task>
 void parallel_for(ThreadPool* pool, Index count, Task&& task) {
-  if (pool == nullptr) {
-    for (Index i = 0; i < count; ++i) task(i);
-  } else {
-    pool->parallel_for(count, task);
-  }
+  pool != nullptr ? pool->parallel_for(count, task) : detail::run_in_order(count, task);
 }
 
 /// @brief Runs task(i) for the `count` indices on `pool` with an owner per index (ThreadPool::parallel_for_owned),
 /// or serially when `pool` is null.
 template <class Task>
 void parallel_for_owned(ThreadPool* pool, Index count, Task&& task) {
-  if (pool == nullptr) {
-    for (Index i = 0; i < count; ++i) task(i);
-  } else {
-    pool->parallel_for_owned(count, task);
-  }
+  pool != nullptr ? pool->parallel_for_owned(count, task) : detail::run_in_order(count, task);
 }
 
 /// @brief Runs task(begin, end) over one contiguous range of [0, n) per worker of `pool` (one range when it is
