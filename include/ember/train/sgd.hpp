@@ -68,7 +68,7 @@ class Sgd {
     constexpr const char* fn = "ember::Sgd::step";
     detail::require_shape(gradient, params.size(), 1, fn, "gradient");
     // A NaN/Inf would enter the moments and every later step: refused before anything is changed.
-    if (!all_finite(params, gradient, pool)) {
+    if (!finite_by_ranges(params, gradient, pool)) {
       detail::require_all_finite(gradient, fn, "gradient");
       detail::require_all_finite(params, fn, "params");
     }
@@ -140,7 +140,7 @@ class Sgd {
   }
 
   // Whether θ and g are finite, each worker checking its range.
-  static bool all_finite(VectorView<T> params, VectorView<T> gradient, ThreadPool* pool) {
+  static bool finite_by_ranges(VectorView<T> params, VectorView<T> gradient, ThreadPool* pool) {
     std::atomic<bool> finite{true};
     for_owned_ranges(pool, params.size(), [&](Index begin, Index end) {
       if (!detail::all_finite(params.segment(begin, end - begin)) ||
