@@ -49,6 +49,25 @@ TEMPLATE_TEST_CASE("a chain's numbers do not depend on the batch it is drawn in"
   CHECK(whole == parts);  // bit-identical
 }
 
+TEMPLATE_TEST_CASE("a coordinate's numbers do not depend on the column block it is drawn in", "[random]", float,
+                   double) {
+  // Same draw: the whole batch at once equals column blocks filled with their first coordinate, at starts inside a
+  // block of four words (3, 5) and on one (8), normals (whose words are paired) and uniforms alike.
+  const auto draw = ember::Philox(17).draw();
+  Batch<TestType> whole(40, 13), parts(40, 13);
+  draw.template normal<TestType>(whole, 0);
+  draw.template normal<TestType>(parts.leftCols(3), 0, 0);
+  draw.template normal<TestType>(parts.middleCols(3, 2), 0, 3);
+  draw.template normal<TestType>(parts.middleCols(5, 3), 0, 5);
+  draw.template normal<TestType>(parts.rightCols(5), 0, 8);
+  CHECK(whole == parts);
+  draw.template uniform<TestType>(whole, 7);
+  draw.template uniform<TestType>(parts.leftCols(5), 7, 0);
+  draw.template uniform<TestType>(parts.rightCols(8).topRows(21), 7, 5);
+  draw.template uniform<TestType>(parts.rightCols(8).bottomRows(19), 28, 5);
+  CHECK(whole == parts);
+}
+
 TEMPLATE_TEST_CASE("uniforms are exactly uniform_from_bits of the scalar Philox block, for every chain and word",
                    "[random]", float, double) {
   // 300 chains (16-chain SIMD groups and a remainder), 7 coordinates (a ragged last block of 4 words), chain

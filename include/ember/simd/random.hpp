@@ -45,16 +45,18 @@ class PhiloxDraw {
         {block, chain, static_cast<std::uint32_t>(draw_), static_cast<std::uint32_t>(draw_ >> 32)}, key_);
   }
 
-  /// @brief Fills `out` (rows = chains first_chain, first_chain+1, ...) with standard normals.
+  /// @brief Fills `out` (rows = chains first_chain, first_chain+1, ...; columns = coordinates first_coordinate,
+  /// first_coordinate+1, ...) with standard normals: a block of columns gets the same numbers as those columns of
+  /// the whole batch, so workers can fill column blocks apart. @pre first_coordinate ≥ 0.
   template <class T>
-  void normal(BatchRef<T> out, Index first_chain = 0) const {
-    fill<T, true>(out, first_chain);
+  void normal(BatchRef<T> out, Index first_chain = 0, Index first_coordinate = 0) const {
+    fill<T, true>(out, first_chain, first_coordinate);
   }
 
-  /// @brief Fills `out` with uniforms in the open interval (0, 1).
+  /// @brief Fills `out` with uniforms in the open interval (0, 1); rows and columns as for `normal`.
   template <class T>
-  void uniform(BatchRef<T> out, Index first_chain = 0) const {
-    fill<T, false>(out, first_chain);
+  void uniform(BatchRef<T> out, Index first_chain = 0, Index first_coordinate = 0) const {
+    fill<T, false>(out, first_chain, first_coordinate);
   }
 
   /// @brief One uniform integer in [0, n) for chain `chain` from word `word` (0..3) of block `block`.
@@ -68,14 +70,16 @@ class PhiloxDraw {
 
  private:
   template <class T, bool Normal>
-  void fill(BatchRef<T> out, Index first_chain) const {
+  void fill(BatchRef<T> out, Index first_chain, Index first_coordinate) const {
     constexpr Index lanes = static_cast<Index>(xsimd::batch<T>::size);
     constexpr Index chunk = 16 * lanes;  // chains converted per pass; a multiple of the SIMD width
     alignas(64) std::array<std::array<T, chunk>, 4> word;   // entries [0, padded) written before use
     alignas(64) std::array<std::array<T, chunk>, 4> value;
     const Index n = out.rows();
     const Index dim = out.cols();
-    for (Index block = 0; 4 * block < dim; ++block) {
+    // Coordinate k comes from word k % 4 of block k / 4: the blocks that overlap [first, first + dim).
+    const Index first = first_coordinate;
+    for (Index block = first / 4; 4 * block < first + dim; ++block) {
       for (Index start = 0; start < n; start += chunk) {
         const Index count = std::min(chunk, n - start);
         const Index padded = (count + lanes - 1) / lanes * lanes;
@@ -96,8 +100,10 @@ class PhiloxDraw {
                            static_cast<std::size_t>(padded));
         }
         const auto& source = Normal ? value : word;
-        for (Index w = 0; w < 4 && 4 * block + w < dim; ++w)
-          std::copy_n(source[w].data(), count, &out(start, 4 * block + w));
+        for (Index w = 0; w < 4; ++w) {
+          const Index column = 4 * block + w - first;
+          if (column >= 0 && column < dim) std::copy_n(source[w].data(), count, &out(start, column));
+        }
       }
     }
   }
