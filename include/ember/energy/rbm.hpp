@@ -74,6 +74,10 @@ class Rbm {
   static constexpr VisibleUnits visible_units = Visible;
   /// Output columns per block of every product (the unit of work a thread takes; fixed, see the file comment).
   static constexpr Index column_block = 128;
+  /// What hidden_input and visible_input run on each block of their result by default: nothing.
+  struct NoEpilogue {
+    void operator()(Index, Index) const {}
+  };
 
   /// @brief All parameters zero. @pre n_visible ≥ 1, n_hidden ≥ 1, d h + d + h parameters within
   /// ember::max_allocation_bytes.
@@ -138,13 +142,18 @@ class Rbm {
   auto hidden_bias() { return params_.segment(d_ * h_ + d_, h_); }
   auto hidden_bias() const { return params_.segment(d_ * h_ + d_, h_); }
 
-  /// @brief a = V W + 1cᵀ: the N × h hidden inputs (logits of p(h = 1 | v)).
-  void hidden_input(BatchView<T> v, BatchRef<T> a) const {
+  /// @brief a = V W + 1cᵀ: the N × h hidden inputs (logits of p(h = 1 | v)). `then(first, count)` runs on columns
+  /// [first, first + count) of a as soon as they are computed, by the same worker (block Gibbs draws there).
+  template <class Then = NoEpilogue>
+  void hidden_input(BatchView<T> v, BatchRef<T> a, Then&& then = {}) const {
     constexpr const char* fn = "ember::Rbm::hidden_input";
     check(v, v.rows(), fn);
     detail::require_shape(a, v.rows(), h_, fn, "a");
     auto* binary = binary_rows_for_hidden(v, detail::rbm_workspace<T>());
-    for_column_blocks(h_, [&](Index first, Index count) { hidden_input_block(v, binary, a, first, count); });
+    for_column_blocks(h_, [&](Index first, Index count) {
+      hidden_input_block(v, binary, a, first, count);
+      then(first, count);
+    });
   }
 
   /// @brief p(h = 1 | v) = σ(V W + 1cᵀ), N × h.
@@ -159,8 +168,10 @@ class Rbm {
     });
   }
 
-  /// @brief H Wᵀ + 1bᵀ: the N × d visible inputs (logits for Bernoulli visible units, means for Gaussian).
-  void visible_input(BatchView<T> h, BatchRef<T> a) const {
+  /// @brief H Wᵀ + 1bᵀ: the N × d visible inputs (logits for Bernoulli visible units, means for Gaussian);
+  /// `then` as for hidden_input.
+  template <class Then = NoEpilogue>
+  void visible_input(BatchView<T> h, BatchRef<T> a, Then&& then = {}) const {
     constexpr const char* fn = "ember::Rbm::visible_input";
     detail::require(h.rows() > 0, fn, "h", detail::shape_of(h.rows(), h.cols()), "the batch is empty");
     detail::require_shape(h, h.rows(), h_, fn, "h");
@@ -179,6 +190,7 @@ class Rbm {
         block.noalias() = h * weights().middleRows(first, count).transpose();
         block.rowwise() += visible_bias().segment(first, count).transpose();
       }
+      then(first, count);
     });
   }
 

@@ -16,8 +16,10 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
@@ -72,12 +74,9 @@ class BlockGibbs {
     check_types<E, G>();
     constexpr const char* fn = "ember::BlockGibbs::sample_hidden";
     detail::require_shape(h, v.rows(), rbm.n_hidden(), fn, "h");
-    rbm.hidden_input(v, h);
     // A NaN logit would compare false with every u and come out as a silent 0: refused instead.
-    detail::check_numerics(h, fn, "the hidden logit");
-    uniform_.resize(v.rows(), rbm.n_hidden());
-    rng.draw().template uniform<T>(uniform_, 0);
-    bernoulli_in_place(h, uniform_);
+    sample_units<true, by_blocks<E, G>>(h, uniform_, rng, fn, "the hidden logit",
+                                        [&](auto&&... then) { rbm.hidden_input(v, h, then...); });
   }
 
   /// @brief v ~ p(v | h) for every chain into v (N × n_visible); one draw of `rng`.
@@ -85,16 +84,11 @@ class BlockGibbs {
   void sample_visible(const E& rbm, BatchView<T> h, BatchRef<T> v, G& rng) {
     check_types<E, G>();
     constexpr const char* fn = "ember::BlockGibbs::sample_visible";
-    rbm.visible_input(h, v);
-    detail::check_numerics(v, fn, E::visible_units == VisibleUnits::bernoulli ? "the visible logit" : "the visible mean");
-    noise_.resize(v.rows(), v.cols());
-    if constexpr (E::visible_units == VisibleUnits::bernoulli) {
-      rng.draw().template uniform<T>(noise_, 0);
-      bernoulli_in_place(v, noise_);
-    } else {
-      rng.draw().template normal<T>(noise_, 0);
-      v += noise_;
-    }
+    const auto input = [&](auto&&... then) { rbm.visible_input(h, v, then...); };
+    if constexpr (E::visible_units == VisibleUnits::bernoulli)
+      sample_units<true, by_blocks<E, G>>(v, noise_, rng, fn, "the visible logit", input);
+    else
+      sample_units<false, by_blocks<E, G>>(v, noise_, rng, fn, "the visible mean", input);
   }
 
   /// @brief One full sweep of every chain (row of x), in place: h ~ p(h | x), then x ~ p(x | h).
@@ -121,13 +115,69 @@ class BlockGibbs {
   [[nodiscard]] const Batch<T>& hidden() const { return hidden_; }
 
  private:
-  // units(i, j) ← 1 if u(i, j) < σ(units(i, j)) else 0 (u is contiguous, of units' shape): one run over the
-  // whole batch when it is contiguous too, else column by column (detail::for_column_runs).
-  static void bernoulli_in_place(BatchRef<T> units, const Batch<T>& u) {
-    detail::for_column_runs(units.rows(), units.outerStride(), 0, units.cols(), [&](Index j, Index n) {
-      detail::bernoulli_from_logits(units.col(j).data(), u.col(j).data(), units.col(j).data(),
-                                    static_cast<std::size_t>(n));
-    });
+  // units ← a sample given the conditional's parameters, which input() computes into units: 1 if u < σ(logit)
+  // else 0 (Bernoulli), or mean + N(0, 1) (Gaussian); one draw of rng. ByBlocks: input(then) runs then(first, count)
+  // on each block of columns as soon as it is computed, and each block is sampled there, by the worker that computed
+  // it, while it is in that core's cache; the numbers are those of the whole batch either way. Non-finite parameters
+  // are refused with check_numerics' message (the blocks that were finite are then already samples).
+  template <bool Bernoulli, bool ByBlocks, class G, class Input>
+  static void sample_units(BatchRef<T> units, Batch<T>& noise, G& rng, const char* fn, const char* quantity,
+                           Input&& input) {
+    noise.resize(units.rows(), units.cols());
+    const auto draw = rng.draw();
+    std::atomic<bool> finite{true};
+    const auto sample_block = [&](Index first, Index count) {
+      auto block = units.middleCols(first, count);
+      if (!detail::all_finite(block)) {
+        finite.store(false, std::memory_order_relaxed);
+        return;
+      }
+      BatchRef<T> u = noise.middleCols(first, count);
+      if constexpr (Bernoulli) {
+        fill<false>(draw, u, first);
+        detail::for_column_runs(block.rows(), block.outerStride(), 0, count, [&](Index j, Index n) {
+          detail::bernoulli_from_logits(block.col(j).data(), u.col(j).data(), block.col(j).data(),
+                                        static_cast<std::size_t>(n));
+        });
+      } else {
+        fill<true>(draw, u, first);
+        block += u;
+      }
+    };
+    if constexpr (ByBlocks) {
+      input(sample_block);
+    } else {
+      input();
+      sample_block(0, units.cols());
+    }
+    if (!finite.load()) detail::check_numerics(units, fn, quantity);
+  }
+
+  // Whether the draw fills a block of columns from its first coordinate (ember::PhiloxDraw does).
+  template <class D>
+  static constexpr bool starts_at_coordinate = requires(const D& draw, BatchRef<T> out) {
+    draw.template uniform<T>(out, Index{0}, Index{0});
+    draw.template normal<T>(out, Index{0}, Index{0});
+  };
+  // Whether the conditionals can be sampled block by block: the RBM runs an epilogue on each block of its
+  // products (ember::Rbm::hidden_input(v, a, then)) and the generator's draws start at a coordinate.
+  template <class E, class G>
+  static constexpr bool by_blocks =
+      starts_at_coordinate<decltype(std::declval<G&>().draw())> &&
+      requires(const E& rbm, BatchView<T> x, BatchRef<T> a, void (*then)(Index, Index)) {
+        rbm.hidden_input(x, a, then);
+        rbm.visible_input(x, a, then);
+      };
+
+  template <bool Normal, class D>
+  static void fill(const D& draw, BatchRef<T> out, Index first_coordinate) {
+    if constexpr (starts_at_coordinate<D>) {
+      if constexpr (Normal) draw.template normal<T>(out, 0, first_coordinate);
+      else draw.template uniform<T>(out, 0, first_coordinate);
+    } else {  // one block: the whole batch
+      if constexpr (Normal) draw.template normal<T>(out, 0);
+      else draw.template uniform<T>(out, 0);
+    }
   }
 
   // At least one chain of the RBM's n_visible units.
