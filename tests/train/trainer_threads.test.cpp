@@ -3,6 +3,7 @@
 // for an RBM, its column blocks, the gradient's zeroing and the optimizer's step on its pool (Rbm::pool).
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <vector>
 
 #include "ember/core/parallel.hpp"
@@ -115,4 +116,39 @@ TEST_CASE("train with CD-1 on an RBM: workers 1, 2 and 3 give the same parameter
   CHECK((one - init.params()).norm() > 0.01f);  // it trained
   CHECK(train_with(2) == one);
   CHECK(train_with(3) == one);
+}
+
+namespace {
+// An SGD step that then breaks the last parameter at iteration `bad`: the check after the update must find it in
+// the last worker's range of θ.
+struct BreaksLastParameter {
+  ember::Sgd<float> sgd{{.learning_rate = 0.05f}};
+  int bad = 2, calls = 0;
+  void step(Vector<float>& params, const Vector<float>& gradient) {
+    sgd.step(params, gradient);
+    if (++calls == bad) params(params.size() - 1) = std::numeric_limits<float>::quiet_NaN();
+  }
+};
+}  // namespace
+
+TEST_CASE("train on a threaded RBM: a non-finite update in the last worker's part of θ is undone and reported",
+          "[trainer][threads][rbm][errors]") {
+  ember::Philox rng(5);
+  auto rbm = ember::BernoulliRbm<float>::random(200, 300, rng, 0.05f);
+  rbm.set_workers(2);
+  Batch<float> data(64, 200);
+  ember::BernoulliInit<float>{}(data, rng);
+  ember::ContrastiveDivergence cd(ember::BlockGibbs<float>{}, ember::CdSettings<float>{.steps = 1});
+  BreaksLastParameter optimizer;
+  Vector<float> after_first;
+  try {
+    ember::train(cd, rbm, optimizer, data, {.iterations = 4, .batch_size = 32, .seed = 3},
+                 [&](const ember::TrainProgress& p) { if (p.iteration == 1) after_first = rbm.params(); });
+    FAIL("the NaN parameter was not reported");
+  } catch (const ember::training_diverged& e) {
+    CHECK(e.iteration() == 2);
+    CHECK(e.quantity() == "params");
+  }
+  REQUIRE(after_first.size() == rbm.params().size());
+  CHECK(rbm.params() == after_first);  // θ before the failed update, bit for bit
 }

@@ -35,6 +35,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "ember/core/batch.hpp"
@@ -292,6 +293,18 @@ void for_owned_ranges(ThreadPool* pool, Index n, Task&& task) {
   parallel_for_owned(pool, parts, [&](Index part) {
     if (begin(part) < begin(part + 1)) task(begin(part), begin(part + 1));
   });
+}
+
+/// @brief Whether every entry of the vectors (all of one length) is finite, each worker of `pool` checking its range
+/// of for_owned_ranges. A caller refusing them then runs the serial check whose message names the entry.
+template <class... V>
+bool all_finite_by_ranges(ThreadPool* pool, const V&... v) {
+  std::atomic<bool> finite{true};
+  const Index n = std::get<0>(std::forward_as_tuple(v...)).size();
+  for_owned_ranges(pool, n, [&](Index begin, Index end) {
+    if (!(detail::all_finite(v.segment(begin, end - begin)) && ...)) finite.store(false, std::memory_order_relaxed);
+  });
+  return finite.load();
 }
 
 /// @brief The thread pool of an object that has one (`pool()`: ember::Rbm after set_workers, ember::Langevin with

@@ -68,7 +68,7 @@ class Sgd {
     constexpr const char* fn = "ember::Sgd::step";
     detail::require_shape(gradient, params.size(), 1, fn, "gradient");
     // A NaN/Inf would enter the moments and every later step: refused before anything is changed.
-    if (!finite_by_ranges(params, gradient, pool)) {
+    if (!all_finite_by_ranges(pool, params, gradient)) {
       detail::require_all_finite(gradient, fn, "gradient");
       detail::require_all_finite(params, fn, "params");
     }
@@ -137,17 +137,6 @@ class Sgd {
     } else {
       f(std::false_type{});
     }
-  }
-
-  // Whether θ and g are finite, each worker checking its range.
-  static bool finite_by_ranges(VectorView<T> params, VectorView<T> gradient, ThreadPool* pool) {
-    std::atomic<bool> finite{true};
-    for_owned_ranges(pool, params.size(), [&](Index begin, Index end) {
-      if (!detail::all_finite(params.segment(begin, end - begin)) ||
-          !detail::all_finite(gradient.segment(begin, end - begin)))
-        finite.store(false, std::memory_order_relaxed);
-    });
-    return finite.load();
   }
 
   SgdSettings<T> settings_;

@@ -50,6 +50,7 @@
 #include "ember/core/batch.hpp"
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/simd/random.hpp"
 #include "ember/train/clip.hpp"
 #include "ember/train/learning_rate.hpp"
@@ -255,8 +256,10 @@ TrainSummary train(S& estimator, E& energy, O& optimizer, BatchView<typename E::
     if (!std::isfinite(static_cast<double>(result.loss))) fail("loss", static_cast<double>(result.loss), "the loss is not finite");
     if (!std::isfinite(static_cast<double>(result.positive_energy))) fail("E+", static_cast<double>(result.positive_energy), "the energy of the data is not finite");
     if (!std::isfinite(static_cast<double>(result.negative_energy))) fail("E-", static_cast<double>(result.negative_energy), "the energy of the negatives is not finite");
-    if (!detail::all_finite(result.gradient)) fail("|grad|", static_cast<double>(result.gradient.norm()), "the parameter gradient is not finite");
+    // One pass: a NaN/Inf entry makes the norm non-finite (a finite gradient whose norm overflows goes on, as
+    // before, to the divergence threshold).
     const double norm = static_cast<double>(result.gradient.norm());
+    if (!std::isfinite(norm) && !detail::all_finite(result.gradient)) fail("|grad|", norm, "the parameter gradient is not finite");
     if (const double limit = settings.divergence_threshold; limit > 0) {
       const auto check = [&](double value, const char* quantity, const char* what) {
         if (std::abs(value) > limit)
@@ -269,16 +272,20 @@ TrainSummary train(S& estimator, E& energy, O& optimizer, BatchView<typename E::
       check(norm, "|grad|", "the parameter gradient norm");
     }
     if (settings.gradient_clip > 0) clip_gradient_norm<T>(result.gradient, static_cast<T>(settings.gradient_clip));
-    saved = energy.params();
+    // An energy with a thread pool (an RBM after set_workers) lends it to the passes over θ and to an optimizer
+    // that can split its step: each worker then copies, updates and checks the part of θ whose gradient it computed.
+    ThreadPool* const pool = pool_of(energy);
+    saved.resize(energy.params().size());
+    for_owned_ranges(pool, saved.size(), [&](Index begin, Index end) {
+      saved.segment(begin, end - begin) = energy.params().segment(begin, end - begin);
+    });
     learning_rate.apply(it);
-    // An energy with a thread pool (an RBM after set_workers) lends it to an optimizer that can split its step:
-    // each worker then updates the part of θ that it computed the gradient of.
-    if constexpr (requires { optimizer.step(energy.params(), result.gradient, pool_of(energy)); }) {
-      optimizer.step(energy.params(), result.gradient, pool_of(energy));
+    if constexpr (requires { optimizer.step(energy.params(), result.gradient, pool); }) {
+      optimizer.step(energy.params(), result.gradient, pool);
     } else {
       optimizer.step(energy.params(), result.gradient);
     }
-    if (!detail::all_finite(energy.params())) {
+    if (!all_finite_by_ranges(pool, energy.params())) {
       const double bad = static_cast<double>(energy.params().norm());
       energy.params() = saved;
       fail("params", bad, "the parameters after the update are not finite");
