@@ -53,6 +53,9 @@ struct WithoutEpilogue : R {
   void hidden_input(ember::BatchView<T> v, ember::BatchRef<T> a) const { R::hidden_input(v, a); }
   void visible_input(ember::BatchView<T> h, ember::BatchRef<T> a) const { R::visible_input(h, a); }
 };
+static_assert(ember::detail::ConditionalsWithEpilogue<ember::BernoulliRbm<float>>);
+static_assert(!ember::detail::ConditionalsWithEpilogue<WithoutEpilogue<ember::BernoulliRbm<float>>>);
+static_assert(ember::detail::DrawStartsAtCoordinate<ember::PhiloxDraw, double>);
 
 }  // namespace
 
@@ -163,6 +166,16 @@ TEST_CASE("BlockGibbs: bad arguments are reported", "[gibbs][errors]") {
   CHECK_THROWS_WITH(gibbs.sample_hidden(rbm, v, h, rng), Contains("h = 4 x 3") && Contains("expected 4 x 2"));
   Batch<double> wrong = Batch<double>::Zero(4, 5);
   CHECK_THROWS_WITH(gibbs.step(rbm, wrong, rng), Contains("x = 4 x 5"));
+  // The conditionals check their shapes before they take a draw: a refused call leaves the generator as it was.
+  const auto position = rng.position();
+  Batch<double> h2(4, 2);
+  CHECK_THROWS_WITH(gibbs.sample_hidden(rbm, wrong, h2, rng),
+                    Contains("ember::BlockGibbs::sample_hidden") && Contains("v = 4 x 5"));
+  CHECK_THROWS_WITH(gibbs.sample_visible(rbm, h, v, rng),
+                    Contains("ember::BlockGibbs::sample_visible") && Contains("h = 4 x 3"));
+  CHECK_THROWS_WITH(gibbs.sample_visible(rbm, h2, wrong, rng),
+                    Contains("ember::BlockGibbs::sample_visible") && Contains("v = 4 x 5"));
+  CHECK(rng.position() == position);
 }
 
 TEST_CASE("BlockGibbs: an empty batch or a wrong column count is a clear error", "[gibbs][errors][bad input]") {

@@ -2,10 +2,11 @@
 /// @file
 /// @brief Block Gibbs sampling for RBMs: h ~ p(h | v), then v ~ p(v | h), every chain at once.
 ///
-/// Each half-step is one GEMM (A = V W + 1cᵀ, or H Wᵀ + 1bᵀ) followed by a fused, vectorised
+/// Each half-step is one product (A = V W + 1cᵀ, or H Wᵀ + 1bᵀ) followed by a fused, vectorised
 /// "σ then Bernoulli" pass: unit = 1 if u < σ(a), with u a Philox uniform (Gaussian visible units add a
-/// Philox normal to the mean instead). Each half-step takes exactly one draw of the generator, so chain c's
-/// numbers depend only on (seed, draw, c) — never on the batch size or on threads. Block Gibbs leaves the
+/// Philox normal to the mean instead); on an ember::Rbm the pass runs on each column block of A right after the
+/// worker that computed it. Each half-step takes exactly one draw of the generator, so the number of chain c and
+/// unit j depends only on (seed, draw, c, j) — never on the batch size or on threads. Block Gibbs leaves the
 /// RBM's joint distribution p(v, h), hence its visible marginal exp(−F(v))/Z, invariant: it is an
 /// ember::Kernel for ember::Rbm energies, and the estimators (CD-k, PCD) use it like any other kernel.
 ///
@@ -46,6 +47,23 @@ void bernoulli_from_logits(const T* logit, const T* u, T* out, std::size_t count
   for (; i < count; ++i) out[i] = u[i] < sigmoid(logit[i]) ? T(1) : T(0);
 }
 
+/// Whether the draw fills a block of columns from its first coordinate (ember::PhiloxDraw does).
+template <class D, class T>
+concept DrawStartsAtCoordinate = requires(const D& draw, BatchRef<T> out, Index first) {
+  draw.template uniform<T>(out, first, first);
+  draw.template normal<T>(out, first, first);
+};
+
+/// Whether the RBM runs an epilogue on each column block of its conditionals' products as soon as it is computed
+/// (ember::Rbm::hidden_input(v, a, then)).
+template <class E>
+concept ConditionalsWithEpilogue =
+    requires(const E& rbm, BatchView<typename E::scalar_type> x, BatchRef<typename E::scalar_type> a,
+             void (*then)(Index, Index)) {
+      rbm.hidden_input(x, a, then);
+      rbm.visible_input(x, a, then);
+    };
+
 }  // namespace detail
 
 /// @brief Initial distribution for persistent chains of Bernoulli RBMs (PCD's ember::ReplayBuffer): each
@@ -73,6 +91,8 @@ class BlockGibbs {
   void sample_hidden(const E& rbm, BatchView<T> v, BatchRef<T> h, G& rng) {
     check_types<E, G>();
     constexpr const char* fn = "ember::BlockGibbs::sample_hidden";
+    // Shapes are checked before the draw is taken: a refused call leaves the generator where it was.
+    check_batch(rbm, v, fn, "v");
     detail::require_shape(h, v.rows(), rbm.n_hidden(), fn, "h");
     // A NaN logit would compare false with every u and come out as a silent 0: refused instead.
     sample_units<true, by_blocks<E, G>>(h, uniform_, rng, fn, "the hidden logit",
@@ -84,6 +104,9 @@ class BlockGibbs {
   void sample_visible(const E& rbm, BatchView<T> h, BatchRef<T> v, G& rng) {
     check_types<E, G>();
     constexpr const char* fn = "ember::BlockGibbs::sample_visible";
+    detail::require(h.rows() > 0, fn, "h", detail::shape_of(h.rows(), h.cols()), "the batch is empty");
+    detail::require_shape(h, h.rows(), rbm.n_hidden(), fn, "h");
+    detail::require_shape(v, h.rows(), rbm.n_visible(), fn, "v");
     const auto input = [&](auto&&... then) { rbm.visible_input(h, v, then...); };
     if constexpr (E::visible_units == VisibleUnits::bernoulli)
       sample_units<true, by_blocks<E, G>>(v, noise_, rng, fn, "the visible logit", input);
@@ -153,21 +176,11 @@ class BlockGibbs {
     if (!finite.load()) detail::check_numerics(units, fn, quantity);
   }
 
-  // Whether the draw fills a block of columns from its first coordinate (ember::PhiloxDraw does).
   template <class D>
-  static constexpr bool starts_at_coordinate = requires(const D& draw, BatchRef<T> out) {
-    draw.template uniform<T>(out, Index{0}, Index{0});
-    draw.template normal<T>(out, Index{0}, Index{0});
-  };
-  // Whether the conditionals can be sampled block by block: the RBM runs an epilogue on each block of its
-  // products (ember::Rbm::hidden_input(v, a, then)) and the generator's draws start at a coordinate.
+  static constexpr bool starts_at_coordinate = detail::DrawStartsAtCoordinate<D, T>;
   template <class E, class G>
   static constexpr bool by_blocks =
-      starts_at_coordinate<decltype(std::declval<G&>().draw())> &&
-      requires(const E& rbm, BatchView<T> x, BatchRef<T> a, void (*then)(Index, Index)) {
-        rbm.hidden_input(x, a, then);
-        rbm.visible_input(x, a, then);
-      };
+      starts_at_coordinate<decltype(std::declval<G&>().draw())> && detail::ConditionalsWithEpilogue<E>;
 
   template <bool Normal, class D>
   static void fill(const D& draw, BatchRef<T> out, Index first_coordinate) {
@@ -182,9 +195,9 @@ class BlockGibbs {
 
   // At least one chain of the RBM's n_visible units.
   template <class E>
-  static void check_batch(const E& rbm, BatchView<T> x, const char* fn) {
-    detail::require(x.rows() > 0, fn, "x", detail::shape_of(x.rows(), x.cols()), "the batch is empty");
-    detail::require(x.cols() == rbm.n_visible(), fn, "x", detail::shape_of(x.rows(), x.cols()), "expected ",
+  static void check_batch(const E& rbm, BatchView<T> x, const char* fn, const char* argument = "x") {
+    detail::require(x.rows() > 0, fn, argument, detail::shape_of(x.rows(), x.cols()), "the batch is empty");
+    detail::require(x.cols() == rbm.n_visible(), fn, argument, detail::shape_of(x.rows(), x.cols()), "expected ",
                     rbm.n_visible(), " columns (the RBM's visible units)");
   }
 
