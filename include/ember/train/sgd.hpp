@@ -13,7 +13,6 @@
 /// optimizer.step(energy.params(), result.gradient);   // θ ← θ − η b
 /// @endcode
 
-#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
