@@ -35,7 +35,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "ember/core/batch.hpp"
@@ -297,12 +296,13 @@ void for_owned_ranges(ThreadPool* pool, Index n, Task&& task) {
 
 /// @brief Whether every entry of the vectors (all of one length) is finite, each worker of `pool` checking its range
 /// of for_owned_ranges. A caller refusing them then runs the serial check whose message names the entry.
-template <class... V>
-bool all_finite_by_ranges(ThreadPool* pool, const V&... v) {
+template <class V, class... More>
+bool all_finite_by_ranges(ThreadPool* pool, const V& v, const More&... more) {
   std::atomic<bool> finite{true};
-  const Index n = std::get<0>(std::forward_as_tuple(v...)).size();
-  for_owned_ranges(pool, n, [&](Index begin, Index end) {
-    if (!(detail::all_finite(v.segment(begin, end - begin)) && ...)) finite.store(false, std::memory_order_relaxed);
+  for_owned_ranges(pool, v.size(), [&](Index begin, Index end) {
+    if (!detail::all_finite(v.segment(begin, end - begin)) ||
+        !(detail::all_finite(more.segment(begin, end - begin)) && ...))
+      finite.store(false, std::memory_order_relaxed);
   });
   return finite.load();
 }
