@@ -70,7 +70,7 @@ class PhiloxDraw {
 
  private:
   template <class T, bool Normal>
-  void fill(BatchRef<T> out, Index first_chain, Index first_coordinate) const {
+  void fill(BatchRef<T> out, Index first_chain, Index first) const {
     constexpr Index lanes = static_cast<Index>(xsimd::batch<T>::size);
     constexpr Index chunk = 16 * lanes;  // chains converted per pass; a multiple of the SIMD width
     alignas(64) std::array<std::array<T, chunk>, 4> word;   // entries [0, padded) written before use
@@ -78,7 +78,6 @@ class PhiloxDraw {
     const Index n = out.rows();
     const Index dim = out.cols();
     // Coordinate k comes from word k % 4 of block k / 4: the blocks that overlap [first, first + dim).
-    const Index first = first_coordinate;
     for (Index block = first / 4; 4 * block < first + dim; ++block) {
       for (Index start = 0; start < n; start += chunk) {
         const Index count = std::min(chunk, n - start);
