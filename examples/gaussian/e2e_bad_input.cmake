@@ -46,6 +46,11 @@ expect(2 "^ember-gaussian: --iters: 99999999999999999999 is outside" --iters 999
 expect(2 "^ember-gaussian: --dim = 100000: needs about .* memory budget" --dim 100000 ${long})
 expect(2 "^ember-gaussian: --dim = 10000: needs about .* memory budget" --dim 10000 ${long})
 expect(2 "^ember-gaussian: --samples = 2000000000: needs about .* memory budget" --samples 2000000000 ${long})
+# The samplers' steps come from the training sample's covariance: it needs more rows than dimensions, on the
+# rows --tune fits (80%) as well.
+expect(2 "^ember-gaussian: --samples = 16: must give more training rows \\(16\\) than the dimension 16 " --dim 16 --samples 16 ${long})
+expect(2 "^ember-gaussian: --samples = 19: must give more training rows \\(16 fitted by --tune\\) than the dimension 16 "
+       --dim 16 --samples 19 --tune ${long})
 # 18. --dim must match the data file's columns; 15. a collinear column is named as such, not as a step size.
 file(WRITE ${OUT}/two.csv "x,y\n")
 file(WRITE ${OUT}/collinear.csv "x,y,z\n")

@@ -96,8 +96,8 @@ struct Config {
   double icd_entropy_weight = 0.3;       // Du et al.'s weight
   // CD's and PCD's kernel: ula or mala (the same proposal, MH-corrected); empty: the method's default (sampler_of).
   std::string sampler;
-  double step_factor = 0;                // the samplers' ε = step_factor · λ_min(Σ); 0: factor_of's default
-  double dcd_noise = 0;                  // DCD's VP level s; 0: 0.9 (exact) or 0.5 √λ_min(Σ) ≤ 0.9 (ula)
+  double step_factor = 0;                // the samplers' ε = step_factor · λ̂_min; 0: factor_of's default
+  double dcd_noise = 0;                  // DCD's VP level s; 0: 0.9 (exact) or 0.5 √λ̂_min ≤ 0.9 (ula)
   std::string dsm_noise = "antithetic";  // antithetic (each point noised with ε and −ε) or independent
   std::string drl_posterior = "exact";   // exact (ember::GaussianPosterior per level) or ula
   std::string pcd_chains = "in_order";   // in_order (one chain per batch row) or sampled (a replay buffer)
@@ -113,7 +113,7 @@ std::string sampler_of(const Config& c, const std::string& method) {
   return method == "cd" || method == "pcd" ? "mala" : "ula";
 }
 
-// ε / λ_min(Σ) of the CD, PCD and improved CD samplers: --step-factor, or 0.1 with ULA (improved CD's own kernel
+// ε / λ̂_min (smallest_variance) of the CD, PCD and improved CD samplers: --step-factor, or 0.1 with ULA (improved CD's own kernel
 // is ULA); with MALA 1 for CD and for PCD's in-order chains, 0.5 for PCD's sampled ones (measured, 5 seeds:
 // sampled persistent chains lost seeds at 1 on D = 64, CD lost accuracy at 2; in-order chains met the target
 // on D = 64 κ = 100 at 1 but not at 0.5, and lost every D = 64 seed at 2).
@@ -279,16 +279,27 @@ struct Standardization {
 // The model's state after each reported update, for the progress callback of fit().
 using Observer = std::function<void(const ember::TrainProgress&, const Model& measured)>;
 
+// The smallest eigenvalue of the sample covariance of `rows` (divisor n − 1): the stiffest direction of the data
+// that the samplers' steps are scaled to. From the rows a method trains on, never from the truth, which a user
+// does not have; with few rows per dimension it is biased low (by ≈ (1 − √(d/n))², Marchenko–Pastur), which
+// only makes the steps smaller.
+double smallest_variance(const Batch<T>& rows) {
+  const Batch<T> centred = rows.rowwise() - rows.colwise().mean();
+  const Matrix covariance = centred.transpose() * centred / static_cast<T>(rows.rows() - 1);
+  return Eigen::SelfAdjointEigenSolver<Matrix>(covariance, Eigen::EigenvaluesOnly).eigenvalues().minCoeff();
+}
+
 // Trains `method` on `train` with learning rate `lr` for `iters` updates and returns the measured Gaussian (DRL:
-// its level-0 one). The samplers' step sizes are fractions of λ_min(Σ) of `truth` (as before; see the README).
-Model fit(const std::string& method, const Config& c, const ember::GaussianData<T>& truth, const Batch<T>& train,
-          double lr, Index iters, const Observer& observe, ember::TrainSummary& s) {
-  const Index d = truth.dim();
+// its level-0 one). It sees the training rows only: the samplers' step sizes are fractions of λ_min of their
+// sample covariance (smallest_variance).
+Model fit(const std::string& method, const Config& c, const Batch<T>& train, double lr, Index iters,
+          const Observer& observe, ember::TrainSummary& s) {
+  const Index d = train.cols();
   // The model starts away from the data: mean 0.5·1, covariance 2.25 I.
   Model model = Model::from_mean_covariance(ember::Vector<T>::Constant(d, 0.5), 2.25 * Matrix::Identity(d, d));
-  // The CD, PCD and improved CD step, scaled to the stiffest direction of the data: ε = f λ_min(Σ) (factor_of).
-  Eigen::SelfAdjointEigenSolver<Matrix> eig(truth.covariance());
-  const T epsilon = factor_of(c, method) * eig.eigenvalues().minCoeff();
+  // The CD, PCD and improved CD step, scaled to the stiffest direction of the data: ε = f λ_min (factor_of).
+  const T lambda_min = smallest_variance(train);
+  const T epsilon = factor_of(c, method) * lambda_min;
   const auto buffer = [&] {
     return ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0}, {.capacity = c.buffer, .reinit_probability = c.reinit});
   };
@@ -335,7 +346,7 @@ Model fit(const std::string& method, const Config& c, const ember::GaussianData<
                                                .entropy_neighbours = 100});
     s = go(est, model);
   } else if (method == "dcd") {
-    // VP noise at one level s = 0.5·√λ_min(Σ). --dcd-posterior exact draws the negatives from the tethered
+    // VP noise at one level s = 0.5·√λ_min. --dcd-posterior exact draws the negatives from the tethered
     // posterior exactly (ember::GaussianPosterior, one draw): the mean gradient is then exactly DCD's. With ULA
     // (ε = 0.25 s², from x̃/a) the posterior has precision ≈ a²/s² + P and each step contracts by only ≈ 0.875
     // (on N(0, I): 1 − ε(a²/s² + 1)/2), so K = 10 steps do NOT mix: 0.875¹⁰ ≈ 0.26 of the start remains, and the
@@ -345,7 +356,7 @@ Model fit(const std::string& method, const Config& c, const ember::GaussianData<
     // the old level, where its steps are a fraction of s².
     const T level = c.dcd_noise > 0                ? c.dcd_noise
                     : c.dcd_posterior == "exact" ? 0.9
-                                                   : std::min(0.9, 0.5 * std::sqrt(eig.eigenvalues().minCoeff()));
+                                                   : std::min(0.9, 0.5 * std::sqrt(lambda_min));
     const ember::DcdSettings<T> dcd{.noise = ember::DiffusionNoise::variance_preserving, .noise_min = level,
                                     .noise_max = level, .steps = c.dcd_posterior == "exact" ? 1 : c.steps};
     if (c.dcd_posterior == "exact") {
@@ -356,11 +367,11 @@ Model fit(const std::string& method, const Config& c, const ember::GaussianData<
       s = go(est, model);
     }
   } else if (method == "dsm") {
-    // σ = 0.3 √λ_min(Σ): DSM's optimum is N(μ, Σ + σ² I), a bias of at most 9% in each variance. The σ²-weighted
+    // σ = 0.3 √λ_min: DSM's optimum is N(μ, Σ + σ² I), a bias of at most 9% in each variance. The σ²-weighted
     // loss (--dsm-weighting sigma2) keeps the gradient O(1) instead of O(1/σ²) (with SGD, the latter diverges at
     // lr 0.01 when λ_min is small).
     ember::DenoisingScoreMatching<T> est(
-        {.noise_scale = 0.3 * std::sqrt(eig.eigenvalues().minCoeff()),
+        {.noise_scale = 0.3 * std::sqrt(lambda_min),
          .weighting = c.dsm_weighting == "sigma2" ? ember::DsmWeighting::sigma_squared : ember::DsmWeighting::none,
          .antithetic = c.dsm_noise == "antithetic"});
     s = go(est, model);
@@ -374,7 +385,6 @@ Model fit(const std::string& method, const Config& c, const ember::GaussianData<
     // a²_{t+1}/σ²_{t+1} on the posterior's precision) each step contracts by ≤ 0.88 along the stiffest direction:
     // K = 10 steps from y do not mix, as DCD's.
     const ember::RecoveryLevels<T> levels(ember::ddpm_linear_betas(), c.drl_levels);
-    const T lambda_min = eig.eigenvalues().minCoeff();
     std::vector<ember::Langevin<T>> kernels;
     for (Index t = 0; t < levels.top_level(); ++t) {
       const T a = levels.a_cumulative(t), sb = levels.sigma_cumulative(t);
@@ -420,8 +430,7 @@ const std::vector<double> tune_factors{0.1, 0.3, 1, 3, 10};
 // --tune: each candidate trains with the full budget on 80% of the training sample (rows shuffled with the
 // run's seed) and is scored by the held-out NLL of the other 20%; the evaluation truth is never seen. A diverged
 // candidate (or one that is no longer a Gaussian) is out. Returns the chosen rate.
-double tune(const std::string& method, const Config& c, const ember::GaussianData<T>& truth, const Batch<T>& train,
-            Outcome& o) {
+double tune(const std::string& method, const Config& c, const Batch<T>& train, Outcome& o) {
   std::vector<Index> order(static_cast<std::size_t>(train.rows()));
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<Index>(i);
   ember::Philox rng(c.seed + 13);
@@ -442,7 +451,7 @@ double tune(const std::string& method, const Config& c, const ember::GaussianDat
     try {
       ember::DivergenceGuard guard(c.divergence);
       ember::TrainSummary s;
-      const Model m = fit(method, c, truth, fit_rows, lr, c.iters,
+      const Model m = fit(method, c, fit_rows, lr, c.iters,
                           [&](const ember::TrainProgress& p, const Model&) { guard(p); }, s);
       score = nll(m, validation);
       if (!score.allFinite()) score.resize(0);
@@ -482,7 +491,7 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
       c.standardize == "on" ? std::optional(Standardization{ember::StandardScores::fit<T>(train)}) : std::nullopt;
   const ember::GaussianData<T> space = z ? z->to_scores(truth) : truth;
   const Batch<T> points = z ? z->to_scores(train) : train;
-  o.lr = c.tune ? tune(method, c, space, points, o) : default_lr(method, c);
+  o.lr = c.tune ? tune(method, c, points, o) : default_lr(method, c);
   const Index curve_every = std::max<Index>(1, c.iters / 50);
   // A finite but exploded model can stop being a Gaussian (covariance not positive definite): that is a
   // divergence of the run, not bad input.
@@ -512,7 +521,7 @@ Outcome run(const std::string& method, const Config& c, const ember::GaussianDat
       space, Model::from_mean_covariance(ember::Vector<T>::Constant(truth.dim(), 0.5),
                                          2.25 * Matrix::Identity(truth.dim(), truth.dim()))));
   ember::TrainSummary s;
-  const Model learned = fit(method, c, space, points, o.lr, c.iters, record, s);
+  const Model learned = fit(method, c, points, o.lr, c.iters, record, s);
   stall.check(s.iterations, "try a smaller --step-factor, or --sampler ula");
   o.seconds = s.seconds;
   const Model m = [&] {  // measured in the data's own units, against the truth itself
@@ -717,11 +726,11 @@ int main(int argc, char** argv) {
   app.add_option("--reinit", c.reinit, "the replay buffer's re-initialisation probability, in [0, 1]")
       ->capture_default_str()->check(ex::probability());
   app.add_option("--step-factor", c.step_factor, "the samplers' step size as a fraction of the data's smallest "
-                 "variance: epsilon = f lambda_min(Sigma) (CD, PCD, improved CD); default: 0.1 with ULA and for "
+                 "variance (of the training sample's covariance): epsilon = f lambda_min (CD, PCD, improved CD); default: 0.1 with ULA and for "
                  "improved CD, with MALA 1 for CD and PCD's in-order chains, 0.5 for PCD's sampled ones")
       ->check(ex::positive_finite());
   app.add_option("--dcd-noise", c.dcd_noise, "DCD's variance-preserving noise level s in (0, 1); 0: 0.9 with "
-                 "--dcd-posterior exact, 0.5 sqrt(lambda_min(Sigma)) (at most 0.9) with ula")->capture_default_str()
+                 "--dcd-posterior exact, 0.5 sqrt(lambda_min) (at most 0.9) with ula")->capture_default_str()
       ->check(ex::number_where([](double v) { return v >= 0 && v < 1; }, "a number in [0, 1)", "[0, 1)"));
   app.add_option("--dsm-weighting", c.dsm_weighting, "DSM's loss weight: sigma2 (lambda = sigma^2, gradient O(1)) or "
                  "none (Vincent's loss, gradient O(1/sigma^2))")->capture_default_str()
@@ -762,6 +771,14 @@ int main(int argc, char** argv) {
       trains.push_back(truths.back().sample(c.samples, rng));
     }
     const auto& truth = truths.front();
+    // The samplers' steps are fractions of the training sample's smallest variance (smallest_variance): its
+    // covariance must be invertible, on the rows --tune fits as well (80% of them).
+    {
+      const Index rows = c.tune ? c.samples - std::max<Index>(1, c.samples / 5) : c.samples;
+      ember::detail::require(rows > truth.dim(), program, "--samples", c.samples, "must give more training rows (",
+                             rows, c.tune ? " fitted by --tune" : "", ") than the dimension ", truth.dim(),
+                             " for a sample covariance");
+    }
     const std::vector<std::string> methods = c.method == "all" ? all_methods : std::vector<std::string>{c.method};
     const std::size_t runs = methods.size() * seeds.size();
     // Run k: method k / seeds, seed k % seeds, on rank k mod N; a run's numbers depend on its seed only, not on
