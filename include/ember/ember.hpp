@@ -11,6 +11,7 @@
 #include "ember/core/parallel.hpp"
 #include "ember/core/philox.hpp"
 #include "ember/core/size_limit.hpp"
+#include "ember/core/subnormals.hpp"
 #include "ember/data/bars_and_stripes.hpp"
 #include "ember/data/binary_csv.hpp"
 #include "ember/data/csv.hpp"

@@ -54,6 +54,50 @@ TEST_CASE("train: stops before a NaN update, naming the iteration and the quanti
   CHECK_THROWS_WITH(ember::train(faulty, energy, sgd, data, {.batch_size = 0}), Contains("batch_size = 0"));
 }
 
+namespace {
+// Records, per update, whether the estimator ran with subnormals flushed (then behaves as Faulty never failing).
+struct RecordsMode {
+  std::vector<bool> flushed;
+  template <class E, class G>
+  ember::EstimatorResult<double> estimate(const E& energy, ember::BatchView<double>, G&) {
+    flushed.push_back(ember::flushes_subnormals());
+    ember::EstimatorResult<double> r;
+    r.gradient = Vector<double>::Ones(energy.params().size());
+    return r;
+  }
+};
+}  // namespace
+
+TEST_CASE("train: updates flush subnormals by default, the callback and the caller keep their own mode",
+          "[trainer][subnormals]") {
+#if EMBER_HAS_MXCSR
+  auto energy = ember::GaussianEnergy<double>::standard(1);
+  ember::Sgd<double> sgd({.learning_rate = 0.01});
+  const Batch<double> data = Batch<double>::Zero(10, 1);
+  REQUIRE_FALSE(ember::flushes_subnormals());
+  RecordsMode on;
+  std::vector<bool> in_callback;
+  ember::train(on, energy, sgd, data, {.iterations = 3},
+               [&](const ember::TrainProgress&) { in_callback.push_back(ember::flushes_subnormals()); });
+  CHECK(on.flushed == std::vector<bool>{true, true, true});
+  CHECK(in_callback == std::vector<bool>{false, false, false});
+  CHECK_FALSE(ember::flushes_subnormals());
+  RecordsMode off;
+  ember::train(off, energy, sgd, data, {.iterations = 2, .flush_subnormals = false}, ember::SilentProgress{});
+  CHECK(off.flushed == std::vector<bool>{false, false});
+  {
+    ember::FlushSubnormals caller;  // a caller that flushes: its callback sees it so
+    in_callback.clear();
+    ember::train(off, energy, sgd, data, {.iterations = 1, .flush_subnormals = false},
+                 [&](const ember::TrainProgress&) { in_callback.push_back(ember::flushes_subnormals()); });
+    CHECK(in_callback == std::vector<bool>{true});
+  }
+  CHECK_FALSE(ember::flushes_subnormals());
+#else
+  SUCCEED("no MXCSR on this target");
+#endif
+}
+
 TEST_CASE("train: the progress callback sees every report and can stop early", "[trainer]") {
   auto energy = ember::GaussianEnergy<double>::standard(1);
   ember::Sgd<double> sgd({.learning_rate = 0.01});

@@ -8,6 +8,9 @@
 /// (true of every ember kernel: the Philox stream of a chain depends on (seed, draw, chain) only, and the
 /// fused SIMD energies keep each chain in its own lane). Which thread runs which block never matters.
 ///
+/// Every job runs in its caller's floating-point mode (rounding, flush-to-zero: core/subnormals.hpp), whichever
+/// thread takes an index, so that a caller's mode never makes results depend on the worker count.
+///
 /// The pool is a plain std::thread pool: `workers − 1` threads wait on a condition variable (after spinning
 /// for half a millisecond) and the calling thread takes part. A call hands out block indices through one atomic
 /// ticket (job number and next index) and returns when every index has run, without waiting for helpers that
@@ -39,6 +42,7 @@
 
 #include "ember/core/batch.hpp"
 #include "ember/core/error.hpp"
+#include "ember/core/subnormals.hpp"
 
 namespace ember {
 
@@ -121,6 +125,7 @@ class ThreadPool {
     job_ = const_cast<void*>(static_cast<const void*>(std::addressof(task)));
     run_ = [](void* task_state, Index i) { (*static_cast<Decayed*>(task_state))(i); };
     count_.store(count, std::memory_order_relaxed);
+    fp_control_ = detail::fp_control();
     done_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
     // Publishing the job: index 0 of job number n. Sequentially consistent with the helpers' `sleepers_`
@@ -144,7 +149,7 @@ class ThreadPool {
 
   // Takes indices of job `job` until none are left or the job has ended.
   void work(std::uint64_t job) {
-    for (;;) {
+    for (bool adopted = false;; adopted = true) {
       std::uint64_t ticket = ticket_.load(std::memory_order_acquire);
       Index i = 0;
       for (;;) {
@@ -159,7 +164,8 @@ class ThreadPool {
         if (ticket_.compare_exchange_weak(ticket, ticket + 1, std::memory_order_acq_rel, std::memory_order_acquire))
           break;
       }
-      // Index i is ours; the job cannot end (nor job_/run_ change) before done_ counts it.
+      // Index i is ours; the job cannot end (nor job_/run_/fp_control_ change) before done_ counts it.
+      if (!adopted) detail::set_fp_control(fp_control_);  // the caller's mode (a no-op on the caller)
       try {
         run_(job_, i);
       } catch (...) {
@@ -212,6 +218,7 @@ class ThreadPool {
   std::uint64_t job_number_ = 0;  // written by the caller under call_mutex_ only
   void* job_ = nullptr;
   void (*run_)(void*, Index) = nullptr;
+  unsigned fp_control_ = 0;  // the caller's floating-point control bits, for the job's helpers
   std::exception_ptr error_;
 };
 

@@ -1,0 +1,76 @@
+#pragma once
+/// @file
+/// @brief ember::FlushSubnormals: a scope in which the calling thread's SSE/AVX arithmetic flushes subnormal
+/// numbers to zero, and the thread's floating-point control word that ember's thread pool hands to its workers.
+///
+/// A subnormal float (0 < |x| < 2⁻¹²⁶ ≈ 1.2·10⁻³⁸) makes x86 cores take a microcode assist in every add, multiply
+/// or FMA that produces or reads one, at tens to hundreds of cycles each. Gradients of a trained network fall
+/// into that range (a SiLU far in its negative tail, products of small backpropagated terms), and one ember-toy2d
+/// run spent 137 s instead of 3.1 s in training for it, with the same result to the last printed digit
+/// (docs/performance.md, "Subnormal numbers"). Flush-to-zero (a subnormal result becomes 0) and
+/// denormals-are-zero (a subnormal input reads as 0) remove the assists. They change a result only where a
+/// subnormal occurs, by less than 2⁻¹²⁶ in absolute value per operation — and they change it the same way on every
+/// worker: the thread pool runs each job in its caller's mode (`fp_control`), so results stay bit-identical
+/// across worker counts. ember::train flushes by default (TrainSettings::flush_subnormals); anything else runs in
+/// the caller's mode unless the caller opens a FlushSubnormals scope. On targets other than x86 it does nothing.
+///
+/// @code
+/// {
+///   ember::FlushSubnormals flush;                 // this thread, until the end of the scope
+///   kernel.run(energy, x, rng, 1000);             // pool workers adopt the caller's mode per job
+/// }                                               // the previous mode is back
+/// @endcode
+
+#if defined(__SSE2__) || defined(_M_X64)
+#include <xmmintrin.h>
+#define EMBER_HAS_MXCSR 1
+#else
+#define EMBER_HAS_MXCSR 0
+#endif
+
+namespace ember {
+
+namespace detail {
+
+#if EMBER_HAS_MXCSR
+inline constexpr unsigned flush_to_zero_bit = 0x8000u;       // MXCSR.FTZ
+inline constexpr unsigned denormals_are_zero_bit = 0x0040u;  // MXCSR.DAZ
+inline constexpr unsigned fp_status_bits = 0x003Fu;          // MXCSR's sticky exception flags, left alone
+/// The calling thread's SSE/AVX control bits: DAZ, exception masks, rounding, FTZ (not the exception flags).
+inline unsigned fp_control() { return _mm_getcsr() & ~fp_status_bits; }
+/// Makes `control` the calling thread's control bits, keeping its exception flags; no write when equal.
+inline void set_fp_control(unsigned control) {
+  const unsigned now = _mm_getcsr();
+  if ((now & ~fp_status_bits) != control) _mm_setcsr((now & fp_status_bits) | control);
+}
+#else
+inline constexpr unsigned flush_to_zero_bit = 0;
+inline constexpr unsigned denormals_are_zero_bit = 0;
+inline unsigned fp_control() { return 0; }
+inline void set_fp_control(unsigned) {}
+#endif
+
+}  // namespace detail
+
+/// @brief Whether the calling thread flushes subnormal results to zero and reads subnormal inputs as zero.
+inline bool flushes_subnormals() {
+  constexpr unsigned both = detail::flush_to_zero_bit | detail::denormals_are_zero_bit;
+  return both != 0 && (detail::fp_control() & both) == both;
+}
+
+/// @brief For its lifetime, the calling thread flushes subnormals to zero (FTZ and DAZ); the destructor restores
+/// the thread's previous mode. `enable = false` leaves the mode as it is (a scope that can be switched off).
+class FlushSubnormals {
+ public:
+  explicit FlushSubnormals(bool enable = true) : saved_(detail::fp_control()) {
+    if (enable) detail::set_fp_control(saved_ | detail::flush_to_zero_bit | detail::denormals_are_zero_bit);
+  }
+  ~FlushSubnormals() { detail::set_fp_control(saved_); }
+  FlushSubnormals(const FlushSubnormals&) = delete;
+  FlushSubnormals& operator=(const FlushSubnormals&) = delete;
+
+ private:
+  unsigned saved_;
+};
+
+}  // namespace ember
