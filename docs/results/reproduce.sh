@@ -21,8 +21,8 @@ done
 [ "$dims" = none ] && exit 0
 # Gaussians: 5 seeds each (mean ± standard error), the README's six settings and issue 16's 12-D one (condition
 # number 30, a random mean) read from a CSV; then the ablations (improved CD's entropy weight d, DCD on ULA, and the
-# settings the defaults of 6 Dec replaced: PCD's sampled buffer, DRL on five levels and on ULA, DSM's one draw, and
-# training on the data as given instead of its standard scores),
+# settings the defaults of 6 Dec replaced: PCD's sampled buffer, DRL on five levels and on ULA, DSM's one draw,
+# training on the data as given instead of its standard scores, and CD's and PCD's fixed MALA step),
 # --tune and the old settings. DATASETS=none skips the 2D part above.
 mkdir -p "$work"
 python3 docs/results/gaussian12.py "$work/gaussian12.csv"
@@ -57,4 +57,6 @@ for setting in $settings 12-file; do
   gauss "$setting" -drl-ula docs/results/gaussian-ablations $args --method drl --drl-posterior ula --drl-levels 0,100,200,300,999
   gauss "$setting" -dsm-independent docs/results/gaussian-ablations $args --method dsm --dsm-noise independent
   gauss "$setting" -unscaled docs/results/gaussian-ablations $args --method all --standardize off
+  gauss "$setting" -cd-mala-fixed docs/results/gaussian-ablations $args --method cd --mala-adapt off
+  gauss "$setting" -pcd-mala-fixed docs/results/gaussian-ablations $args --method pcd --mala-adapt off
 done

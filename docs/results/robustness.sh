@@ -4,11 +4,12 @@
 # budget (1500 Adam updates, lr 1e-2, 10 sampler steps), seeds 0-2, the methods given (default: cd dcd), each in
 # the configurations $CONFIGS ("default"; "alphaX" for --energy-reg X; "cosine" for --lr-decay cosine;
 # "cosine_warmupW" for that and --warmup W; "noiseA_B" for DCD's --noise-min A --noise-max B; "stepsK" for
-# --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_stepE" for that with step E; "inorder"
+# --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_adapt" for --mala-adapt on (CD's MALA step tuned all run long); "mala_stepE" for that with step E; "inorder"
 # for --pcd-chains in_order, "inorder_malaE" for that with MALA at step E, "inorder_warmupW" for that at E = 0.1
 # with --warmup W; "antithetic" for --dsm-noise antithetic; "dsmsigmaS" for --dsm-sigma S; "dcdmalaE" for DCD's
 # posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; "standardize" for --standardize on
-# (the set's standard scores); default: default
+# (the set's standard scores), "standardize_dcdstepE" and "standardize_drlb2B" for that with DCD's --dcd-step E or
+# DRL's --drl-b2 B; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -38,6 +39,7 @@ for method in $methods; do
         steps*) extra="--steps ${config#steps}" ;;
         dcdstep*) extra="--dcd-step ${config#dcdstep}" ;;
         mala) extra="--sampler mala" ;;
+        mala_adapt) extra="--mala-adapt on" ;;
         mala_step*) extra="--sampler mala --step-size ${config#mala_step} --dcd-step ${config#mala_step}" ;;
         inorder) extra="--pcd-chains in_order" ;;
         inorder_mala*) extra="--pcd-chains in_order --sampler mala --step-size ${config#inorder_mala}" ;;
@@ -45,6 +47,8 @@ for method in $methods; do
         antithetic) extra="--dsm-noise antithetic" ;;
         dsmsigma*) extra="--dsm-sigma ${config#dsmsigma}" ;;
         standardize) extra="--standardize on" ;;
+        standardize_dcdstep*) extra="--standardize on --dcd-step ${config#standardize_dcdstep}" ;;
+        standardize_drlb2*) extra="--standardize on --drl-b2 ${config#standardize_drlb2}" ;;
         dcdmala*_steps*) e=${config#dcdmala}; extra="--sampler mala --dcd-step ${e%_steps*} --steps ${e#*_steps}" ;;
         dcdmala*) extra="--sampler mala --dcd-step ${config#dcdmala}" ;;
       esac

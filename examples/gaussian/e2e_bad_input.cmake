@@ -81,8 +81,15 @@ if(NOT rc EQUAL 1 OR NOT stderr MATCHES "^ember-gaussian: cd diverged at iterati
 endif()
 # 1: CD's MALA at a step so large that it accepts nothing: its chains stand still, and the run is reported
 # "stalled" with exit status 1, never measured.
-execute_process(COMMAND ${PROGRAM} --dim 2 --method cd --iters 50 --step-factor 1e6 RESULT_VARIABLE rc
+execute_process(COMMAND ${PROGRAM} --dim 2 --method cd --iters 50 --step-factor 1e6 --mala-adapt off RESULT_VARIABLE rc
                 OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 1 OR NOT stderr MATCHES "^ember-gaussian: cd stalled at iteration 50 \\(acceptance = 0\\): .*chains stood still")
   message(FATAL_ERROR "ember-gaussian --method cd --step-factor 1e6: exit ${rc}, expected 1 as stalled:\n${stderr}")
+endif()
+# The same step with --mala-adapt on (the default): dual averaging tunes it down within the run, which is measured.
+execute_process(COMMAND ${PROGRAM} --dim 2 --method cd --iters 50 --step-factor 1e6 RESULT_VARIABLE rc
+                OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+string(JSON kl ERROR_VARIABLE no_kl GET "${stdout}" kl_data_to_model)
+if(NOT rc EQUAL 0 OR no_kl)
+  message(FATAL_ERROR "ember-gaussian --method cd --step-factor 1e6 (adapting): exit ${rc}, expected 0 and a KL:\n${stdout}\n${stderr}")
 endif()

@@ -103,6 +103,9 @@ struct Config {
   // (sampler_of). Measured on all 21 sets, 3 seeds (docs/results/robustness.md): MALA keeps every CD run from
   // diverging (17 of 63 seeds lost with ULA) and does not help PCD, DCD or DRL, whose chains then stall.
   std::string sampler;
+  // on: CD's MALA tunes its step toward 0.574 acceptance over the whole run (ember::Mala's adapt_steps, from
+  // step_of's ε); off: the step stays ε.
+  std::string mala_adapt = "off";
   double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
   std::string pcd_chains = "sampled";  // PCD: sampled (replay buffer of 10000) or in_order (one chain per batch row)
   // DSM: antithetic (each point noised with ε and −ε) or independent (one ε per point). Measured on all 21 sets,
@@ -144,6 +147,13 @@ double step_of(const Config& c, const std::string& method) {
   return method != "icd" && sampler_of(c, method) == "mala" ? 0.1 : 0.01;
 }
 
+// The MALA steps over which CD's kernel tunes ε (--mala-adapt): the whole run (iters × steps), or none.
+ember::Index mala_adapt_steps(const Config& c) {
+  if (c.mala_adapt != "on") return 0;
+  const ember::Index most = std::numeric_limits<ember::Index>::max();
+  return c.iters > most / c.sampler_steps ? most : c.iters * c.sampler_steps;
+}
+
 bool standardizes(const Config& c) { return c.standardize == "on" || (c.standardize == "auto" && !c.data_file.empty()); }
 
 // The settings a checkpoint records and a resumed run must repeat (only those the method uses). Changeable ones
@@ -159,6 +169,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   if (method == "cd" || method == "pcd" || method == "icd") s.push_back({"--step-size", one(step_of(c, method)), true});
   if (method != "icd" && method != "dsm")
     s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true});
+  // Added in session 20; checkpoints written before kept MALA's step fixed.
+  if (method == "cd") s.push_back({"--mala-adapt", one(c.mala_adapt == "on" ? 1 : 0), false, one(0)});
   if (method == "dcd") {
     s.push_back({"--dcd-step", one(c.dcd_step), true});
     s.push_back({"--noise-min", one(c.noise_min), true});
@@ -467,7 +479,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         ember::ContrastiveDivergence est(make(step_of(c, method)),
                                          ember::CdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
         summary = train(model, est, nullptr);
-      });
+      }, mala_adapt_steps(c));
     } else if (method == "pcd") {
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         // in_order: Tieleman's PCD, one persistent chain per batch row, each advanced at every update.
@@ -729,6 +741,9 @@ int main(int argc, char** argv) {
   app.add_option("--step-size", c.step_size, "step ε of the CD, PCD and improved CD samplers (default: 0.1 with "
                  "MALA, 0.01 with ULA and for improved CD)")->check(ex::positive_finite());
   ex::add_sampler_option(app, c.sampler, "CD, PCD, DCD and DRL", "mala for cd, ula for the others");
+  app.add_option("--mala-adapt", c.mala_adapt, "on: CD's MALA tunes its step toward 0.574 acceptance (dual "
+                 "averaging) over the whole run, starting from --step-size; off: the step stays --step-size")
+      ->capture_default_str()->check(CLI::IsMember({"on", "off"}));
   app.add_option("--dcd-step", c.dcd_step, "step ε of the sampler on DCD's posterior (ULA or MALA: --sampler)")->capture_default_str()
       ->check(ex::positive_finite());
   auto* noise_min = app.add_option("--noise-min", c.noise_min, "DCD's smallest VP noise level s, in (0, 1)")

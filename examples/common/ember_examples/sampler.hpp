@@ -22,11 +22,12 @@ namespace ember::examples {
 
 /// Calls f with a factory of the kernel `sampler` names, "ula" or "mala": make(ε) builds one of step ε — textbook
 /// ULA, or MALA (the same proposal, accepted or rejected by Metropolis–Hastings, so that a chain cannot run away on
-/// an energy sharper than its step).
+/// an energy sharper than its step). MALA tunes ε toward 0.574 acceptance during its first `mala_adapt_steps`
+/// steps (dual averaging; 0: ε stays as given).
 template <class T, class F>
-void with_sampler(const std::string& sampler, F&& f) {
+void with_sampler(const std::string& sampler, F&& f, ember::Index mala_adapt_steps = 0) {
   if (sampler == "mala")
-    f([](double step) { return ember::Mala<T>({.step_size = static_cast<T>(step)}); });
+    f([=](double step) { return ember::Mala<T>({.step_size = static_cast<T>(step), .adapt_steps = mala_adapt_steps}); });
   else
     f([](double step) { return ember::Langevin<T>({.step_size = static_cast<T>(step)}); });
 }
