@@ -5,7 +5,8 @@ float64 rows are read against half of it, rows on n workers against n times it).
 
     /usr/bin/python3 bench/run_peers.py --bench build/bench/ember_bench [--min-time 1.0] [--runs 3] [--json out.json]
 
-Every number is the median of --runs runs (ember_bench and each peer alike). Each peer runs with
+Every number is the median of --runs runs (ember_bench and each peer alike), taken in rounds: each round runs
+ember_bench once and then every peer once, so that the shared machine's slow and fast minutes fall on both sides. Each peer runs with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (OpenBLAS picks its own kernel; the header
 names it), twice: with glibc's default allocator and with GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:
 glibc.malloc.trim_threshold=268435456 (large tensors stay in the heap instead of being mapped and unmapped per
@@ -199,12 +200,22 @@ def main():
                              "fair on a loaded machine; GFLOP/s are scaled alike")
     args = parser.parse_args()
     load_before = os.getloadavg()
-    ember = median_records([run_ember(args.bench, args.min_time, args.filter) for _ in range(args.runs)])
+    # Round by round: ember once, then each peer once with each allocator, so that a minute in which the shared
+    # machine is slow (or fast) falls on both sides alike rather than on whichever side ran then.
+    commands = peer_commands(args)
+    ember_runs = []
+    peer_runs = {(label, allocator): [] for label, _ in commands for allocator in ALLOCATORS}
+    for _ in range(args.runs):
+        ember_runs.append(run_ember(args.bench, args.min_time, args.filter))
+        for label, command in commands:
+            for allocator in ALLOCATORS:
+                peer_runs[(label, allocator)].append(run_peer(command, allocator))
+    ember = median_records(ember_runs)
     # peers[allocator][ember name] = record (with "peer": which program)
     peers = {allocator: {} for allocator in ALLOCATORS}
-    for label, command in peer_commands(args):
+    for label, command in commands:
         for allocator in ALLOCATORS:
-            runs = [run_peer(command, allocator) for _ in range(args.runs)]
+            runs = peer_runs[(label, allocator)]
             for name, record in median_records(runs).items():
                 names = [name]
                 for prefix, targets in ALIASES.items():
