@@ -21,8 +21,8 @@
 /// (warm-up, cosine, exponential); the factor depends on the update number only, so a resumed run continues it.
 /// Minibatches: drawn with replacement by default; `epochs = true` visits every row once per epoch instead
 /// (train/minibatch.hpp). Subnormal numbers are flushed to zero while training (`flush_subnormals`,
-/// core/subnormals.hpp: a trained network's gradients reach them, and each costs x86 a microcode assist); the
-/// callback runs in the caller's own floating-point mode.
+/// core/subnormals.hpp: a trained network's gradients reach them, and each can cost an x86 core a microcode
+/// assist); the callback runs in the caller's own floating-point mode.
 ///
 /// The callback receives an ember::TrainProgress after every `report_every`-th update (and the last); it may
 /// return `bool` (false stops training early) or nothing. The default ember::TerminalProgress prints one
@@ -101,7 +101,7 @@ struct TrainSettings {
   LearningRateSchedule learning_rate_schedule = {};
   /// true: the updates run with subnormal numbers flushed to zero (ember::FlushSubnormals, on the pool's workers
   /// too): a result changes only where a subnormal occurs, by less than 2⁻¹²⁶ per operation, and training never
-  /// slows down by the x86 assists they cost (45× in one measured run). false: the caller's mode, as it is.
+  /// slows down by the x86 assists they cost (docs/performance.md). false: the caller's mode, as it is.
   bool flush_subnormals = true;
 };
 
