@@ -60,9 +60,12 @@ foreach(header ${headers})
 endforeach()
 
 # One instruction-set seam (issue 19): x86 intrinsics only in the files that hold them, simd/detail/*avx512*.hpp and
-# simd/detail/philox_x16.hpp; every other header is written against xsimd::batch.
+# simd/detail/philox_x16.hpp; every other header is written against xsimd::batch. The one exception is not
+# arithmetic: core/detail/fp_control_x86.hpp reads and writes the thread's floating-point control register (MXCSR),
+# which core's thread pool hands to its workers (core/subnormals.hpp).
 foreach(header ${headers})
-  if(header MATCHES "^ember/simd/detail/([^/]*avx512[^/]*|philox_x16)\\.hpp$")
+  if(header MATCHES "^ember/simd/detail/([^/]*avx512[^/]*|philox_x16)\\.hpp$" OR
+     header STREQUAL "ember/core/detail/fp_control_x86.hpp")
     continue()
   endif()
   file(STRINGS ${SOURCE_DIR}/include/${header} intrinsics REGEX "(_mm(256|512)?_[a-z]|immintrin\\.h|_pdep_u|_pext_u)")

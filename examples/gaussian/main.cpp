@@ -118,11 +118,7 @@ std::string sampler_of(const Config& c, const std::string& method) {
 // ε = f λ̂_min suits some data and not others (measured: f = 2 met the target on κ = 100, where f = 1 does not, but
 // stalled every D = 64 identity seed); dual averaging toward 0.574 acceptance (ember::Mala's adapt_steps) finds the
 // step for the data and follows the model as it sharpens, ending at its running average.
-Index mala_adapt_steps(const Config& c) {
-  if (c.mala_adapt != "on") return 0;
-  const Index most = std::numeric_limits<Index>::max();
-  return c.iters > most / c.steps ? most : c.iters * c.steps;
-}
+Index mala_adapt_steps(const Config& c) { return ex::mala_adapt_steps(c.mala_adapt, c.iters, c.steps); }
 
 // ε / λ̂_min (smallest_variance) of the CD, PCD and improved CD samplers: --step-factor, or 0.1 with ULA (improved CD's own kernel
 // is ULA); with MALA 1 for CD and for PCD's in-order chains, 0.5 for PCD's sampled ones (measured, 5 seeds:

@@ -148,11 +148,7 @@ double step_of(const Config& c, const std::string& method) {
 }
 
 // The MALA steps over which CD's kernel tunes ε (--mala-adapt): the whole run (iters × steps), or none.
-ember::Index mala_adapt_steps(const Config& c) {
-  if (c.mala_adapt != "on") return 0;
-  const ember::Index most = std::numeric_limits<ember::Index>::max();
-  return c.iters > most / c.sampler_steps ? most : c.iters * c.sampler_steps;
-}
+ember::Index mala_adapt_steps(const Config& c) { return ex::mala_adapt_steps(c.mala_adapt, c.iters, c.sampler_steps); }
 
 bool standardizes(const Config& c) { return c.standardize == "on" || (c.standardize == "auto" && !c.data_file.empty()); }
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include <ember/core/error.hpp>
@@ -30,6 +31,14 @@ void with_sampler(const std::string& sampler, F&& f, ember::Index mala_adapt_ste
     f([=](double step) { return ember::Mala<T>({.step_size = static_cast<T>(step), .adapt_steps = mala_adapt_steps}); });
   else
     f([](double step) { return ember::Langevin<T>({.step_size = static_cast<T>(step)}); });
+}
+
+/// The MALA steps over which a kernel tunes its step (`--mala-adapt`): the whole run's (iters × steps, saturated)
+/// when `setting` is "on", else none.
+inline ember::Index mala_adapt_steps(const std::string& setting, ember::Index iters, ember::Index steps) {
+  if (setting != "on") return 0;
+  const ember::Index most = std::numeric_limits<ember::Index>::max();
+  return iters > most / steps ? most : iters * steps;
 }
 
 /// --sampler ula|mala for the methods `which` names; `default_text` says what an absent option means.

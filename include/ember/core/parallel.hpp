@@ -42,7 +42,7 @@
 
 #include "ember/core/batch.hpp"
 #include "ember/core/error.hpp"
-#include "ember/core/subnormals.hpp"
+#include "ember/core/detail/fp_control_x86.hpp"
 
 namespace ember {
 
