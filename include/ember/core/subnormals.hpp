@@ -7,12 +7,12 @@
 /// assist in an add, multiply or FMA that produces or reads one, at tens to hundreds of cycles each. Gradients of a
 /// trained network fall into that range (a SiLU far in its negative tail, products of small backpropagated terms),
 /// and a run that meets them can train many times slower for nothing (docs/performance.md, "Session 20 … subnormal
-/// numbers"). Flush-to-zero (a subnormal result becomes 0) and
-/// denormals-are-zero (a subnormal input reads as 0) remove the assists. They change a result only where a subnormal
-/// occurs, by less than 2⁻¹²⁶ in absolute value per operation — and they change it the same way on every worker: the
-/// thread pool runs each job in its caller's mode (`fp_control`), so results stay bit-identical across worker counts.
-/// ember::train flushes by default (TrainSettings::flush_subnormals); anything else runs in the caller's mode unless
-/// the caller opens a FlushSubnormals scope. On targets other than x86 it does nothing.
+/// numbers"). Flush-to-zero (a subnormal result becomes 0) and denormals-are-zero (a subnormal input reads as 0)
+/// remove the assists. They change a result only where a subnormal occurs, by less than 2⁻¹²⁶ in absolute value per
+/// operation — and they change it the same way on every worker: the thread pool runs each job in its caller's mode
+/// (`fp_control`), so results stay bit-identical across worker counts. ember::train flushes by default
+/// (TrainSettings::flush_subnormals); anything else runs in the caller's mode unless the caller opens a
+/// FlushSubnormals scope. On targets other than x86 it does nothing.
 ///
 /// @code
 /// {
