@@ -69,9 +69,9 @@ TEST_CASE("ThreadPool: every worker runs a job in its caller's floating-point mo
     std::atomic<int> started{0};
     pool.parallel_for(2, [&](ember::Index i) {
       started.fetch_add(1);
-      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-      while (started.load() < 2 && std::chrono::steady_clock::now() < until) {
-      }
+      // Yielding: on a loaded machine the pool's thread may need this core to start.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (started.load() < 2 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
       result[static_cast<std::size_t>(i)] = bits(subnormal_product());
       thread[static_cast<std::size_t>(i)] = std::this_thread::get_id();
     });
