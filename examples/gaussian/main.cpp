@@ -286,14 +286,13 @@ struct Standardization {
 // The model's state after each reported update, for the progress callback of fit().
 using Observer = std::function<void(const ember::TrainProgress&, const Model& measured)>;
 
-// The smallest eigenvalue of the sample covariance of `rows` (divisor n − 1): the stiffest direction of the data
-// that the samplers' steps are scaled to. From the rows a method trains on, never from the truth, which a user
-// does not have; with few rows per dimension it is biased low (by ≈ (1 − √(d/n))², Marchenko–Pastur), which
-// only makes the steps smaller.
+// The smallest eigenvalue of the sample covariance of `rows` (GaussianData::from_samples: divisor n − 1): the
+// stiffest direction of the data that the samplers' steps are scaled to. From the rows a method trains on, never
+// from the truth, which a user does not have; with few rows per dimension it is biased low (by ≈ (1 − √(d/n))²,
+// Marchenko–Pastur), which only makes the steps smaller.
 double smallest_variance(const Batch<T>& rows) {
-  const Batch<T> centred = rows.rowwise() - rows.colwise().mean();
-  const Matrix covariance = centred.transpose() * centred / static_cast<T>(rows.rows() - 1);
-  return Eigen::SelfAdjointEigenSolver<Matrix>(covariance, Eigen::EigenvaluesOnly).eigenvalues().minCoeff();
+  const auto sample = ember::GaussianData<T>::from_samples(rows);
+  return Eigen::SelfAdjointEigenSolver<Matrix>(sample.covariance(), Eigen::EigenvaluesOnly).eigenvalues().minCoeff();
 }
 
 // Trains `method` on `train` with learning rate `lr` for `iters` updates and returns the measured Gaussian (DRL:
