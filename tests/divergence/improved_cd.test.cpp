@@ -1,8 +1,11 @@
 #include "ember/divergence/improved_cd.hpp"
 
+#include <cmath>
+
 #include <catch2/catch.hpp>
 
 #include "divergence/gaussian_oracle.hpp"
+#include "ember/mcmc/mala.hpp"
 #include "support/random_batch.hpp"
 
 using ember::Batch;
@@ -103,6 +106,97 @@ TEST_CASE("Improved CD (chains from the data, no entropy): the mean gradient is 
   INFO("the KL term's value: mean E(x_K) under the law of K steps");
   check_within_error(mean_and_error(kl_values),
                      Vector<double>::Constant(1, expected_energy(model, last.mean, last.covariance)));
+}
+
+TEST_CASE("Improved CD with its own kernel for the first K - 1 steps: the mean gradient is the closed form of that "
+          "kernel's law, and only the last step is Langevin's", "[improved_cd][oracle]") {
+  // As above, but the K − 1 frozen steps are a ULA of another step (λ₂, σ₂) given as the kernel: the negatives'
+  // law is K − 1 steps of (λ₂, σ₂) and one of (λ, σ), and the KL term differentiates that last one only.
+  const Index d = 2, steps = 3, batch = 256, batches = 400;
+  const double lambda = 0.25, sigma = 0.6, lambda2 = 0.1, sigma2 = 0.9, w_kl = 1.5;
+  const Vector<double> m = (Vector<double>(d) << 1.0, -0.5).finished();
+  const Matrix c = random_spd(d, 74, 0.3);
+  const auto model = ember::GaussianEnergy<double>::from_mean_precision((Vector<double>(d) << -0.3, 0.4).finished(),
+                                                                        random_spd(d, 75, 0.6));
+  ember::ImprovedContrastiveDivergence icd(ember::Langevin<double>::decoupled(lambda2, sigma2),
+                                           ember::ReplayBuffer(d, ember::UniformInit<double>{-1.0, 1.0},
+                                                               {.capacity = 512}),
+                                           {.steps = steps, .gradient_step = lambda, .noise_scale = sigma,
+                                            .kl_weight = w_kl, .entropy_weight = 0.0, .persistent = false});
+  ember::Philox rng(32);
+  std::vector<Vector<double>> gradients;
+  for (int b = 0; b < batches; ++b) {
+    const Batch<double> data = sample_gaussian(m, c, batch, rng);
+    const auto result = icd.estimate(model, data, rng);
+    CHECK_FALSE(result.acceptance.has_value());  // an unadjusted kernel reports none
+    gradients.push_back(result.gradient);
+  }
+  const GaussianLaw before_last = ula_law(model, {m, c}, steps - 1, lambda2, sigma2);
+  const GaussianLaw last = ula_law(model, before_last, 1, lambda, sigma);
+  const Vector<double> exact = fd_gradient(model, [&](const ember::GaussianEnergy<double>& e) {
+    return expected_energy(e, m, c) - expected_energy(e, last.mean, last.covariance) +
+           w_kl * kl_objective(e, model, before_last.mean, before_last.covariance, lambda, sigma);
+  });
+  check_within_error(mean_and_error(gradients), exact);
+}
+
+TEST_CASE("Improved CD with a MALA kernel reports its acceptance; the default kernel gives the bits it always gave",
+          "[improved_cd]") {
+  const auto model = ember::GaussianEnergy<double>::standard(2);
+  const Batch<double> data = Batch<double>::Constant(16, 2, 0.5);
+  const ember::ImprovedCdSettings<double> settings{.steps = 4, .gradient_step = 0.05, .noise_scale = 0.3};
+  const auto buffer = [] { return ember::ReplayBuffer(2, ember::UniformInit<double>{-1.0, 1.0}, {.capacity = 64}); };
+  ember::ImprovedContrastiveDivergence mala(ember::Mala<double>({.step_size = 0.5}), buffer(), settings);
+  ember::Philox rng(3);
+  const auto with_mala = mala.estimate(model, data, rng);
+  REQUIRE(with_mala.acceptance.has_value());
+  CHECK(*with_mala.acceptance > 0.0);
+  CHECK(*with_mala.acceptance <= 1.0);
+  // Du et al.'s form (all K steps Langevin) and the same Langevin given as the kernel: the same numbers.
+  ember::ImprovedContrastiveDivergence plain(buffer(), settings);
+  ember::ImprovedContrastiveDivergence given(ember::Langevin<double>::decoupled(0.05, 0.3), buffer(), settings);
+  ember::Philox a(4), b(4);
+  for (int i = 0; i < 3; ++i) {
+    const auto x = plain.estimate(model, data, a);
+    const auto y = given.estimate(model, data, b);
+    CHECK(x.gradient == y.gradient);
+    CHECK(plain.negatives() == given.negatives());
+  }
+}
+
+TEST_CASE("Improved CD with in-order chains advances each slot in turn and writes it back in place",
+          "[improved_cd]") {
+  // Noise-free steps, so every chain's path is known: x ← x − λ∇E(x) with ∇E(x) = x (standard normal), i.e.
+  // x ← (1 − λ)x. Capacity 2n: estimates take slots 0..n−1, then n..2n−1, then 0..n−1 again.
+  const Index n = 4, steps = 2;
+  const double lambda = 0.1;
+  const auto model = ember::GaussianEnergy<double>::standard(2);
+  ember::ImprovedContrastiveDivergence icd(ember::ReplayBuffer(2, ember::UniformInit<double>{-1.0, 1.0},
+                                                               {.capacity = 2 * n, .reinit_probability = 0.0}),
+                                           {.steps = steps, .gradient_step = lambda, .noise_scale = 0.0,
+                                            .entropy_weight = 0.3, .chains = ember::PcdChains::in_order});
+  ember::Philox rng(5);
+  const Batch<double> data = Batch<double>::Constant(n, 2, 0.5);
+  const double shrink = std::pow(1.0 - lambda, static_cast<double>(steps));
+  icd.estimate(model, data, rng);  // fills the buffer, then moves slots 0..n−1
+  const Batch<double> after_first = icd.buffer().stored();
+  CHECK(icd.buffer().fill_count() == 2 * n);
+  CHECK(after_first.topRows(n) == icd.negatives());  // written back in place, nothing pushed
+  const auto second = icd.estimate(model, data, rng);
+  CHECK(icd.negatives().isApprox(shrink * after_first.bottomRows(n), 1e-14));
+  CHECK(icd.buffer().stored().topRows(n) == after_first.topRows(n));  // untouched by the second estimate
+  // The neighbours are drawn before the write-back: no chain meets itself (that would be −log of a tiny
+  // distance, ≈ +355 for doubles).
+  CHECK(second.terms.entropy < 10.0);
+  icd.estimate(model, data, rng);
+  CHECK(icd.negatives().isApprox(shrink * after_first.topRows(n), 1e-14));
+
+  CHECK_THROWS_WITH(icd.estimate(model, Batch<double>::Constant(2 * n + 1, 2, 0.5), rng),
+                    Catch::Matchers::Contains("data.rows() = 9") && Catch::Matchers::Contains("capacity 8"));
+  CHECK_THROWS_WITH(ember::ImprovedContrastiveDivergence(ember::ReplayBuffer(2, ember::UniformInit<double>{},
+                                                                             {.capacity = 8, .reinit_probability = 0.05}),
+                                                         {.chains = ember::PcdChains::in_order}),
+                    Catch::Matchers::Contains("reinit_probability = 0.05"));
 }
 
 TEST_CASE("Improved CD: KL + entropy gradient matches finite differences with the noise held fixed",

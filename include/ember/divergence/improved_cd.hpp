@@ -3,7 +3,12 @@
 /// @brief ember::ImprovedContrastiveDivergence (Du et al. 2021): CD/PCD plus the KL and entropy terms.
 ///
 /// Negatives come from K decoupled Langevin steps x_k = x_{k−1} − λ∇ₓE_θ(x_{k−1}) + σξ, started from the replay
-/// buffer (or the data when `persistent` is false). On top of the contrastive skeleton (contrastive.hpp):
+/// buffer (or the data when `persistent` is false). Only the last step is differentiated, so the first K − 1 may
+/// be any kernel (the three-argument constructor: MALA, HMC, …); by default they are the same Langevin steps. Which buffer rows, as for PCD (pcd.hpp): `PcdChains::sampled`
+/// (Du et al.'s replay buffer: N rows drawn with replacement, each re-initialised with the buffer's probability,
+/// the moved samples pushed back as new entries) or `PcdChains::in_order` (Tieleman's persistent chains: the next N
+/// slots, written back in place, so that with capacity N every chain moves at every update; needs ρ = 0).
+/// On top of the contrastive skeleton (contrastive.hpp):
 /// - the KL term L_KL = mean_i E_θ̄(x_K,i), θ̄ a frozen copy of θ, whose gradient flows through the last step
 ///   only, with the noise held fixed: ∇θL_KL = −(λ/N) ∇θ Σᵢ⟨∇ₓE_θ(x_{K−1,i}), ∇ₓE_θ̄(x_K,i)⟩;
 /// - the entropy term L_ent = −mean_i log min_j ‖x_K,i − b_j‖ against buffer samples b_j, whose gradient
@@ -20,6 +25,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -30,6 +36,7 @@
 #include "ember/core/concepts.hpp"
 #include "ember/core/error.hpp"
 #include "ember/divergence/contrastive.hpp"
+#include "ember/divergence/pcd.hpp"
 #include "ember/mcmc/langevin.hpp"
 #include "ember/mcmc/replay_buffer.hpp"
 
@@ -47,6 +54,7 @@ struct ImprovedCdSettings {
   Index entropy_neighbours = 1000;  ///< number of buffer samples b_j drawn for the nearest-neighbour term, ≥ 1
   T energy_regularization = T(0);   ///< α ≥ 0
   bool persistent = true;           ///< start chains from the buffer (true) or at the data (false)
+  PcdChains chains = PcdChains::sampled;  ///< with `persistent`: which buffer rows (see the file comment)
 };
 
 /// The values of the two extra terms (before weighting).
@@ -107,14 +115,24 @@ struct ImprovedCdResult : EstimatorResult<T> {
   ImprovedCdTerms<T> terms;
 };
 
-/// @brief Improved contrastive divergence with a replay buffer.
-template <Scalar T, class Init>
+/// @brief Improved contrastive divergence with a replay buffer; K is the kernel of the first K − 1 steps.
+template <Scalar T, class Init, class K = Langevin<T>>
 class ImprovedContrastiveDivergence {
  public:
   using scalar_type = T;
 
+  /// Du et al.'s estimator: all K steps are the decoupled Langevin steps of `settings`.
   ImprovedContrastiveDivergence(ReplayBuffer<T, Init> buffer, ImprovedCdSettings<T> settings = {})
-      : buffer_(std::move(buffer)),
+    requires std::same_as<K, Langevin<T>>
+      : ImprovedContrastiveDivergence(Langevin<T>::decoupled(settings.gradient_step, settings.noise_scale,
+                                                             settings.gradient_clip),
+                                      std::move(buffer), settings) {}
+
+  /// The first K − 1 steps with `kernel` (they are not differentiated: a Metropolis-corrected kernel may take
+  /// steps that ULA could not), the last with the Langevin step of `settings`.
+  ImprovedContrastiveDivergence(K kernel, ReplayBuffer<T, Init> buffer, ImprovedCdSettings<T> settings = {})
+      : kernel_(std::move(kernel)),
+        buffer_(std::move(buffer)),
         settings_(settings),
         langevin_(Langevin<T>::decoupled(settings.gradient_step, settings.noise_scale, settings.gradient_clip)) {
     constexpr const char* fn = "ember::ImprovedContrastiveDivergence";
@@ -124,6 +142,10 @@ class ImprovedContrastiveDivergence {
                                       std::pair{"entropy_weight", settings.entropy_weight},
                                       std::pair{"energy_regularization", settings.energy_regularization}})
       detail::require_non_negative(value, fn, name);
+    if (settings.chains == PcdChains::in_order)
+      detail::require(buffer_.settings().reinit_probability == T(0), fn, "buffer.settings().reinit_probability",
+                      buffer_.settings().reinit_probability,
+                      "must be 0 with PcdChains::in_order (Tieleman's chains are never re-initialised)");
   }
 
   /// @brief One estimate: chains from the buffer (or data), K Langevin steps, the three terms, then the final
@@ -141,13 +163,23 @@ class ImprovedContrastiveDivergence {
     detail::require(buffer_.dim() == static_cast<Index>(energy.dim()), fn, "buffer.dim()", buffer_.dim(),
                     "must equal the energy's dimension ", energy.dim());
     const Index n = data.rows();
-    if (settings_.persistent) {
+    const bool in_order = settings_.persistent && settings_.chains == PcdChains::in_order;
+    if (in_order) {
+      detail::require(n <= buffer_.capacity(), fn, "data.rows()", n, "must be <= the buffer's capacity ",
+                      buffer_.capacity(), " with PcdChains::in_order (each chain moves at most once per update)");
+      buffer_.fill(rng);
+      negatives_.resize(n, data.cols());
+      buffer_.sample_in_order(BatchRef<T>(negatives_));
+    } else if (settings_.persistent) {
       negatives_.resize(n, data.cols());
       buffer_.sample(BatchRef<T>(negatives_), rng);
     } else {
       negatives_ = data;
     }
-    langevin_.run(energy, BatchRef<T>(negatives_), rng, settings_.steps - 1);
+    static_assert(Kernel<K, E, G>, "ember::ImprovedContrastiveDivergence::estimate: the kernel must model "
+                                   "ember::Kernel for this energy and generator.");
+    ImprovedCdResult<T> result;
+    result.acceptance = detail::run_kernel<T>(kernel_, energy, BatchRef<T>(negatives_), rng, settings_.steps - 1);
     previous_ = negatives_;
     langevin_.step(energy, BatchRef<T>(negatives_), rng);
     const Index m = std::min(settings_.entropy_neighbours, buffer_.fill_count());
@@ -158,7 +190,6 @@ class ImprovedContrastiveDivergence {
         neighbours_.row(j) = buffer_.stored().row(
             static_cast<Index>(choice.index(static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(buffer_.fill_count()))));
     }
-    ImprovedCdResult<T> result;
     skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization,
                          pool_of(langevin_));
     result.terms = accumulate_improved_cd_terms(energy, BatchView<T>(previous_), BatchView<T>(negatives_),
@@ -166,18 +197,24 @@ class ImprovedContrastiveDivergence {
                                                 settings_.kl_weight, settings_.entropy_weight,
                                                 VectorRef<T>(result.gradient));
     result.loss += settings_.kl_weight * result.terms.kl + settings_.entropy_weight * result.terms.entropy;
-    buffer_.push(negatives_, rng);
+    if (in_order) {
+      buffer_.write_back(negatives_);  // after the neighbours were drawn, so x_K is never compared with itself
+    } else {
+      buffer_.push(negatives_, rng);
+    }
     return result;
   }
 
+  [[nodiscard]] K& kernel() { return kernel_; }
   [[nodiscard]] ReplayBuffer<T, Init>& buffer() { return buffer_; }
   [[nodiscard]] const ImprovedCdSettings<T>& settings() const { return settings_; }
   [[nodiscard]] const Batch<T>& negatives() const { return negatives_; }
 
  private:
+  K kernel_;
   ReplayBuffer<T, Init> buffer_;
   ImprovedCdSettings<T> settings_;
-  Langevin<T> langevin_;
+  Langevin<T> langevin_;  // the last, differentiated step
   Contrastive<T> skeleton_;
   Batch<T> negatives_;
   Batch<T> previous_;
@@ -188,5 +225,10 @@ template <Scalar T, class Init>
 ImprovedContrastiveDivergence(ReplayBuffer<T, Init>) -> ImprovedContrastiveDivergence<T, Init>;
 template <Scalar T, class Init>
 ImprovedContrastiveDivergence(ReplayBuffer<T, Init>, ImprovedCdSettings<T>) -> ImprovedContrastiveDivergence<T, Init>;
+template <class K, Scalar T, class Init>
+ImprovedContrastiveDivergence(K, ReplayBuffer<T, Init>) -> ImprovedContrastiveDivergence<T, Init, K>;
+template <class K, Scalar T, class Init>
+ImprovedContrastiveDivergence(K, ReplayBuffer<T, Init>, ImprovedCdSettings<T>)
+    -> ImprovedContrastiveDivergence<T, Init, K>;
 
 }  // namespace ember
