@@ -38,7 +38,7 @@ endif()
 file(REMOVE_RECURSE ${OUT}-all)
 execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method all --iters 100 --out ${OUT}-all
                         --optimizer sgd --lr-decay none --dsm-weighting none --dcd-posterior ula --sampler ula
-                        --pcd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 --dsm-noise independent
+                        --pcd-chains sampled --icd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 --dsm-noise independent
                         --standardize off
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 if(NOT rc EQUAL 0)
@@ -101,12 +101,14 @@ foreach(k RANGE 6)
   set(row_${method} ${k})
 endforeach()
 string(JSON kl GET "${summary}" ${row_dcd} kl_data_to_model)
-# Each default as "method;field;expected": CD and PCD sample with MALA at ε = λ_min(Σ), PCD on in-order chains;
+# Each default as "method;field;expected": CD and PCD sample with MALA at ε = λ_min(Σ), PCD on in-order chains,
+# improved CD on in-order chains, its first K − 1 steps by MALA, its last by ULA at 0.1 λ_min;
 # DSM σ²-weighted with antithetic noise; DCD and DRL on the exact posterior, DRL on levels 0, 300, 999; every method on
 # the standard scores (docs/results/gaussian-defaults.md).
 foreach(check "dcd;dcd_posterior;exact" "cd;sampler;mala" "cd;step_factor;1" "pcd;sampler;mala" "pcd;step_factor;1"
               "pcd;pcd_chains;in_order" "dsm;dsm_weighting;sigma2" "dsm;dsm_noise;antithetic" "drl;drl_posterior;exact"
-              "drl;drl_levels;[ 0, 300, 999 ]" "cd;standardize;on" "dsm;standardize;on")
+              "drl;drl_levels;[ 0, 300, 999 ]" "cd;standardize;on" "dsm;standardize;on" "icd;icd_chains;in_order"
+              "icd;sampler;mala" "icd;step_factor;0.1")
   list(GET check 0 method)
   list(GET check 1 field)
   list(GET check 2 expected)
@@ -131,6 +133,15 @@ string(JSON factor GET "${stdout}" step_factor)
 string(JSON capacity GET "${stdout}" buffer)
 if(NOT rc EQUAL 0 OR NOT chains STREQUAL "sampled" OR NOT factor STREQUAL "0.5" OR NOT capacity EQUAL 1000)
   message(FATAL_ERROR "--pcd-chains sampled: exit ${rc}: ${stdout}\n${stderr}")
+endif()
+# --icd-chains sampled --sampler ula restores Du et al.'s improved CD: the replay buffer, ULA for every step.
+execute_process(COMMAND ${PROGRAM} --dim 2 --method icd --iters 50 --icd-chains sampled --sampler ula
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+string(JSON chains GET "${stdout}" icd_chains)
+string(JSON sampler GET "${stdout}" sampler)
+string(JSON capacity GET "${stdout}" buffer)
+if(NOT rc EQUAL 0 OR NOT chains STREQUAL "sampled" OR NOT sampler STREQUAL "ula" OR NOT capacity EQUAL 1000)
+  message(FATAL_ERROR "--icd-chains sampled --sampler ula: exit ${rc}: ${stdout}\n${stderr}")
 endif()
 # --dcd-posterior ula is still reachable and differs from the exact posterior.
 execute_process(COMMAND ${PROGRAM} --dim 16 --cov illcond --cond 100 --method dcd --iters 300 --dcd-posterior ula

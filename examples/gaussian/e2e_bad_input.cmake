@@ -33,6 +33,7 @@ expect(2 "^ember-gaussian: --step-factor: 0 is not a finite number > 0" --step-f
 expect(2 "^ember-gaussian: Could not convert: --tune = maybe" --tune=maybe ${long})
 # The settings of session 15: the sampler choices, the replay buffer's probability and size.
 expect(2 "^ember-gaussian: --pcd-chains: .*tieleman" --pcd-chains tieleman ${long})
+expect(2 "^ember-gaussian: --icd-chains: .*buffer" --icd-chains buffer ${long})
 expect(2 "^ember-gaussian: --drl-posterior: .*mala" --drl-posterior mala ${long})
 expect(2 "^ember-gaussian: --dsm-noise: .*paired" --dsm-noise paired ${long})
 expect(2 "^ember-gaussian: --reinit: nan is not a number in \\[0, 1\\]" --reinit nan ${long})

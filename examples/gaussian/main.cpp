@@ -102,16 +102,18 @@ struct Config {
   std::string dsm_noise = "antithetic";  // antithetic (each point noised with ε and −ε) or independent
   std::string drl_posterior = "exact";   // exact (ember::GaussianPosterior per level) or ula
   std::string pcd_chains = "in_order";   // in_order (one chain per batch row) or sampled (a replay buffer)
+  std::string icd_chains = "in_order";   // improved CD's chains: in_order (as PCD's) or sampled (Du et al.'s buffer)
   Index buffer = 1000;                   // the replay buffer's capacity (PCD sampled, improved CD)
   double reinit = 0.05;                  // its re-initialisation probability
   std::string standardize = "on";        // on: train on the training sample's standard scores (Standardization)
 };
 
-// The kernel of CD and PCD: --sampler, or MALA. Measured on the seven settings, 5 seeds (docs/results/
-// gaussian-defaults.md): MALA's rejections allow a step ten times ULA's, so the chains reach the slow directions.
+// The kernel of CD, PCD and improved CD's first K − 1 steps: --sampler, or MALA. Measured on the seven settings,
+// 5 seeds (docs/results/gaussian-defaults.md): MALA's rejections allow a step ten times ULA's, so the chains reach
+// the slow directions. Improved CD's last step, the one its KL term differentiates, stays ULA.
 std::string sampler_of(const Config& c, const std::string& method) {
   if (!c.sampler.empty()) return c.sampler;
-  return method == "cd" || method == "pcd" ? "mala" : "ula";
+  return method == "cd" || method == "pcd" || method == "icd" ? "mala" : "ula";
 }
 
 // The MALA steps over which CD's and PCD's kernel tunes ε (--mala-adapt): the whole run (iters × steps), or none.
@@ -120,8 +122,8 @@ std::string sampler_of(const Config& c, const std::string& method) {
 // step for the data and follows the model as it sharpens, ending at its running average.
 Index mala_adapt_steps(const Config& c) { return ex::mala_adapt_steps(c.mala_adapt, c.iters, c.steps); }
 
-// ε / λ̂_min (smallest_variance) of the CD, PCD and improved CD samplers: --step-factor, or 0.1 with ULA (improved CD's own kernel
-// is ULA); with MALA 1 for CD and for PCD's in-order chains, 0.5 for PCD's sampled ones (measured, 5 seeds:
+// ε / λ̂_min (smallest_variance) of the CD, PCD and improved CD samplers: --step-factor, or 0.1 with ULA and for
+// improved CD's last (ULA) step, whose MALA steps start from λ̂_min; with MALA 1 for CD and for PCD's in-order chains, 0.5 for PCD's sampled ones (measured, 5 seeds:
 // sampled persistent chains lost seeds at 1 on D = 64, CD lost accuracy at 2; in-order chains met the target
 // on D = 64 κ = 100 at 1 but not at 0.5, and lost every D = 64 seed at 2).
 double factor_of(const Config& c, const std::string& method) {
@@ -346,11 +348,27 @@ Model fit(const std::string& method, const Config& c, const Batch<T>& train, dou
       }
     }, mala_adapt_steps(c));
   } else if (method == "icd") {
-    ember::ImprovedContrastiveDivergence est(
-        buffer(), ember::ImprovedCdSettings<T>{.steps = c.steps, .gradient_step = epsilon / 2,
-                                               .noise_scale = std::sqrt(epsilon), .entropy_weight = c.icd_entropy_weight,
-                                               .entropy_neighbours = 100});
-    s = go(est, model);
+    // In order: one persistent chain per batch row, moved at every update, as PCD's default (its neighbours for the
+    // entropy term are then the other chains' states before this update).
+    const bool in_order = c.icd_chains == "in_order";
+    const ember::ImprovedCdSettings<T> icd{.steps = c.steps, .gradient_step = epsilon / 2,
+                                           .noise_scale = std::sqrt(epsilon), .entropy_weight = c.icd_entropy_weight,
+                                           .entropy_neighbours = 100,
+                                           .chains = in_order ? ember::PcdChains::in_order : ember::PcdChains::sampled};
+    const auto chains = [&] {
+      return in_order ? ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0}, {.capacity = c.batch, .reinit_probability = 0})
+                      : buffer();
+    };
+    if (sampler_of(c, method) == "mala") {
+      // The first K − 1 steps by MALA from CD's step λ̂_min (tuned as CD's), the last, differentiated one by ULA at ε.
+      ex::with_sampler<T>("mala", [&](auto make) {
+        ember::ImprovedContrastiveDivergence est(make(lambda_min), chains(), icd);
+        s = go(est, model);
+      }, ex::mala_adapt_steps(c.mala_adapt, c.iters, std::max<Index>(c.steps - 1, 1)));
+    } else {
+      ember::ImprovedContrastiveDivergence est(chains(), icd);
+      s = go(est, model);
+    }
   } else if (method == "dcd") {
     // VP noise at one level s = 0.5·√λ_min. --dcd-posterior exact draws the negatives from the tethered
     // posterior exactly (ember::GaussianPosterior, one draw): the mean gradient is then exactly DCD's. With ULA
@@ -608,7 +626,8 @@ nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
     j["drl_levels"] = c.drl_levels;
   }
   if (o.method == "pcd") j["pcd_chains"] = c.pcd_chains;
-  if ((o.method == "pcd" && c.pcd_chains == "sampled") || o.method == "icd") {
+  if (o.method == "icd") j["icd_chains"] = c.icd_chains;
+  if ((o.method == "pcd" && c.pcd_chains == "sampled") || (o.method == "icd" && c.icd_chains == "sampled")) {
     j["buffer"] = c.buffer;
     j["reinit"] = c.reinit;
   }
@@ -617,9 +636,9 @@ nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
     j["dsm_noise"] = c.dsm_noise;
   }
   if (o.method == "icd") j["icd_entropy_weight"] = c.icd_entropy_weight;
-  if (o.method == "cd" || o.method == "pcd") j["sampler"] = sampler_of(c, o.method);
+  if (o.method == "cd" || o.method == "pcd" || o.method == "icd") j["sampler"] = sampler_of(c, o.method);
   if (o.method == "cd" || o.method == "pcd" || o.method == "icd") j["step_factor"] = factor_of(c, o.method);
-  if ((o.method == "cd" || o.method == "pcd") && sampler_of(c, o.method) == "mala") j["mala_adapt"] = c.mala_adapt;
+  if ((o.method == "cd" || o.method == "pcd" || o.method == "icd") && sampler_of(c, o.method) == "mala") j["mala_adapt"] = c.mala_adapt;
   if (c.tune) {
     nlohmann::json scores = nlohmann::json::array();
     for (double v : o.tune_scores) scores.push_back(ex::number_or_null(v));
@@ -720,7 +739,7 @@ int main(int argc, char** argv) {
   app.add_option("--dcd-posterior", c.dcd_posterior, "DCD's posterior sampler: exact (ember::GaussianPosterior, one "
                  "exact draw) or ula (--steps ULA steps from x~/a, which do not mix at this step size)")
       ->capture_default_str()->check(CLI::IsMember({"exact", "ula"}));
-  ex::add_sampler_option(app, c.sampler, "CD and PCD", "mala");
+  ex::add_sampler_option(app, c.sampler, "CD, PCD and improved CD's first K-1 steps (its last step is always ULA)", "mala");
   app.add_option("--drl-posterior", c.drl_posterior, "DRL's sampler of each level's conditional: exact "
                  "(ember::GaussianPosterior, one exact draw) or ula (--steps ULA steps from the noisier point)")
       ->capture_default_str()->check(CLI::IsMember({"exact", "ula"}));
@@ -728,13 +747,18 @@ int main(int argc, char** argv) {
                  "re-initialised with probability --reinit) or in_order (Tieleman: one persistent chain per batch "
                  "row, advanced every update, never re-initialised)")
       ->capture_default_str()->check(CLI::IsMember({"sampled", "in_order"}));
-  app.add_option("--buffer", c.buffer, "the replay buffer's capacity (PCD with --pcd-chains sampled, improved CD)")
+  app.add_option("--icd-chains", c.icd_chains, "improved CD's chains: sampled (Du et al.'s replay buffer of --buffer "
+                 "samples, re-initialised with probability --reinit) or in_order (one persistent chain per batch row, "
+                 "advanced every update, as PCD's in_order)")
+      ->capture_default_str()->check(CLI::IsMember({"sampled", "in_order"}));
+  app.add_option("--buffer", c.buffer, "the replay buffer's capacity (PCD with --pcd-chains sampled, improved CD sampled)")
       ->capture_default_str()->check(ex::integer_in<Index>(1, most));
   app.add_option("--reinit", c.reinit, "the replay buffer's re-initialisation probability, in [0, 1]")
       ->capture_default_str()->check(ex::probability());
   app.add_option("--step-factor", c.step_factor, "the samplers' step size as a fraction of the data's smallest "
-                 "variance (of the training sample's covariance): epsilon = f lambda_min (CD, PCD, improved CD); default: 0.1 with ULA and for "
-                 "improved CD, with MALA 1 for CD and PCD's in-order chains, 0.5 for PCD's sampled ones")
+                 "variance (of the training sample's covariance): epsilon = f lambda_min (CD, PCD, improved CD's last step); default: "
+                 "0.1 with ULA and for improved CD's last step (its MALA steps start from lambda_min), with MALA 1 for CD "
+                 "and PCD's in-order chains, 0.5 for PCD's sampled ones")
       ->check(ex::positive_finite());
   app.add_option("--mala-adapt", c.mala_adapt, "on: CD's and PCD's MALA tunes its step toward 0.574 acceptance "
                  "(dual averaging) over the whole run, starting from f lambda_min; off: the step stays f lambda_min")
