@@ -45,3 +45,12 @@ if(PYTHON3)
     endif()
   endif()
 endif()
+# Improved CD with --sampler mala: its first K − 1 steps are MALA, so it reports an acceptance (ULA reports none).
+execute_process(COMMAND ${PROGRAM} --dataset rings --method icd --sampler mala --iters 5 --grid-cells 40 --out ${OUT}-icd
+                --quiet --edge-mass-limit 1
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+string(JSON sampler ERROR_VARIABLE no_sampler GET "${stdout}" sampler)
+string(JSON acceptance ERROR_VARIABLE no_acceptance GET "${stdout}" acceptance)
+if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT acceptance GREATER 0 OR acceptance GREATER 1)
+  message(FATAL_ERROR "icd --sampler mala: exit ${rc}, sampler mala and an acceptance in (0, 1] expected:\n${stdout}\n${stderr}")
+endif()

@@ -140,11 +140,12 @@ std::string sampler_of(const Config& c, const std::string& method) {
 }
 
 // The step ε of the CD, PCD or improved CD sampler: --step-size, or 0.1 for MALA and 0.01 for ULA (improved CD's
-// own kernel is ULA). MALA's rejections make the larger step safe, and it mixes further: measured on all 21 sets,
+// differentiated last step is always ULA; with --sampler mala its first K − 1 steps are MALA at 0.1). MALA's rejections make the larger step safe, and it mixes further: measured on all 21 sets,
 // 3 seeds, CD with MALA at 0.1 has mean MMD² < 0.01 on 12 sets against 5 at 0.01 (docs/results/robustness.md).
+constexpr double mala_step = 0.1;
 double step_of(const Config& c, const std::string& method) {
   if (c.step_size > 0) return c.step_size;
-  return method != "icd" && sampler_of(c, method) == "mala" ? 0.1 : 0.01;
+  return method != "icd" && sampler_of(c, method) == "mala" ? mala_step : 0.01;
 }
 
 // The MALA steps over which CD's kernel tunes ε (--mala-adapt): the whole run (iters × steps), or none.
@@ -165,6 +166,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   if (method == "cd" || method == "pcd" || method == "icd") s.push_back({"--step-size", one(step_of(c, method)), true});
   if (method != "icd" && method != "dsm")
     s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true});
+  // Added in session 21 for improved CD's first K − 1 steps; checkpoints written before ran them by ULA.
+  if (method == "icd") s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true, one(0)});
   // Added in session 20; checkpoints written before kept MALA's step fixed.
   if (method == "cd") s.push_back({"--mala-adapt", one(c.mala_adapt == "on" ? 1 : 0), false, one(0)});
   if (method == "dcd") {
@@ -406,7 +409,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   };
   Result r;
   r.method = method;
-  if (method != "dsm") r.sampler = method == "icd" ? "ula" : sampler_of(c, method);
+  if (method != "dsm") r.sampler = sampler_of(c, method);
   if (method == "cd" || method == "pcd" || method == "icd") r.step = step_of(c, method);
   if (method == "dcd") r.step = c.dcd_step;
   // The exact NLL, MMD² and KL of a trained 2D energy (the grid density also gives the samples).
@@ -490,11 +493,20 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         summary = train(model, est, &est.buffer());
       });
     } else if (method == "icd") {
-      ember::ImprovedContrastiveDivergence est(buffer(), ember::ImprovedCdSettings<T>{.steps = c.sampler_steps,
-                                                                                      .gradient_step = static_cast<T>(step_of(c, method) / 2),
-                                                                                      .noise_scale = static_cast<T>(std::sqrt(step_of(c, method))),
-                                                                                      .energy_regularization = alpha});
-      summary = train(model, est, &est.buffer());
+      const ember::ImprovedCdSettings<T> icd{.steps = c.sampler_steps,
+                                             .gradient_step = static_cast<T>(step_of(c, method) / 2),
+                                             .noise_scale = static_cast<T>(std::sqrt(step_of(c, method))),
+                                             .energy_regularization = alpha};
+      if (sampler_of(c, method) == "mala") {
+        // The first K − 1 steps by MALA at CD's step, the last (differentiated) one by ULA at --step-size.
+        ex::with_sampler<T>("mala", [&](auto make) {
+          ember::ImprovedContrastiveDivergence est(make(mala_step), buffer(), icd);
+          summary = train(model, est, &est.buffer());
+        });
+      } else {
+        ember::ImprovedContrastiveDivergence est(buffer(), icd);
+        summary = train(model, est, &est.buffer());
+      }
     } else if (method == "dcd") {
       // Variance-preserving noise at level s (default 0.2); the tethered posterior, of precision ≈ a²/s² = 24, is
       // sampled by ULA with ε = 0.01 from x̃/a: each step contracts by only 1 − ε·24/2 ≈ 0.88, so after K = 10 steps
@@ -736,7 +748,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::integer_in<Index>(0, most));
   app.add_option("--step-size", c.step_size, "step ε of the CD, PCD and improved CD samplers (default: 0.1 with "
                  "MALA, 0.01 with ULA and for improved CD)")->check(ex::positive_finite());
-  ex::add_sampler_option(app, c.sampler, "CD, PCD, DCD and DRL", "mala for cd, ula for the others");
+  ex::add_sampler_option(app, c.sampler, "CD, PCD, DCD, DRL and improved CD's first K-1 steps (its last step is always "
+                         "ULA at --step-size)", "mala for cd, ula for the others");
   app.add_option("--mala-adapt", c.mala_adapt, "on: CD's MALA tunes its step toward 0.574 acceptance (dual "
                  "averaging) over the whole run, starting from --step-size; off: the step stays --step-size")
       ->capture_default_str()->check(CLI::IsMember({"on", "off"}));
