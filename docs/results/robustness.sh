@@ -3,13 +3,14 @@
 # and what does it cost? Data sets $SETS (default: the 12 stress sets, then the 9 built-in ones) at the default
 # budget (1500 Adam updates, lr 1e-2, 10 sampler steps), seeds 0-2, the methods given (default: cd dcd), each in
 # the configurations $CONFIGS ("default"; "alphaX" for --energy-reg X; "cosine" for --lr-decay cosine;
-# "cosine_warmupW" for that and --warmup W; "noiseA_B" for DCD's --noise-min A --noise-max B; "stepsK" for
-# --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_adapt" for --mala-adapt on (CD's MALA step tuned all run long); "mala_stepE" for that with step E; "inorder"
+# "current" for today's defaults re-measured (the baseline when a default's results changed since "cosine");
+# "cosine_warmupW" for that and --warmup W; "cosine_alphaX" for --energy-reg X on today's defaults (cosine decay); "noiseA_B" for DCD's --noise-min A --noise-max B; "stepsK" for
+# --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_adapt" for --mala-adapt on (CD's MALA step tuned all run long); "mala_alphaX" for MALA and --energy-reg X; "mala_stepE" for that with step E; "inorder"
 # for --pcd-chains in_order, "inorder_malaE" for that with MALA at step E, "inorder_warmupW" for that at E = 0.1
 # with --warmup W; "antithetic" for --dsm-noise antithetic; "dsmsigmaS" for --dsm-sigma S; "dcdmalaE" for DCD's
 # posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; "standardize" for --standardize on
 # (the set's standard scores), "standardize_dcdstepE" and "standardize_drlb2B" for that with DCD's --dcd-step E or
-# DRL's --drl-b2 B; default: default
+# DRL's --drl-b2 B, "standardize_alphaX" for that with --energy-reg X; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -34,12 +35,15 @@ for method in $methods; do
         default) extra="--lr-decay none" ;;
         alpha*) extra="--energy-reg ${config#alpha} --lr-decay none" ;;
         cosine) extra="--lr-decay cosine" ;;
+        current) extra="" ;;  # today's defaults, measured again by the binary under test
         cosine_warmup*) extra="--lr-decay cosine --warmup ${config#cosine_warmup}" ;;
+        cosine_alpha*) extra="--energy-reg ${config#cosine_alpha}" ;;  # the energy² penalty on today's defaults
         noise*_*) range=${config#noise}; extra="--noise-min ${range%_*} --noise-max ${range#*_}" ;;  # noise0.1_0.5
         steps*) extra="--steps ${config#steps}" ;;
         dcdstep*) extra="--dcd-step ${config#dcdstep}" ;;
         mala) extra="--sampler mala" ;;
         mala_adapt) extra="--mala-adapt on" ;;
+        mala_alpha*) extra="--sampler mala --energy-reg ${config#mala_alpha}" ;;
         mala_step*) extra="--sampler mala --step-size ${config#mala_step} --dcd-step ${config#mala_step}" ;;
         inorder) extra="--pcd-chains in_order" ;;
         inorder_mala*) extra="--pcd-chains in_order --sampler mala --step-size ${config#inorder_mala}" ;;
@@ -49,6 +53,7 @@ for method in $methods; do
         standardize) extra="--standardize on" ;;
         standardize_dcdstep*) extra="--standardize on --dcd-step ${config#standardize_dcdstep}" ;;
         standardize_drlb2*) extra="--standardize on --drl-b2 ${config#standardize_drlb2}" ;;
+        standardize_alpha*) extra="--standardize on --energy-reg ${config#standardize_alpha}" ;;
         dcdmala*_steps*) e=${config#dcdmala}; extra="--sampler mala --dcd-step ${e%_steps*} --steps ${e#*_steps}" ;;
         dcdmala*) extra="--sampler mala --dcd-step ${config#dcdmala}" ;;
       esac

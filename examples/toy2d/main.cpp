@@ -119,7 +119,7 @@ struct Config {
   // (KL 110: nothing samples far from the data); the pure-noise top level 999 fixes that (KL 0.38, rings 0.87).
   std::vector<Index> drl_levels{0, 100, 200, 300, 999};
   double drl_b2 = 0.2;    // DRL's ULA step at level t: ε_t = b² σ²_{t+1} (0.021, 0.053, 0.080, 0.20)
-  double energy_reg = 0;  // α of Du & Mordatch's α·mean(E⁺² + E⁻²), every contrastive method (not DSM)
+  double energy_reg = -1;  // α of Du & Mordatch's α·mean(E⁺² + E⁻²) (not DSM); < 0: the method's (energy_reg_of)
   std::string checkpoint;      // --checkpoint PATH: written every checkpoint_every iterations and at the end
   Index checkpoint_every = 0;  // 0: only at the end
   std::string resume;          // --resume PATH: continue a run from its checkpoint (--iters stays the total)
@@ -133,19 +133,31 @@ struct Config {
   std::string standardize = "auto";
 };
 
-// The kernel `method` samples with: --sampler, or the method's measured default.
+// The kernel `method` samples with (improved CD: its first K − 1 steps): --sampler, or the method's measured default
+// (docs/results/robustness.md: MALA for CD since session 14 and for improved CD since session 21).
 std::string sampler_of(const Config& c, const std::string& method) {
   if (!c.sampler.empty()) return c.sampler;
-  return method == "cd" ? "mala" : "ula";
+  return method == "cd" || method == "icd" ? "mala" : "ula";
 }
 
 // The step ε of the CD, PCD or improved CD sampler: --step-size, or 0.1 for MALA and 0.01 for ULA (improved CD's
-// differentiated last step is always ULA; with --sampler mala its first K − 1 steps are MALA at 0.1). MALA's rejections make the larger step safe, and it mixes further: measured on all 21 sets,
-// 3 seeds, CD with MALA at 0.1 has mean MMD² < 0.01 on 12 sets against 5 at 0.01 (docs/results/robustness.md).
+// differentiated last step is always ULA; with --sampler mala its first K − 1 steps are MALA at 0.1). MALA's
+// rejections make the larger step safe, and it mixes further: measured on all 21 sets, 3 seeds, CD with MALA at 0.1
+// has mean MMD² < 0.01 on 12 sets against 5 at 0.01 (docs/results/robustness.md).
 constexpr double mala_step = 0.1;
 double step_of(const Config& c, const std::string& method) {
   if (c.step_size > 0) return c.step_size;
   return method != "icd" && sampler_of(c, method) == "mala" ? mala_step : 0.01;
+}
+
+// α of the energy penalty: --energy-reg, or 0.001 for PCD, improved CD, DCD and DRL and 0 for CD (MALA). Measured on
+// all 21 sets, 3 seeds (docs/results/robustness.md, session 21): α = 0.001 keeps most runs that blew up from blowing
+// up (DCD loses 2 seeds of 63 instead of 21, PCD 2 instead of 18, DRL 8 instead of 18, improved CD with MALA 0
+// instead of 11) and DCD, PCD and DRL are never worse beyond two standard errors on a seed both keep; CD with MALA
+// loses none without it.
+double energy_reg_of(const Config& c, const std::string& method) {
+  if (c.energy_reg >= 0) return c.energy_reg;
+  return method == "cd" || method == "dsm" ? 0.0 : 0.001;
 }
 
 // The MALA steps over which CD's kernel tunes ε (--mala-adapt): the whole run (iters × steps), or none.
@@ -162,7 +174,7 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
                                 {"--lr-decay", one(c.lr_decay == "cosine" ? 1 : 0), true},
                                 {"--warmup", one(static_cast<double>(c.warmup)), true}};
   if (method != "dsm") s.push_back({"--steps", one(static_cast<double>(c.sampler_steps)), true});
-  if (method != "dsm") s.push_back({"--energy-reg", one(c.energy_reg), true});
+  if (method != "dsm") s.push_back({"--energy-reg", one(energy_reg_of(c, method)), true});
   if (method == "cd" || method == "pcd" || method == "icd") s.push_back({"--step-size", one(step_of(c, method)), true});
   if (method != "icd" && method != "dsm")
     s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true});
@@ -466,13 +478,14 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       for (Index t = 0; t < levels.top_level(); ++t)
         kernels.push_back(make(levels.step_size_squared(t, static_cast<T>(c.drl_b2), /*scale_by_level=*/false)));
       ember::RecoveryLikelihood est(std::move(levels), std::move(kernels),
-                                    {.steps = c.sampler_steps, .energy_regularization = static_cast<T>(c.energy_reg)});
+                                    {.steps = c.sampler_steps,
+                                     .energy_regularization = static_cast<T>(energy_reg_of(c, method))});
       summary = train(model, est, nullptr);
       measure(ex::AtFixedTime(model, est.level_time(0)));
     });
   } else {
     Model model(widths, c.seed + 1, mlp_settings);
-    const auto alpha = static_cast<T>(c.energy_reg);
+    const auto alpha = static_cast<T>(energy_reg_of(c, method));
     if (method == "cd") {
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         ember::ContrastiveDivergence est(make(step_of(c, method)),
@@ -586,6 +599,7 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
   if (!r.sampler.empty()) j["sampler"] = r.sampler;
   if (std::isfinite(r.step)) j["step_size"] = r.step;
   if (r.method == "pcd") j["pcd_chains"] = c.pcd_chains;
+  if (r.method != "dsm") j["energy_reg"] = energy_reg_of(c, r.method);
   if (r.method == "dsm") {
     j["dsm_noise"] = c.dsm_noise;
     j["dsm_sigma"] = c.dsm_sigma;
@@ -769,7 +783,8 @@ int main(int argc, char** argv) {
   app.add_option("--dsm-sigma", c.dsm_sigma, "DSM's noise scale sigma")->capture_default_str()
       ->check(ex::positive_finite());
   app.add_option("--energy-reg", c.energy_reg, "alpha of the energy penalty alpha * mean(E+^2 + E-^2) (Du & Mordatch) "
-                 "in cd, pcd, icd, dcd and drl; 0: off")->capture_default_str()->check(ex::positive_finite() | CLI::IsMember({"0"}));
+                 "in cd, pcd, icd, dcd and drl; 0: off; default: 0.001, 0 for cd")
+      ->check(ex::positive_finite() | CLI::IsMember({"0"}));
   app.add_option("--drl-b2", c.drl_b2, "DRL's ULA step at level t is b2 * sigma_{t+1}^2")->capture_default_str()
       ->check(ex::positive_finite());
   app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")
