@@ -49,8 +49,8 @@ for setting in $settings 12-file; do
   cp "$work/gauss-$setting/kl.png" "docs/results/gaussian-$setting.png"
   gauss "$setting" -tune docs/results $args --method all --tune
   gauss "$setting" -old docs/results $args --method all --optimizer sgd --lr-decay none --dcd-posterior ula --dsm-weighting none --sampler ula \
-    --pcd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 --dsm-noise independent --standardize off
-  gauss "$setting" -icd-entd docs/results/gaussian-ablations $args --method icd --icd-entropy-weight "$d"
+    --pcd-chains sampled --icd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 --dsm-noise independent --standardize off
+  gauss "$setting" -icd-ent03 docs/results/gaussian-ablations $args --method icd --icd-entropy-weight 0.3
   gauss "$setting" -dcd-ula docs/results/gaussian-ablations $args --method dcd --dcd-posterior ula
   gauss "$setting" -pcd-sampled docs/results/gaussian-ablations $args --method pcd --pcd-chains sampled
   gauss "$setting" -drl-5levels docs/results/gaussian-ablations $args --method drl --drl-levels 0,100,200,300,999
@@ -59,4 +59,7 @@ for setting in $settings 12-file; do
   gauss "$setting" -unscaled docs/results/gaussian-ablations $args --method all --standardize off
   gauss "$setting" -cd-mala-fixed docs/results/gaussian-ablations $args --method cd --mala-adapt off
   gauss "$setting" -pcd-mala-fixed docs/results/gaussian-ablations $args --method pcd --mala-adapt off
+  gauss "$setting" -icd-du docs/results/gaussian-ablations $args --method icd --icd-chains sampled --sampler ula
+  gauss "$setting" -icd-ula docs/results/gaussian-ablations $args --method icd --sampler ula
+  gauss "$setting" -icd-sampled docs/results/gaussian-ablations $args --method icd --icd-chains sampled
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints the README's combined Results tables from docs/results/*.json (written by reproduce.sh).
 
-Run from the repository root: python3 docs/results/tables.py. Each cell is the mean ± standard error over the
+Run from the repository root: python3 docs/results/tables.py (or `tables.py paired A B`: method A against B on each
+2D set, paired by seed — the source of the README's 2D claims). Each cell is the mean ± standard error over the
 seeds of that configuration (the JSON's "aggregate"). A cell is bold only where its mean beats every other method's
 mean of the row by more than twice the standard error of the difference (sqrt(se_a² + se_b²)), with no seed
 diverged or unresolved: a claim, not a ranking. Diverged seeds are counted, never averaged: "3/5 diverged" where some diverged, "diverged" where all did;
@@ -9,6 +10,7 @@ an NLL or KL whose quadrature did not converge is left out of the mean and count
 import json
 import math
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATASETS = ["8gaussians", "25gaussians", "swissroll", "2spirals", "checkerboard", "rings", "moons", "pinwheel", "circles"]
@@ -186,21 +188,20 @@ def diff_cell(d):
 
 
 def gauss_ablations():
-    """Improved CD against PCD on the same replay buffer (--pcd-chains sampled) and CD, its entropy weight 0.3
-    against d; DCD's exact posterior against ULA; each method's paired difference from mle."""
+    """Improved CD against PCD on the same chains (both in order with MALA since session 21) and CD, its entropy
+    weight d (the default since session 21) against Du et al.'s 0.3; DCD's exact posterior against ULA; each method's paired difference from mle."""
     rows = []
     for name, label in GAUSS_SETTINGS:
         s = load(f"gaussian-{name}.json")
-        icd_d = load(f"gaussian-ablations/gaussian-{name}-icd-entd.json")
+        icd_03 = load(f"gaussian-ablations/gaussian-{name}-icd-ent03.json")  # the default weight is d since session 21
         ula = load(f"gaussian-ablations/gaussian-{name}-dcd-ula.json")
         kl = {m: per_seed(s, m) for m in GAUSS_METHODS}
-        kl_icd_d, kl_ula = per_seed(icd_d, "icd"), per_seed(ula, "dcd")
-        # improved CD's like-for-like baseline is PCD on the same replay buffer (its default until 6 Dec).
-        pcd_sampled = per_seed(load(f"gaussian-ablations/gaussian-{name}-pcd-sampled.json"), "pcd")
-        rows.append([label, diff_cell(paired(kl["icd"], pcd_sampled)), diff_cell(paired(kl["icd"], kl["cd"])),
-                     seeds_cell(kl_icd_d), diff_cell(paired(kl_icd_d, kl["icd"])),
+        kl_icd_03, kl_ula = per_seed(icd_03, "icd"), per_seed(ula, "dcd")
+        # improved CD's like-for-like baseline is PCD on the same chains: both default to in-order chains moved by MALA.
+        rows.append([label, diff_cell(paired(kl["icd"], kl["pcd"])), diff_cell(paired(kl["icd"], kl["cd"])),
+                     seeds_cell(kl_icd_03), diff_cell(paired(kl["icd"], kl_icd_03)),
                      diff_cell(paired(kl["dcd"], kl["mle"])), seeds_cell(kl_ula), diff_cell(paired(kl_ula, kl["dcd"]))])
-    return table(["setting", "icd − pcd (same buffer)", "icd − cd", "icd, entropy weight d", "(weight d) − (weight 0.3)",
+    return table(["setting", "icd − pcd (same chains)", "icd − cd", "icd, entropy weight 0.3", "(weight d) − (weight 0.3)",
                   "dcd (exact) − mle", "dcd, ULA", "ULA − exact"], rows)
 
 
@@ -236,6 +237,21 @@ def gauss_mala_fixed():
     return table(["setting", "cd, fixed step", "cd: tuned − fixed", "pcd, fixed step", "pcd: tuned − fixed"], rows)
 
 
+def gauss_icd():
+    """Improved CD's defaults since session 21 (in-order chains, the first K − 1 steps by MALA) against Du et al.'s
+    form (replay buffer, ULA throughout) and against each change alone, paired by seed."""
+    rows = []
+    for name, label in GAUSS_SETTINGS:
+        s = load(f"gaussian-{name}.json")
+        row = [label]
+        for suffix in ("icd-du", "icd-ula", "icd-sampled"):
+            other = per_seed(load(f"gaussian-ablations/gaussian-{name}-{suffix}.json"), "icd")
+            row += [seeds_cell(other), diff_cell(paired(per_seed(s, "icd"), other))]
+        rows.append(row)
+    return table(["setting", "icd, Du et al. (buffer, ULA)", "default − Du et al.", "icd, in order, ULA",
+                  "default − ULA", "icd, buffer, MALA", "default − buffer"], rows)
+
+
 def gauss_unscaled():
     """Training on the standard scores (the default since session 16) against training on the data as given
     (--standardize off), every method, paired by seed: the data-as-given KL (✗ against its own target) and the
@@ -251,7 +267,29 @@ def gauss_unscaled():
     return table(["setting"] + GAUSS_METHODS, rows)
 
 
-if __name__ == "__main__":
+def toy_paired(a, b):
+    """Method a against method b on each 2D set, paired by seed over the seeds where both kept a value (NLL and KL
+    need a converged quadrature, MMD² a completed run): mean difference a − b ± its standard error, * beyond 2 SE."""
+    rows = []
+    for d in DATASETS:
+        runs = json.load(open(os.path.join(HERE, f"toy2d-{d}.json")))["results"]
+        row = [d]
+        for metric in ("nll", "mmd", "kl"):
+            by = {m: {r["seed"]: r.get(metric) for r in runs if r["method"] == m and r.get("status") in ("ok", "unresolved")}
+                  for m in (a, b)}
+            seeds = [s for s in by[a] if by[a][s] is not None and by[b].get(s) is not None]
+            if len(seeds) < 2:
+                row.append("–")
+                continue
+            mean, se = mean_se([by[a][s] - by[b][s] for s in seeds])
+            row.append(f"{mean:+.3g} ± {se:.2g}{' *' if abs(mean) > 2 * se else ''} ({len(seeds)})")
+        rows.append(row)
+    return table(["data set", f"NLL {a} − {b} (seeds)", f"MMD² {a} − {b}", f"KL {a} − {b}"], rows)
+
+
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "paired":
+    print(toy_paired(sys.argv[2], sys.argv[3]))  # python3 docs/results/tables.py paired dcd cd
+elif __name__ == "__main__":
     exact = ["8gaussians", "25gaussians", "checkerboard", "rings", "circles"]
     print("**Held-out NLL (nats)**\n\n" + toy("nll", "{:.3f}", DATASETS) + "\n")
     print("**KL(data ‖ model)** (data sets with an exact density)\n\n" + toy("kl", "{:.3f}", exact) + "\n")
@@ -268,12 +306,15 @@ if __name__ == "__main__":
     print("**Gaussians: MALA's step tuned all run long (`--mala-adapt on`, the default) against the fixed step** (final "
           "KL, mean ± standard error; paired differences per seed, * where |mean| > 2 standard errors)\n\n"
           + gauss_mala_fixed() + "\n")
+    print("**Gaussians: improved CD's defaults (in-order chains, MALA for the first K − 1 steps) against Du et al.'s "
+          "form and each change alone** (final KL, mean ± standard error; paired differences per seed, * where |mean| > "
+          "2 standard errors)\n\n" + gauss_icd() + "\n")
     print("**Gaussians: the data as given (`--standardize off`) against its standard scores (the default)** (final KL, "
           "mean ± standard error, ✗ above that run's own target; then the paired difference default − as given, * where "
           "|mean| > 2 standard errors)\n\n" + gauss_unscaled() + "\n")
     print("**Gaussians: final KL with --tune** (each method picks its learning rate on a validation split)\n\n"
           + gauss_kl("-tune") + "\n")
     print("**Gaussians: final KL with the old settings** (`--optimizer sgd --lr-decay none --dcd-posterior ula "
-          "--dsm-weighting none --sampler ula --pcd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 "
+          "--dsm-weighting none --sampler ula --pcd-chains sampled --icd-chains sampled --drl-posterior ula --drl-levels 0,100,200,300,999 "
           "--dsm-noise independent --standardize off`)\n\n" + gauss_kl("-old") + "\n")
     print("**Gaussians: seconds** (mean over seeds; two runs at once on a shared 2-core machine)\n\n" + gauss_seconds())

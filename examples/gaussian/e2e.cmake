@@ -102,13 +102,13 @@ foreach(k RANGE 6)
 endforeach()
 string(JSON kl GET "${summary}" ${row_dcd} kl_data_to_model)
 # Each default as "method;field;expected": CD and PCD sample with MALA at ε = λ_min(Σ), PCD on in-order chains,
-# improved CD on in-order chains, its first K − 1 steps by MALA, its last by ULA at 0.1 λ_min;
+# improved CD on in-order chains, its first K − 1 steps by MALA, its last by ULA at 0.1 λ_min, entropy weight d = 16;
 # DSM σ²-weighted with antithetic noise; DCD and DRL on the exact posterior, DRL on levels 0, 300, 999; every method on
 # the standard scores (docs/results/gaussian-defaults.md).
 foreach(check "dcd;dcd_posterior;exact" "cd;sampler;mala" "cd;step_factor;1" "pcd;sampler;mala" "pcd;step_factor;1"
               "pcd;pcd_chains;in_order" "dsm;dsm_weighting;sigma2" "dsm;dsm_noise;antithetic" "drl;drl_posterior;exact"
               "drl;drl_levels;[ 0, 300, 999 ]" "cd;standardize;on" "dsm;standardize;on" "icd;icd_chains;in_order"
-              "icd;sampler;mala" "icd;step_factor;0.1")
+              "icd;sampler;mala" "icd;step_factor;0.1" "icd;icd_entropy_weight;16")
   list(GET check 0 method)
   list(GET check 1 field)
   list(GET check 2 expected)
