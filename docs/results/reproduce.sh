@@ -59,7 +59,7 @@ for setting in $settings 12-file; do
   gauss "$setting" -unscaled docs/results/gaussian-ablations $args --method all --standardize off
   gauss "$setting" -cd-mala-fixed docs/results/gaussian-ablations $args --method cd --mala-adapt off
   gauss "$setting" -pcd-mala-fixed docs/results/gaussian-ablations $args --method pcd --mala-adapt off
-  gauss "$setting" -icd-du docs/results/gaussian-ablations $args --method icd --icd-chains sampled --sampler ula
+  gauss "$setting" -icd-du docs/results/gaussian-ablations $args --method icd --icd-chains sampled --sampler ula --icd-entropy-weight 0.3
   gauss "$setting" -icd-ula docs/results/gaussian-ablations $args --method icd --sampler ula
   gauss "$setting" -icd-sampled docs/results/gaussian-ablations $args --method icd --icd-chains sampled
 done
