@@ -4,11 +4,11 @@
 ///
 /// Negatives come from K decoupled Langevin steps x_k = x_{k−1} − λ∇ₓE_θ(x_{k−1}) + σξ, started from the replay
 /// buffer (or the data when `persistent` is false). Only the last step is differentiated, so the first K − 1 may
-/// be any kernel (the three-argument constructor: MALA, HMC, …); by default they are the same Langevin steps. Which buffer rows, as for PCD (pcd.hpp): `PcdChains::sampled`
-/// (Du et al.'s replay buffer: N rows drawn with replacement, each re-initialised with the buffer's probability,
-/// the moved samples pushed back as new entries) or `PcdChains::in_order` (Tieleman's persistent chains: the next N
-/// slots, written back in place, so that with capacity N every chain moves at every update; needs ρ = 0).
-/// On top of the contrastive skeleton (contrastive.hpp):
+/// be any kernel (the three-argument constructor: MALA, HMC, …); by default they are the same Langevin steps.
+/// Which buffer rows, as for PCD (pcd.hpp): `PcdChains::sampled` (Du et al.'s replay buffer: N rows drawn with
+/// replacement, each re-initialised with the buffer's probability, the moved samples pushed back as new entries)
+/// or `PcdChains::in_order` (Tieleman's persistent chains: the next N slots, written back in place, so that with
+/// capacity N every chain moves at every update; needs ρ = 0). On top of the contrastive skeleton (contrastive.hpp):
 /// - the KL term L_KL = mean_i E_θ̄(x_K,i), θ̄ a frozen copy of θ, whose gradient flows through the last step
 ///   only, with the noise held fixed: ∇θL_KL = −(λ/N) ∇θ Σᵢ⟨∇ₓE_θ(x_{K−1,i}), ∇ₓE_θ̄(x_K,i)⟩;
 /// - the entropy term L_ent = −mean_i log min_j ‖x_K,i − b_j‖ against buffer samples b_j, whose gradient
@@ -115,7 +115,7 @@ struct ImprovedCdResult : EstimatorResult<T> {
   ImprovedCdTerms<T> terms;
 };
 
-/// @brief Improved contrastive divergence with a replay buffer; K is the kernel of the first K − 1 steps.
+/// @brief Improved contrastive divergence with a replay buffer; a kernel of type K runs every step but the last.
 template <Scalar T, class Init, class K = Langevin<T>>
 class ImprovedContrastiveDivergence {
  public:
@@ -148,8 +148,9 @@ class ImprovedContrastiveDivergence {
                       "must be 0 with PcdChains::in_order (Tieleman's chains are never re-initialised)");
   }
 
-  /// @brief One estimate: chains from the buffer (or data), K Langevin steps, the three terms, then the final
-  /// samples are pushed into the buffer. `data` is not modified.
+  /// @brief One estimate: chains from the buffer (or data), K − 1 kernel steps and one Langevin step, the three
+  /// terms, then the final samples go back to the buffer (pushed, or written back in place with in-order chains).
+  /// `data` is not modified.
   template <class E, class G>
   ImprovedCdResult<T> estimate(const E& energy, BatchView<T> data, G& rng) {
     [[maybe_unused]] const auto hold = ember::hold_parameters(energy);  // read-only until we return
@@ -158,6 +159,8 @@ class ImprovedContrastiveDivergence {
                                           "step, so it needs accumulate_mixed_gradient(x, v, g) (CD, PCD and DCD do not).");
     static_assert(HasScalarType<E, T>, "ember::ImprovedContrastiveDivergence::estimate: "
                                        "the energy's scalar_type must match the estimator's.");
+    static_assert(Kernel<K, E, G>, "ember::ImprovedContrastiveDivergence::estimate: the kernel must model "
+                                   "ember::Kernel for this energy and generator.");
     constexpr const char* fn = "ember::ImprovedContrastiveDivergence::estimate";
     detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
     detail::require(buffer_.dim() == static_cast<Index>(energy.dim()), fn, "buffer.dim()", buffer_.dim(),
@@ -176,8 +179,6 @@ class ImprovedContrastiveDivergence {
     } else {
       negatives_ = data;
     }
-    static_assert(Kernel<K, E, G>, "ember::ImprovedContrastiveDivergence::estimate: the kernel must model "
-                                   "ember::Kernel for this energy and generator.");
     ImprovedCdResult<T> result;
     result.acceptance = detail::run_kernel<T>(kernel_, energy, BatchRef<T>(negatives_), rng, settings_.steps - 1);
     previous_ = negatives_;
