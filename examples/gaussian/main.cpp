@@ -94,7 +94,8 @@ struct Config {
   std::string dcd_posterior = "exact";   // exact (ember::GaussianPosterior) or ula (--steps ULA steps)
   std::string dsm_weighting = "sigma2";  // sigma2 (λ(σ) = σ²) or none
   double icd_entropy_weight = -1;        // < 0: the dimension d (entropy_weight_of); Du et al.'s weight is 0.3
-  // CD's and PCD's kernel: ula or mala (the same proposal, MH-corrected); empty: the method's default (sampler_of).
+  // CD's, PCD's and improved CD's (first K − 1 steps) kernel: ula or mala (the same proposal, MH-corrected); empty:
+  // the method's default (sampler_of).
   std::string sampler;
   double step_factor = 0;                // the samplers' ε = step_factor · λ̂_min; 0: factor_of's default
   std::string mala_adapt = "on";         // on: CD's and PCD's MALA tunes ε toward 0.574 acceptance all run long
@@ -130,9 +131,10 @@ double entropy_weight_of(const Config& c, Index d) {
 }
 
 // ε / λ̂_min (smallest_variance) of the CD, PCD and improved CD samplers: --step-factor, or 0.1 with ULA and for
-// improved CD's last (ULA) step, whose MALA steps start from λ̂_min; with MALA 1 for CD and for PCD's in-order chains, 0.5 for PCD's sampled ones (measured, 5 seeds:
-// sampled persistent chains lost seeds at 1 on D = 64, CD lost accuracy at 2; in-order chains met the target
-// on D = 64 κ = 100 at 1 but not at 0.5, and lost every D = 64 seed at 2).
+// improved CD's last (ULA) step, whose MALA steps start from λ̂_min; with MALA 1 for CD and for PCD's in-order
+// chains, 0.5 for PCD's sampled ones (measured, 5 seeds: sampled persistent chains lost seeds at 1 on D = 64, CD lost
+// accuracy at 2; in-order chains met the target on D = 64 κ = 100 at 1 but not at 0.5, and lost every D = 64 seed
+// at 2).
 double factor_of(const Config& c, const std::string& method) {
   if (c.step_factor > 0) return c.step_factor;
   if (sampler_of(c, method) != "mala" || method == "icd") return 0.1;
@@ -355,15 +357,17 @@ Model fit(const std::string& method, const Config& c, const Batch<T>& train, dou
       }
     }, mala_adapt_steps(c));
   } else if (method == "icd") {
-    // In order: one persistent chain per batch row, moved at every update, as PCD's default (its neighbours for the
-    // entropy term are then the other chains' states before this update).
+    // In order: one persistent chain per batch row, moved at every update, as PCD's default (the entropy term's
+    // neighbours are then the chains' states before this update).
     const bool in_order = c.icd_chains == "in_order";
     const ember::ImprovedCdSettings<T> icd{.steps = c.steps, .gradient_step = epsilon / 2,
-                                           .noise_scale = std::sqrt(epsilon), .entropy_weight = static_cast<T>(entropy_weight_of(c, d)),
+                                           .noise_scale = std::sqrt(epsilon),
+                                           .entropy_weight = static_cast<T>(entropy_weight_of(c, d)),
                                            .entropy_neighbours = 100,
                                            .chains = in_order ? ember::PcdChains::in_order : ember::PcdChains::sampled};
     const auto chains = [&] {
-      return in_order ? ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0}, {.capacity = c.batch, .reinit_probability = 0})
+      return in_order ? ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0},
+                                            {.capacity = c.batch, .reinit_probability = 0})
                       : buffer();
     };
     if (sampler_of(c, method) == "mala") {
@@ -645,7 +649,8 @@ nlohmann::json line(const Config& c, const Outcome& o, Index dim) {
   if (o.method == "icd") j["icd_entropy_weight"] = entropy_weight_of(c, dim);
   if (o.method == "cd" || o.method == "pcd" || o.method == "icd") j["sampler"] = sampler_of(c, o.method);
   if (o.method == "cd" || o.method == "pcd" || o.method == "icd") j["step_factor"] = factor_of(c, o.method);
-  if ((o.method == "cd" || o.method == "pcd" || o.method == "icd") && sampler_of(c, o.method) == "mala") j["mala_adapt"] = c.mala_adapt;
+  if ((o.method == "cd" || o.method == "pcd" || o.method == "icd") && sampler_of(c, o.method) == "mala")
+    j["mala_adapt"] = c.mala_adapt;
   if (c.tune) {
     nlohmann::json scores = nlohmann::json::array();
     for (double v : o.tune_scores) scores.push_back(ex::number_or_null(v));
@@ -746,7 +751,8 @@ int main(int argc, char** argv) {
   app.add_option("--dcd-posterior", c.dcd_posterior, "DCD's posterior sampler: exact (ember::GaussianPosterior, one "
                  "exact draw) or ula (--steps ULA steps from x~/a, which do not mix at this step size)")
       ->capture_default_str()->check(CLI::IsMember({"exact", "ula"}));
-  ex::add_sampler_option(app, c.sampler, "CD, PCD and improved CD's first K-1 steps (its last step is always ULA)", "mala");
+  ex::add_sampler_option(app, c.sampler, "CD, PCD and improved CD's first K-1 steps (its last step is always ULA)",
+                         "mala");
   app.add_option("--drl-posterior", c.drl_posterior, "DRL's sampler of each level's conditional: exact "
                  "(ember::GaussianPosterior, one exact draw) or ula (--steps ULA steps from the noisier point)")
       ->capture_default_str()->check(CLI::IsMember({"exact", "ula"}));
@@ -758,14 +764,15 @@ int main(int argc, char** argv) {
                  "samples, re-initialised with probability --reinit) or in_order (one persistent chain per batch row, "
                  "advanced every update, as PCD's in_order)")
       ->capture_default_str()->check(CLI::IsMember({"sampled", "in_order"}));
-  app.add_option("--buffer", c.buffer, "the replay buffer's capacity (PCD with --pcd-chains sampled, improved CD sampled)")
+  app.add_option("--buffer", c.buffer, "the replay buffer's capacity (PCD with --pcd-chains sampled, improved CD "
+                 "with --icd-chains sampled)")
       ->capture_default_str()->check(ex::integer_in<Index>(1, most));
   app.add_option("--reinit", c.reinit, "the replay buffer's re-initialisation probability, in [0, 1]")
       ->capture_default_str()->check(ex::probability());
   app.add_option("--step-factor", c.step_factor, "the samplers' step size as a fraction of the data's smallest "
-                 "variance (of the training sample's covariance): epsilon = f lambda_min (CD, PCD, improved CD's last step); default: "
-                 "0.1 with ULA and for improved CD's last step (its MALA steps start from lambda_min), with MALA 1 for CD "
-                 "and PCD's in-order chains, 0.5 for PCD's sampled ones")
+                 "variance (of the training sample's covariance): epsilon = f lambda_min (CD, PCD, improved CD's last step); "
+                 "default: 0.1 with ULA and for improved CD's last step (its MALA steps start from lambda_min), with "
+                 "MALA 1 for CD and PCD's in-order chains, 0.5 for PCD's sampled ones")
       ->check(ex::positive_finite());
   app.add_option("--mala-adapt", c.mala_adapt, "on: CD's and PCD's MALA tunes its step toward 0.574 acceptance "
                  "(dual averaging) over the whole run, starting from f lambda_min; off: the step stays f lambda_min")
