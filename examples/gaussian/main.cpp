@@ -117,7 +117,7 @@ std::string sampler_of(const Config& c, const std::string& method) {
   return method == "cd" || method == "pcd" || method == "icd" ? "mala" : "ula";
 }
 
-// The MALA steps over which CD's and PCD's kernel tunes ε (--mala-adapt): the whole run (iters × steps), or none.
+// The MALA steps over which CD's and PCD's kernel tunes ε (--mala-adapt; improved CD's runs steps − 1 per update): the whole run (iters × steps), or none.
 // ε = f λ̂_min suits some data and not others (measured: f = 2 met the target on κ = 100, where f = 1 does not, but
 // stalled every D = 64 identity seed); dual averaging toward 0.574 acceptance (ember::Mala's adapt_steps) finds the
 // step for the data and follows the model as it sharpens, ending at its running average.
@@ -770,12 +770,13 @@ int main(int argc, char** argv) {
   app.add_option("--reinit", c.reinit, "the replay buffer's re-initialisation probability, in [0, 1]")
       ->capture_default_str()->check(ex::probability());
   app.add_option("--step-factor", c.step_factor, "the samplers' step size as a fraction of the data's smallest "
-                 "variance (of the training sample's covariance): epsilon = f lambda_min (CD, PCD, improved CD's last step); "
-                 "default: 0.1 with ULA and for improved CD's last step (its MALA steps start from lambda_min), with "
+                 "variance (of the training sample's covariance): epsilon = f lambda_min (CD, PCD, improved CD's last "
+                 "step); default: 0.1 with ULA and for improved CD's last step (its MALA steps start from lambda_min), with "
                  "MALA 1 for CD and PCD's in-order chains, 0.5 for PCD's sampled ones")
       ->check(ex::positive_finite());
-  app.add_option("--mala-adapt", c.mala_adapt, "on: CD's and PCD's MALA tunes its step toward 0.574 acceptance "
-                 "(dual averaging) over the whole run, starting from f lambda_min; off: the step stays f lambda_min")
+  app.add_option("--mala-adapt", c.mala_adapt, "on: CD's, PCD's and improved CD's MALA tunes its step toward 0.574 "
+                 "acceptance (dual averaging) over the whole run, starting from f lambda_min (improved CD: lambda_min); "
+                 "off: the step stays as it started")
       ->capture_default_str()->check(CLI::IsMember({"on", "off"}));
   app.add_option("--dcd-noise", c.dcd_noise, "DCD's variance-preserving noise level s in (0, 1); 0: 0.9 with "
                  "--dcd-posterior exact, 0.5 sqrt(lambda_min) (at most 0.9) with ula")->capture_default_str()
