@@ -117,7 +117,8 @@ std::string sampler_of(const Config& c, const std::string& method) {
   return method == "cd" || method == "pcd" || method == "icd" ? "mala" : "ula";
 }
 
-// The MALA steps over which CD's and PCD's kernel tunes ε (--mala-adapt; improved CD's runs steps − 1 per update): the whole run (iters × steps), or none.
+// The MALA steps over which CD's and PCD's kernel tunes ε (--mala-adapt): the whole run (iters × steps), or none;
+// improved CD's MALA runs steps − 1 per update (its fit() passes that count).
 // ε = f λ̂_min suits some data and not others (measured: f = 2 met the target on κ = 100, where f = 1 does not, but
 // stalled every D = 64 identity seed); dual averaging toward 0.574 acceptance (ember::Mala's adapt_steps) finds the
 // step for the data and follows the model as it sharpens, ending at its running average.
