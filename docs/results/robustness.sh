@@ -5,6 +5,7 @@
 # the configurations $CONFIGS ("default"; "alphaX" for --energy-reg X; "cosine" for --lr-decay cosine;
 # "current" for today's defaults re-measured (the baseline when a default's results changed since "cosine");
 # "s21_dcdmalaE" and "s21_stepsK" for DCD's posterior by MALA at step E, or K sampler steps, on session 21's defaults;
+# "s21_icdentW" for improved CD's entropy weight W;
 # "cosine_warmupW" for that and --warmup W; "cosine_alphaX" for --energy-reg X on today's defaults (cosine decay); "noiseA_B" for DCD's --noise-min A --noise-max B; "stepsK" for
 # --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_adapt" for --mala-adapt on (CD's MALA step tuned all run long); "mala_alphaX" for MALA and --energy-reg X; "mala_stepE" for that with step E; "inorder"
 # for --pcd-chains in_order, "inorder_malaE" for that with MALA at step E, "inorder_warmupW" for that at E = 0.1
@@ -39,6 +40,7 @@ for method in $methods; do
         current) extra="" ;;  # today's defaults, measured again by the binary under test
         s21_dcdmala*) extra="--sampler mala --dcd-step ${config#s21_dcdmala}" ;;  # on session 21's defaults (α = 0.001)
         s21_steps*) extra="--steps ${config#s21_steps}" ;;  # the same, more sampler steps
+        s21_icdent*) extra="--icd-entropy-weight ${config#s21_icdent}" ;;  # improved CD's entropy weight
         cosine_warmup*) extra="--lr-decay cosine --warmup ${config#cosine_warmup}" ;;
         cosine_alpha*) extra="--energy-reg ${config#cosine_alpha}" ;;  # the energy² penalty on today's defaults
         noise*_*) range=${config#noise}; extra="--noise-min ${range%_*} --noise-max ${range#*_}" ;;  # noise0.1_0.5

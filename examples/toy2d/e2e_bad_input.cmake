@@ -44,6 +44,7 @@ expect_2("--lr-decay: linear not in" --method dcd --iters 8 --lr-decay linear)
 expect_2("--pcd-chains: tieleman not in" --method pcd --iters 8 --pcd-chains tieleman)
 expect_2("--dsm-noise: paired not in" --method dsm --iters 8 --dsm-noise paired)
 expect_2("--dsm-sigma: 0 is not a finite number > 0" --method dsm --iters 8 --dsm-sigma 0)
+expect_2("--icd-entropy-weight: -1 is not a finite number >= 0" --method icd --iters 8 --icd-entropy-weight -1)
 # A checkpoint of a constant-rate run is not resumed with the default cosine decay without --allow-changed-settings.
 execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 4 --lr-decay none --checkpoint ${OUT}/constant.ckpt
                 RESULT_VARIABLE rc)

@@ -113,6 +113,7 @@ struct Config {
   // against 3, at 1.8× the time of one draw (still the cheapest method).
   std::string dsm_noise = "antithetic";
   double dsm_sigma = 0.1;  // DSM's noise scale σ
+  double icd_entropy_weight = 0.3;  // improved CD's entropy weight (Du et al.'s)
   // DRL's levels: boundaries in DDPM's 1000 linear betas. Measured on 8gaussians (seed 0, 1500 updates): Gao et
   // al.'s six {0, 100, ..., 500, 999} stay a flat disc (KL 2.75: the level-0 energy gets 1/6 of each batch and
   // the weak signal of a tight tether); {0, 100, 200, 300} learns (KL 0.55) but grows spurious spikes on rings
@@ -191,6 +192,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   if (method == "pcd") s.push_back({"--pcd-chains", one(c.pcd_chains == "in_order" ? 1 : 0), false, one(0)});
   if (method == "dsm") s.push_back({"--dsm-noise", one(c.dsm_noise == "antithetic" ? 1 : 0), true, one(0)});
   if (method == "dsm") s.push_back({"--dsm-sigma", one(c.dsm_sigma), false, one(0.1)});
+  // Added in session 21; checkpoints written before used Du et al.'s 0.3.
+  if (method == "icd") s.push_back({"--icd-entropy-weight", one(c.icd_entropy_weight), false, one(0.3)});
   // Added in session 16: checkpoints written before trained on the data as given.
   s.push_back({"--standardize", one(standardizes(c) ? 1 : 0), false, one(0)});
   if (method == "drl") {
@@ -509,6 +512,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       const ember::ImprovedCdSettings<T> icd{.steps = c.sampler_steps,
                                              .gradient_step = static_cast<T>(step_of(c, method) / 2),
                                              .noise_scale = static_cast<T>(std::sqrt(step_of(c, method))),
+                                             .entropy_weight = static_cast<T>(c.icd_entropy_weight),
                                              .energy_regularization = alpha};
       if (sampler_of(c, method) == "mala") {
         // The first K − 1 steps by MALA at CD's step, the last (differentiated) one by ULA at --step-size.
@@ -780,6 +784,8 @@ int main(int argc, char** argv) {
   app.add_option("--dsm-noise", c.dsm_noise, "DSM's noise draws: independent (one eps per point) or antithetic (each "
                  "point noised with eps and -eps: the loss's terms odd in eps cancel)")->capture_default_str()
       ->check(CLI::IsMember({"independent", "antithetic"}));
+  app.add_option("--icd-entropy-weight", c.icd_entropy_weight, "improved CD's entropy weight (Du et al.: 0.3)")
+      ->capture_default_str()->check(ex::non_negative_finite());
   app.add_option("--dsm-sigma", c.dsm_sigma, "DSM's noise scale sigma")->capture_default_str()
       ->check(ex::positive_finite());
   app.add_option("--energy-reg", c.energy_reg, "alpha of the energy penalty alpha * mean(E+^2 + E-^2) (Du & Mordatch) "
