@@ -61,9 +61,10 @@ execute_process(COMMAND ${PROGRAM} --dataset rings --method icd --iters 5 --grid
 string(JSON sampler ERROR_VARIABLE no_sampler GET "${stdout}" sampler)
 string(JSON acceptance ERROR_VARIABLE no_acceptance GET "${stdout}" acceptance)
 string(JSON alpha ERROR_VARIABLE no_alpha GET "${stdout}" energy_reg)
+string(JSON weight ERROR_VARIABLE no_weight GET "${stdout}" icd_entropy_weight)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT acceptance GREATER 0 OR acceptance GREATER 1
-   OR NOT alpha EQUAL 0.001)
-  message(FATAL_ERROR "icd at its defaults: exit ${rc}, sampler mala, an acceptance in (0, 1] and --energy-reg 0.001 expected:\n${stdout}\n${stderr}")
+   OR NOT alpha EQUAL 0.001 OR NOT weight EQUAL 2)
+  message(FATAL_ERROR "icd at its defaults: exit ${rc}, sampler mala, an acceptance in (0, 1], --energy-reg 0.001 and entropy weight 2 expected:\n${stdout}\n${stderr}")
 endif()
 # CD keeps no penalty.
 execute_process(COMMAND ${PROGRAM} --dataset rings --method cd --iters 5 --grid-cells 40 --out ${OUT}-cd
