@@ -41,6 +41,7 @@
 #include <ember/divergence/score_matching.hpp>
 #include <ember/energy/gaussian.hpp>
 #include <ember/mcmc/langevin.hpp>
+#include <ember/mcmc/mala.hpp>
 #include <ember/mcmc/replay_buffer.hpp>
 #include <ember/metrics/gaussian_kl.hpp>
 #include <ember/train/divergence_guard.hpp>
@@ -321,6 +322,10 @@ Model fit(const std::string& method, const Config& c, const Batch<T>& train, dou
   const auto buffer = [&] {
     return ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0}, {.capacity = c.buffer, .reinit_probability = c.reinit});
   };
+  // Tieleman's persistent chains: one per batch row, never re-initialised (PCD's and improved CD's in_order).
+  const auto in_order_chains = [&] {
+    return ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0}, {.capacity = c.batch, .reinit_probability = 0});
+  };
   const ember::TrainSettings settings{.iterations = iters, .batch_size = c.batch, .seed = c.seed + 7, .gradient_clip = 0,
                                       .report_every = 1, .learning_rate_schedule = {.decay = ex::lr_decay_of(c.lr_decay)}};
   std::optional<LevelGaussians> drl;  // DRL trains this; it is measured by its level-0 Gaussian
@@ -349,7 +354,7 @@ Model fit(const std::string& method, const Config& c, const Batch<T>& train, dou
       if (c.pcd_chains == "in_order") {
         ember::PersistentContrastiveDivergence est(
             make(epsilon),
-            ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0}, {.capacity = c.batch, .reinit_probability = 0}),
+            in_order_chains(),
             ember::PcdSettings<T>{.steps = c.steps, .chains = ember::PcdChains::in_order});
         s = go(est, model);
       } else {
@@ -366,17 +371,13 @@ Model fit(const std::string& method, const Config& c, const Batch<T>& train, dou
                                            .entropy_weight = static_cast<T>(entropy_weight_of(c, d)),
                                            .entropy_neighbours = 100,
                                            .chains = in_order ? ember::PcdChains::in_order : ember::PcdChains::sampled};
-    const auto chains = [&] {
-      return in_order ? ember::ReplayBuffer(d, ember::NormalInit<T>{0.0, 1.0},
-                                            {.capacity = c.batch, .reinit_probability = 0})
-                      : buffer();
-    };
+    const auto chains = [&] { return in_order ? in_order_chains() : buffer(); };
     if (sampler_of(c, method) == "mala") {
       // The first K − 1 steps by MALA from CD's step λ̂_min (tuned as CD's), the last, differentiated one by ULA at ε.
-      ex::with_sampler<T>("mala", [&](auto make) {
-        ember::ImprovedContrastiveDivergence est(make(lambda_min), chains(), icd);
-        s = go(est, model);
-      }, ex::mala_adapt_steps(c.mala_adapt, c.iters, std::max<Index>(c.steps - 1, 1)));
+      const Index adapt = ex::mala_adapt_steps(c.mala_adapt, c.iters, std::max<Index>(c.steps - 1, 1));
+      ember::ImprovedContrastiveDivergence est(ember::Mala<T>({.step_size = lambda_min, .adapt_steps = adapt}),
+                                               chains(), icd);
+      s = go(est, model);
     } else {
       ember::ImprovedContrastiveDivergence est(chains(), icd);
       s = go(est, model);
