@@ -45,14 +45,22 @@ if(PYTHON3)
     endif()
   endif()
 endif()
-# The energy penalty α = 0.001 is DCD's and improved CD's default, 0 the others' (docs/results/robustness.md).
+# The energy penalty α = 0.001 is DCD's default, 0.01 PCD's, improved CD's and DRL's, 0 CD's (docs/results/robustness.md).
 set(expected_alpha 0)
-if(METHOD MATCHES "^(dcd|icd)$")
+if(METHOD STREQUAL "dcd")
   set(expected_alpha 0.001)
+elseif(METHOD MATCHES "^(pcd|icd|drl)$")
+  set(expected_alpha 0.01)
 endif()
 string(JSON alpha GET "${metrics}" energy_reg)
 if(NOT alpha EQUAL expected_alpha)
   message(FATAL_ERROR "${METHOD}'s default --energy-reg is ${alpha}, expected ${expected_alpha}: ${metrics}")
+endif()
+# The MLP's hidden widths are 128, 128 under a linear output (no width-1 SiLU layer since session 22).
+string(JSON hidden GET "${metrics}" hidden)
+string(REGEX REPLACE "[ \n]" "" hidden "${hidden}")
+if(NOT hidden STREQUAL "[128,128]")
+  message(FATAL_ERROR "${METHOD}'s default --hidden is ${hidden}, expected [128,128]: ${metrics}")
 endif()
 # Improved CD's first K − 1 steps are MALA by default, so it reports an acceptance (ULA reports none).
 execute_process(COMMAND ${PROGRAM} --dataset rings --method icd --iters 5 --grid-cells 40 --out ${OUT}-icd
@@ -63,8 +71,20 @@ string(JSON acceptance ERROR_VARIABLE no_acceptance GET "${stdout}" acceptance)
 string(JSON alpha ERROR_VARIABLE no_alpha GET "${stdout}" energy_reg)
 string(JSON weight ERROR_VARIABLE no_weight GET "${stdout}" icd_entropy_weight)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT acceptance GREATER 0 OR acceptance GREATER 1
-   OR NOT alpha EQUAL 0.001 OR NOT weight EQUAL 2)
-  message(FATAL_ERROR "icd at its defaults: exit ${rc}, sampler mala, an acceptance in (0, 1], --energy-reg 0.001 and entropy weight 2 expected:\n${stdout}\n${stderr}")
+   OR NOT alpha EQUAL 0.01 OR NOT weight EQUAL 2)
+  message(FATAL_ERROR "icd at its defaults: exit ${rc}, sampler mala, an acceptance in (0, 1], --energy-reg 0.01 and entropy weight 2 expected:\n${stdout}\n${stderr}")
+endif()
+# PCD runs Tieleman's in-order chains by MALA with α = 0.01 by default (session 22).
+execute_process(COMMAND ${PROGRAM} --dataset rings --method pcd --iters 5 --grid-cells 40 --out ${OUT}-pcd
+                --quiet --edge-mass-limit 1
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+string(JSON sampler ERROR_VARIABLE no_sampler GET "${stdout}" sampler)
+string(JSON chains ERROR_VARIABLE no_chains GET "${stdout}" pcd_chains)
+string(JSON alpha ERROR_VARIABLE no_alpha GET "${stdout}" energy_reg)
+string(JSON step ERROR_VARIABLE no_step GET "${stdout}" step_size)
+if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT chains STREQUAL "in_order" OR NOT alpha EQUAL 0.01
+   OR NOT step EQUAL 0.1)
+  message(FATAL_ERROR "pcd at its defaults: exit ${rc}, MALA at 0.1 on in-order chains and --energy-reg 0.01 expected:\n${stdout}\n${stderr}")
 endif()
 # CD keeps no penalty.
 execute_process(COMMAND ${PROGRAM} --dataset rings --method cd --iters 5 --grid-cells 40 --out ${OUT}-cd

@@ -52,3 +52,19 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "could not write a constant-rate checkpoint (${rc})")
 endif()
 expect_2("--lr-decay \\(checkpoint 0, this run 1\\)" --method pcd --iters 8 --resume ${OUT}/constant.ckpt)
+# A checkpoint of the network before session 22 (hidden widths 128,128,1) is another model: refused even with
+# --allow-changed-settings, resumed when --hidden repeats it.
+execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 4 --hidden 128,128,1 --checkpoint ${OUT}/narrow.ckpt
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "could not write a --hidden 128,128,1 checkpoint (${rc})")
+endif()
+expect_2("--hidden \\(checkpoint 128,128,1, this run 128,128\\)" --method pcd --iters 8 --resume ${OUT}/narrow.ckpt)
+expect_2("--hidden \\(checkpoint 128,128,1, this run 128,128\\)" --method pcd --iters 8 --resume ${OUT}/narrow.ckpt
+         --allow-changed-settings)
+execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 8 --hidden 128,128,1 --resume ${OUT}/narrow.ckpt
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "a --hidden 128,128,1 checkpoint resumed with --hidden 128,128,1: exit ${rc}")
+endif()
+expect_2("--hidden: 0 is outside \\[1, 4096\\]" --method dcd --iters 4 --hidden 128,0)

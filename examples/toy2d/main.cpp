@@ -102,13 +102,15 @@ struct Config {
   double dcd_step = 0.01;    // ε of the sampler on DCD's tethered posterior
   // The CD, PCD, DCD and DRL kernel: ula or mala (the same proposal, MH-corrected); empty: each method's default
   // (sampler_of). Measured on all 21 sets, 3 seeds (docs/results/robustness.md): MALA keeps every CD run from
-  // diverging (17 of 63 seeds lost with ULA) and does not help PCD, DCD or DRL, whose chains then stall.
+  // diverging (17 of 63 seeds lost with ULA); it helps PCD on its in-order chains (session 22), not DCD or DRL.
   std::string sampler;
   // on: CD's MALA tunes its step toward 0.574 acceptance over the whole run (ember::Mala's adapt_steps, from
   // step_of's ε); off: the step stays ε.
   std::string mala_adapt = "off";
   double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
-  std::string pcd_chains = "sampled";  // PCD: sampled (replay buffer of 10000) or in_order (one chain per batch row)
+  // PCD: in_order (Tieleman: one persistent chain per batch row, advanced at every update; the default since session
+  // 22, with MALA and α = 0.01, measured below) or sampled (Du et al.'s replay buffer of 10000).
+  std::string pcd_chains = "in_order";
   // DSM: antithetic (each point noised with ε and −ε) or independent (one ε per point). Measured on all 21 sets,
   // 3 seeds (docs/results/robustness.md): antithetic pairs fail 6 sets against 14 and learn 9 below MMD² 0.01
   // against 3, at 1.8× the time of one draw (still the cheapest method).
@@ -123,6 +125,11 @@ struct Config {
   // the weak signal of a tight tether); {0, 100, 200, 300} learns (KL 0.55) but grows spurious spikes on rings
   // (KL 110: nothing samples far from the data); the pure-noise top level 999 fixes that (KL 0.38, rings 0.87).
   std::vector<Index> drl_levels{0, 100, 200, 300, 999};
+  // The MLP's hidden widths; the linear output unit comes on top. Until session 22 the programs used
+  // {128, 128, 1}: a width-1 SiLU layer under the output, through which every gradient passes, so that once its one
+  // pre-activation turned negative on the whole square the energy went flat for good (SiLU′ → 0 there) — the
+  // "collapsed" runs of PCD and DRL (docs/results/robustness.md, session 22). `--hidden 128,128,1` restores it.
+  std::vector<Index> hidden{128, 128};
   double drl_b2 = 0.2;    // DRL's ULA step at level t: ε_t = b² σ²_{t+1} (0.021, 0.053, 0.080, 0.20)
   double energy_reg = -1;  // α of Du & Mordatch's α·mean(E⁺² + E⁻²) (not DSM); < 0: the method's (energy_reg_of)
   std::string checkpoint;      // --checkpoint PATH: written every checkpoint_every iterations and at the end
@@ -139,10 +146,10 @@ struct Config {
 };
 
 // The kernel `method` samples with (improved CD: its first K − 1 steps): --sampler, or the method's measured default
-// (docs/results/robustness.md: MALA for CD since session 14 and for improved CD since session 21).
+// (docs/results/robustness.md: MALA for CD since session 14, for improved CD since session 21, for PCD since 22).
 std::string sampler_of(const Config& c, const std::string& method) {
   if (!c.sampler.empty()) return c.sampler;
-  return method == "cd" || method == "icd" ? "mala" : "ula";
+  return method == "cd" || method == "icd" || method == "pcd" ? "mala" : "ula";
 }
 
 // The step ε of the CD, PCD or improved CD sampler: --step-size, or 0.1 for MALA and 0.01 for ULA (improved CD's
@@ -155,14 +162,15 @@ double step_of(const Config& c, const std::string& method) {
   return method != "icd" && sampler_of(c, method) == "mala" ? mala_step : 0.01;
 }
 
-// α of the energy penalty: --energy-reg, or 0.001 for DCD and improved CD, 0 for the others. Measured on all 21 sets
-// at 3 seeds and the classic 9 at 5 (docs/results/robustness.md, session 21): α = 0.001 keeps most of DCD's runs that
-// blew up from blowing up (2 seeds of 63 lost instead of 21) and lowers its MMD² where it learns; improved CD with MALA
-// loses none (11 without). PCD and DRL lose fewer seeds with it too, but their rescued seeds end no better and PCD
-// learns 2spirals worse (+0.30 MMD², 5 seeds), so they keep none; CD with MALA loses no seed without it.
+// α of the energy penalty: --energy-reg, or 0.01 for PCD, improved CD and DRL, 0.001 for DCD, 0 for CD. Measured on
+// all 21 sets at 3 seeds (docs/results/robustness.md, sessions 21 and 22): α = 0.001 keeps DCD's runs from blowing up
+// (2 seeds of 63 lost instead of 21); with the session-22 network α = 0.01 lets PCD's in-order MALA chains and DRL
+// learn (16 and 22 seeds lost without it, 5 and 0 with it), and lowers improved CD's MMD² on four sets, none higher.
+// For DCD 0.01 is no better than 0.001 (worse on the heavy-tailed sets); CD loses no seed without a penalty.
 double energy_reg_of(const Config& c, const std::string& method) {
   if (c.energy_reg >= 0) return c.energy_reg;
-  return method == "dcd" || method == "icd" ? 0.001 : 0.0;
+  if (method == "pcd" || method == "icd" || method == "drl") return 0.01;
+  return method == "dcd" ? 0.001 : 0.0;
 }
 
 // The MALA steps over which CD's kernel tunes ε (--mala-adapt): the whole run (iters × steps), or none.
@@ -195,6 +203,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   // Added in session 15: checkpoints written before ran PCD's sampled buffer and DSM's one draw per point.
   if (method == "pcd") s.push_back({"--pcd-chains", one(c.pcd_chains == "in_order" ? 1 : 0), false, one(0)});
   if (method == "dsm") s.push_back({"--dsm-noise", one(c.dsm_noise == "antithetic" ? 1 : 0), true, one(0)});
+  // Added in session 22 (it defines the model); checkpoints written before had hidden widths {128, 128, 1}.
+  s.push_back({"--hidden", std::vector<double>(c.hidden.begin(), c.hidden.end()), false, {128, 128, 1}});
   if (method == "dsm") s.push_back({"--dsm-sigma", one(c.dsm_sigma), false, one(0.1)});
   // Added in session 21; checkpoints written before used Du et al.'s 0.3.
   if (method == "icd") s.push_back({"--icd-entropy-weight", one(c.icd_entropy_weight), false, one(0.3)});
@@ -369,7 +379,8 @@ struct Progress {
 
 // `done` counts the finished updates, so that a divergence can name its iteration.
 Result run_method(const std::string& method, const Config& c, const Data& data, std::mutex& lock, Index& done) {
-  const std::vector<Index> widths{2, 128, 128, 1};
+  std::vector<Index> widths{2};
+  widths.insert(widths.end(), c.hidden.begin(), c.hidden.end());
   const ember::MlpSettings<T> mlp_settings{.base_scale = T(4)};
   ember::Adam<T> adam({.learning_rate = static_cast<T>(c.learning_rate), .beta1 = T(0.9), .beta2 = T(0.999)});
   const ember::TrainSettings settings{
@@ -607,6 +618,7 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
   if (r.method == "pcd") j["pcd_chains"] = c.pcd_chains;
   if (r.method == "icd") j["icd_entropy_weight"] = c.icd_entropy_weight;
   if (r.method != "dsm") j["energy_reg"] = energy_reg_of(c, r.method);
+  j["hidden"] = c.hidden;
   if (r.method == "dsm") {
     j["dsm_noise"] = c.dsm_noise;
     j["dsm_sigma"] = c.dsm_sigma;
@@ -770,7 +782,7 @@ int main(int argc, char** argv) {
   app.add_option("--step-size", c.step_size, "step ε of the CD, PCD and improved CD samplers (default: 0.1 with "
                  "MALA, 0.01 with ULA and for improved CD)")->check(ex::positive_finite());
   ex::add_sampler_option(app, c.sampler, "CD, PCD, DCD, DRL and improved CD's first K-1 steps (its last step is always "
-                         "ULA at --step-size)", "mala for cd, ula for the others");
+                         "ULA at --step-size)", "mala for cd, pcd and icd, ula for the others");
   app.add_option("--mala-adapt", c.mala_adapt, "on: CD's MALA tunes its step toward 0.574 acceptance (dual "
                  "averaging) over the whole run, starting from --step-size; off: the step stays --step-size")
       ->capture_default_str()->check(CLI::IsMember({"on", "off"}));
@@ -780,9 +792,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::positive_finite());
   auto* noise_max = app.add_option("--noise-max", c.noise_max, "DCD's largest VP noise level s, in [s_min, 1) (default: "
                                    "the larger of 0.2 and --noise-min)")->capture_default_str()->check(ex::positive_finite());
-  app.add_option("--pcd-chains", c.pcd_chains, "PCD's chains: sampled (a replay buffer of 10000, slots drawn with "
-                 "replacement, 5% re-initialised) or in_order (Tieleman: one persistent chain per batch row, advanced "
-                 "at every update, never re-initialised)")->capture_default_str()
+  app.add_option("--pcd-chains", c.pcd_chains, "PCD's chains: in_order (Tieleman: one persistent chain per batch row, "
+                 "advanced at every update, never re-initialised) or sampled (a replay buffer of 10000, slots drawn "
+                 "with replacement, 5% re-initialised; the default before 2026-12-07)")->capture_default_str()
       ->check(CLI::IsMember({"sampled", "in_order"}));
   app.add_option("--dsm-noise", c.dsm_noise, "DSM's noise draws: independent (one eps per point) or antithetic (each "
                  "point noised with eps and -eps: the loss's terms odd in eps cancel)")->capture_default_str()
@@ -793,12 +805,15 @@ int main(int argc, char** argv) {
   app.add_option("--dsm-sigma", c.dsm_sigma, "DSM's noise scale sigma")->capture_default_str()
       ->check(ex::positive_finite());
   app.add_option("--energy-reg", c.energy_reg, "alpha of the energy penalty alpha * mean(E+^2 + E-^2) (Du & Mordatch) "
-                 "in cd, pcd, icd, dcd and drl; 0: off; default: 0.001 for dcd and icd, 0 for the others")
+                 "in cd, pcd, icd, dcd and drl; 0: off; default: 0.01 for pcd, icd and drl, 0.001 for dcd, 0 for cd")
       ->check(ex::positive_finite() | CLI::IsMember({"0"}));
   app.add_option("--drl-b2", c.drl_b2, "DRL's ULA step at level t is b2 * sigma_{t+1}^2")->capture_default_str()
       ->check(ex::positive_finite());
   app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")
       ->capture_default_str()->delimiter(',')->check(ex::integer_in<Index>(0, 999));
+  app.add_option("--hidden", c.hidden, "the energy MLP's hidden widths (SiLU), a linear output unit on top; "
+                 "128,128,1 is the network of the programs before 2026-12-07")
+      ->capture_default_str()->delimiter(',')->check(ex::integer_in<Index>(1, 4096));
   app.add_option("--checkpoint", c.checkpoint, "write a checkpoint here (atomically) at the end of training");
   app.add_option("--checkpoint-every", c.checkpoint_every, "also every K iterations (0: only at the end)")
       ->capture_default_str()->check(ex::integer_in<Index>(0, most));

@@ -123,6 +123,9 @@ class MlpEnergy {
   using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
   /// @brief A network with widths {d, h₁, …, h_k} (k ≥ 0 hidden layers) and a scalar output.
+  /// The output unit comes on top of the last width: {2, 128, 128} is 2 → 128 → 128 → 1. A trailing width of 1
+  /// adds a one-unit activation layer under the output through which every gradient passes; with SiLU the energy
+  /// goes flat for good once that unit's input is negative everywhere (docs/results/robustness.md, session 22).
   /// @pre every width ≥ 1, at least one entry (d); settings.base_scale ≥ 0, settings.init_gain ≥ 0, finite; the
   /// parameters fit in ember::max_allocation_bytes (core/size_limit.hpp).
   MlpEnergy(std::vector<Index> widths, std::uint64_t seed, MlpSettings<T> settings = {})
