@@ -4,11 +4,13 @@
 # budget (1500 Adam updates, lr 1e-2, 10 sampler steps), seeds 0-2, the methods given (default: cd dcd), each in
 # the configurations $CONFIGS ("default"; "alphaX" for --energy-reg X; "cosine" for --lr-decay cosine;
 # "current" for today's defaults re-measured (the baseline when a default's results changed since "cosine");
+# "linear_output" for the defaults of session 22's binary, whose MLP has no width-1 SiLU layer under its output, and
+# "linear_X" for configuration X on that binary;
 # "s21_dcdmalaE" and "s21_stepsK" for DCD's posterior by MALA at step E, or K sampler steps, on session 21's defaults;
 # "s21_icdentW" for improved CD's entropy weight W;
 # "cosine_warmupW" for that and --warmup W; "cosine_alphaX" for --energy-reg X on today's defaults (cosine decay); "noiseA_B" for DCD's --noise-min A --noise-max B; "stepsK" for
 # --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_adapt" for --mala-adapt on (CD's MALA step tuned all run long); "mala_alphaX" for MALA and --energy-reg X; "mala_stepE" for that with step E; "inorder"
-# for --pcd-chains in_order, "inorder_malaE" for that with MALA at step E, "inorder_warmupW" for that at E = 0.1
+# for --pcd-chains in_order, "inorder_malaE" for that with MALA at step E, "inorder_malaE_alphaX" and --energy-reg X, "inorder_warmupW" for that at E = 0.1
 # with --warmup W; "antithetic" for --dsm-noise antithetic; "dsmsigmaS" for --dsm-sigma S; "dcdmalaE" for DCD's
 # posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; "standardize" for --standardize on
 # (the set's standard scores), "standardize_dcdstepE" and "standardize_drlb2B" for that with DCD's --dcd-step E or
@@ -33,34 +35,40 @@ for method in $methods; do
       extra=""
       # "default" and "alphaX" are the defaults these tables were measured with: a constant learning rate
       # (ember-toy2d's default until 2026-12-06, when cosine decay became the default on this evidence).
-      case $config in
+      # "linear_X": configuration X measured by session 22's binary, whose MLP has no width-1 layer (a label only:
+      # the program given is what runs).
+      spec=$config
+      case $config in linear_output) ;; linear_*) spec=${config#linear_} ;; esac
+      case $spec in
         default) extra="--lr-decay none" ;;
-        alpha*) extra="--energy-reg ${config#alpha} --lr-decay none" ;;
+        alpha*) extra="--energy-reg ${spec#alpha} --lr-decay none" ;;
         cosine) extra="--lr-decay cosine" ;;
         current) extra="" ;;  # today's defaults, measured again by the binary under test
-        s21_dcdmala*) extra="--sampler mala --dcd-step ${config#s21_dcdmala}" ;;  # on session 21's defaults (α = 0.001)
-        s21_steps*) extra="--steps ${config#s21_steps}" ;;  # the same, more sampler steps
-        s21_icdent*) extra="--icd-entropy-weight ${config#s21_icdent}" ;;  # improved CD's entropy weight
-        cosine_warmup*) extra="--lr-decay cosine --warmup ${config#cosine_warmup}" ;;
-        cosine_alpha*) extra="--energy-reg ${config#cosine_alpha}" ;;  # the energy² penalty on today's defaults
-        noise*_*) range=${config#noise}; extra="--noise-min ${range%_*} --noise-max ${range#*_}" ;;  # noise0.1_0.5
-        steps*) extra="--steps ${config#steps}" ;;
-        dcdstep*) extra="--dcd-step ${config#dcdstep}" ;;
+        linear_output) extra="" ;;  # session 22's binary at its defaults: hidden widths 128,128 under a linear output
+        s21_dcdmala*) extra="--sampler mala --dcd-step ${spec#s21_dcdmala}" ;;  # on session 21's defaults (α = 0.001)
+        s21_steps*) extra="--steps ${spec#s21_steps}" ;;  # the same, more sampler steps
+        s21_icdent*) extra="--icd-entropy-weight ${spec#s21_icdent}" ;;  # improved CD's entropy weight
+        cosine_warmup*) extra="--lr-decay cosine --warmup ${spec#cosine_warmup}" ;;
+        cosine_alpha*) extra="--energy-reg ${spec#cosine_alpha}" ;;  # the energy² penalty on today's defaults
+        noise*_*) range=${spec#noise}; extra="--noise-min ${range%_*} --noise-max ${range#*_}" ;;  # noise0.1_0.5
+        steps*) extra="--steps ${spec#steps}" ;;
+        dcdstep*) extra="--dcd-step ${spec#dcdstep}" ;;
         mala) extra="--sampler mala" ;;
         mala_adapt) extra="--mala-adapt on" ;;
-        mala_alpha*) extra="--sampler mala --energy-reg ${config#mala_alpha}" ;;
-        mala_step*) extra="--sampler mala --step-size ${config#mala_step} --dcd-step ${config#mala_step}" ;;
+        mala_alpha*) extra="--sampler mala --energy-reg ${spec#mala_alpha}" ;;
+        mala_step*) extra="--sampler mala --step-size ${spec#mala_step} --dcd-step ${spec#mala_step}" ;;
         inorder) extra="--pcd-chains in_order" ;;
-        inorder_mala*) extra="--pcd-chains in_order --sampler mala --step-size ${config#inorder_mala}" ;;
-        inorder_warmup*) extra="--pcd-chains in_order --sampler mala --step-size 0.1 --warmup ${config#inorder_warmup}" ;;
+        inorder_mala*_alpha*) e=${spec#inorder_mala}; extra="--pcd-chains in_order --sampler mala --step-size ${e%_alpha*} --energy-reg ${e#*_alpha}" ;;
+        inorder_mala*) extra="--pcd-chains in_order --sampler mala --step-size ${spec#inorder_mala}" ;;
+        inorder_warmup*) extra="--pcd-chains in_order --sampler mala --step-size 0.1 --warmup ${spec#inorder_warmup}" ;;
         antithetic) extra="--dsm-noise antithetic" ;;
-        dsmsigma*) extra="--dsm-sigma ${config#dsmsigma}" ;;
+        dsmsigma*) extra="--dsm-sigma ${spec#dsmsigma}" ;;
         standardize) extra="--standardize on" ;;
-        standardize_dcdstep*) extra="--standardize on --dcd-step ${config#standardize_dcdstep}" ;;
-        standardize_drlb2*) extra="--standardize on --drl-b2 ${config#standardize_drlb2}" ;;
-        standardize_alpha*) extra="--standardize on --energy-reg ${config#standardize_alpha}" ;;
-        dcdmala*_steps*) e=${config#dcdmala}; extra="--sampler mala --dcd-step ${e%_steps*} --steps ${e#*_steps}" ;;
-        dcdmala*) extra="--sampler mala --dcd-step ${config#dcdmala}" ;;
+        standardize_dcdstep*) extra="--standardize on --dcd-step ${spec#standardize_dcdstep}" ;;
+        standardize_drlb2*) extra="--standardize on --drl-b2 ${spec#standardize_drlb2}" ;;
+        standardize_alpha*) extra="--standardize on --energy-reg ${spec#standardize_alpha}" ;;
+        dcdmala*_steps*) e=${spec#dcdmala}; extra="--sampler mala --dcd-step ${e%_steps*} --steps ${e#*_steps}" ;;
+        dcdmala*) extra="--sampler mala --dcd-step ${spec#dcdmala}" ;;
       esac
       kept=$here/$config/$set-$method.json
       [ -f "$kept" ] && continue
