@@ -62,35 +62,34 @@ string(REGEX REPLACE "[ \n]" "" hidden "${hidden}")
 if(NOT hidden STREQUAL "[128,128]")
   message(FATAL_ERROR "${METHOD}'s default --hidden is ${hidden}, expected [128,128]: ${metrics}")
 endif()
+# run_at_defaults(method field...): a short run of `method` at its defaults on rings; sets rc, stdout, stderr and
+# each named field of its JSON line (empty where missing).
+function(run_at_defaults method)
+  execute_process(COMMAND ${PROGRAM} --dataset rings --method ${method} --iters 5 --grid-cells 40 --out ${OUT}-${method}
+                  --quiet --edge-mass-limit 1
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+  foreach(field IN LISTS ARGN)
+    string(JSON value ERROR_VARIABLE missing GET "${stdout}" ${field})
+    set(${field} "${value}" PARENT_SCOPE)
+  endforeach()
+  set(rc "${rc}" PARENT_SCOPE)
+  set(stdout "${stdout}" PARENT_SCOPE)
+  set(stderr "${stderr}" PARENT_SCOPE)
+endfunction()
 # Improved CD's first K − 1 steps are MALA by default, so it reports an acceptance (ULA reports none).
-execute_process(COMMAND ${PROGRAM} --dataset rings --method icd --iters 5 --grid-cells 40 --out ${OUT}-icd
-                --quiet --edge-mass-limit 1
-                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
-string(JSON sampler ERROR_VARIABLE no_sampler GET "${stdout}" sampler)
-string(JSON acceptance ERROR_VARIABLE no_acceptance GET "${stdout}" acceptance)
-string(JSON alpha ERROR_VARIABLE no_alpha GET "${stdout}" energy_reg)
-string(JSON weight ERROR_VARIABLE no_weight GET "${stdout}" icd_entropy_weight)
+run_at_defaults(icd sampler acceptance energy_reg icd_entropy_weight)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT acceptance GREATER 0 OR acceptance GREATER 1
-   OR NOT alpha EQUAL 0.01 OR NOT weight EQUAL 2)
+   OR NOT energy_reg EQUAL 0.01 OR NOT icd_entropy_weight EQUAL 2)
   message(FATAL_ERROR "icd at its defaults: exit ${rc}, sampler mala, an acceptance in (0, 1], --energy-reg 0.01 and entropy weight 2 expected:\n${stdout}\n${stderr}")
 endif()
 # PCD runs Tieleman's in-order chains by MALA with α = 0.01 by default (session 22).
-execute_process(COMMAND ${PROGRAM} --dataset rings --method pcd --iters 5 --grid-cells 40 --out ${OUT}-pcd
-                --quiet --edge-mass-limit 1
-                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
-string(JSON sampler ERROR_VARIABLE no_sampler GET "${stdout}" sampler)
-string(JSON chains ERROR_VARIABLE no_chains GET "${stdout}" pcd_chains)
-string(JSON alpha ERROR_VARIABLE no_alpha GET "${stdout}" energy_reg)
-string(JSON step ERROR_VARIABLE no_step GET "${stdout}" step_size)
-if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT chains STREQUAL "in_order" OR NOT alpha EQUAL 0.01
-   OR NOT step EQUAL 0.1)
+run_at_defaults(pcd sampler pcd_chains energy_reg step_size)
+if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT pcd_chains STREQUAL "in_order" OR NOT energy_reg EQUAL 0.01
+   OR NOT step_size EQUAL 0.1)
   message(FATAL_ERROR "pcd at its defaults: exit ${rc}, MALA at 0.1 on in-order chains and --energy-reg 0.01 expected:\n${stdout}\n${stderr}")
 endif()
 # CD keeps no penalty.
-execute_process(COMMAND ${PROGRAM} --dataset rings --method cd --iters 5 --grid-cells 40 --out ${OUT}-cd
-                --quiet --edge-mass-limit 1
-                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
-string(JSON alpha GET "${stdout}" energy_reg)
-if(NOT rc EQUAL 0 OR NOT alpha EQUAL 0)
+run_at_defaults(cd energy_reg)
+if(NOT rc EQUAL 0 OR NOT energy_reg EQUAL 0)
   message(FATAL_ERROR "cd at its defaults: exit ${rc}, --energy-reg 0 expected:\n${stdout}\n${stderr}")
 endif()
