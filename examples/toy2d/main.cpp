@@ -109,7 +109,7 @@ struct Config {
   std::string mala_adapt = "off";
   double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
   // PCD: in_order (Tieleman: one persistent chain per batch row, advanced at every update; the default since session
-  // 22, with MALA and α = 0.01, measured below) or sampled (Du et al.'s replay buffer of 10000).
+  // 22, with MALA and α = 0.01: docs/results/robustness.md) or sampled (Du et al.'s replay buffer of 10000).
   std::string pcd_chains = "in_order";
   // DSM: antithetic (each point noised with ε and −ε) or independent (one ε per point). Measured on all 21 sets,
   // 3 seeds (docs/results/robustness.md): antithetic pairs fail 6 sets against 14 and learn 9 below MMD² 0.01
