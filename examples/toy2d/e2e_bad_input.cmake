@@ -11,11 +11,15 @@ function(expect_2 pattern)
     message(FATAL_ERROR "ember-toy2d ${ARGN}: stderr does not match '${pattern}':\n${stderr}")
   endif()
 endfunction()
+# expect_0(what args...): the run must succeed (it writes a checkpoint the checks below use, or resumes one).
+function(expect_0 what)
+  execute_process(COMMAND ${PROGRAM} ${common} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what}: ember-toy2d ${ARGN}: exit status ${rc}, expected 0\n${stdout}\n${stderr}")
+  endif()
+endfunction()
 # A checkpoint to damage, and files that are not checkpoints.
-execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 4 --checkpoint ${OUT}/good.ckpt RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "could not write a checkpoint (${rc})")
-endif()
+expect_0("could not write a checkpoint" --method pcd --iters 4 --checkpoint ${OUT}/good.ckpt)
 file(WRITE ${OUT}/garbage.ckpt "this is not a checkpoint, just some text that is long enough")
 expect_2("ember::Checkpoint::load: file \".*garbage.ckpt\": bad magic number" --method pcd --iters 8 --resume ${OUT}/garbage.ckpt)
 expect_2("cannot be opened for reading" --method pcd --iters 8 --resume ${OUT}/missing.ckpt)
@@ -33,10 +37,7 @@ file(WRITE ${OUT}/nan.csv "x,y\n0.1,0.2\n0.3,nan\n")
 expect_2("nan.csv:3 column 2 = nan: must be finite" --method dcd --iters 4 --data-file ${OUT}/nan.csv)
 expect_2("--method = sgld: must be cd, pcd, icd, dcd, drl, dsm or all" --method sgld --iters 4)
 # A DRL checkpoint is not a PCD one (DRL's id 5 was appended after dsm's 4).
-execute_process(COMMAND ${PROGRAM} ${common} --method drl --iters 2 --checkpoint ${OUT}/drl.ckpt RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "could not write a DRL checkpoint (${rc})")
-endif()
+expect_0("could not write a DRL checkpoint" --method drl --iters 2 --checkpoint ${OUT}/drl.ckpt)
 expect_2("its toy2d.method = 5: written by a run with another --method \\(this run: 1\\)" --method pcd --iters 8 --resume ${OUT}/drl.ckpt)
 expect_2("--iters" --method dcd --iters -5)
 expect_2("^ember-toy2d: --warmup = 8: must be < --iters = 8\n$" --method dcd --iters 8 --warmup 8)
@@ -46,25 +47,16 @@ expect_2("--dsm-noise: paired not in" --method dsm --iters 8 --dsm-noise paired)
 expect_2("--dsm-sigma: 0 is not a finite number > 0" --method dsm --iters 8 --dsm-sigma 0)
 expect_2("--icd-entropy-weight: -1 is not a finite number >= 0" --method icd --iters 8 --icd-entropy-weight -1)
 # A checkpoint of a constant-rate run is not resumed with the default cosine decay without --allow-changed-settings.
-execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 4 --lr-decay none --checkpoint ${OUT}/constant.ckpt
-                RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "could not write a constant-rate checkpoint (${rc})")
-endif()
+expect_0("could not write a constant-rate checkpoint" --method pcd --iters 4 --lr-decay none
+         --checkpoint ${OUT}/constant.ckpt)
 expect_2("--lr-decay \\(checkpoint 0, this run 1\\)" --method pcd --iters 8 --resume ${OUT}/constant.ckpt)
 # A checkpoint of the network before session 22 (hidden widths 128,128,1) is another model: refused even with
 # --allow-changed-settings, resumed when --hidden repeats it.
-execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 4 --hidden 128,128,1 --checkpoint ${OUT}/narrow.ckpt
-                RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "could not write a --hidden 128,128,1 checkpoint (${rc})")
-endif()
+expect_0("could not write a --hidden 128,128,1 checkpoint" --method pcd --iters 4 --hidden 128,128,1
+         --checkpoint ${OUT}/narrow.ckpt)
 expect_2("--hidden \\(checkpoint 128,128,1, this run 128,128\\)" --method pcd --iters 8 --resume ${OUT}/narrow.ckpt)
 expect_2("--hidden \\(checkpoint 128,128,1, this run 128,128\\)" --method pcd --iters 8 --resume ${OUT}/narrow.ckpt
          --allow-changed-settings)
-execute_process(COMMAND ${PROGRAM} ${common} --method pcd --iters 8 --hidden 128,128,1 --resume ${OUT}/narrow.ckpt
-                RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "a --hidden 128,128,1 checkpoint resumed with --hidden 128,128,1: exit ${rc}")
-endif()
+expect_0("a --hidden 128,128,1 checkpoint resumed with --hidden 128,128,1" --method pcd --iters 8 --hidden 128,128,1
+         --resume ${OUT}/narrow.ckpt)
 expect_2("--hidden: 0 is outside \\[1, 4096\\]" --method dcd --iters 4 --hidden 128,0)
