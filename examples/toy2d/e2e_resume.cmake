@@ -14,11 +14,12 @@ function(run name)
     message(FATAL_ERROR "ember-toy2d ${ARGN} failed (${rc}):\n${stdout}\n${stderr}")
   endif()
 endfunction()
-# A constant rate: a cosine schedule runs over --iters, so a run stopped by a shorter --iters has followed another
-# curve (a run resumed from a periodic checkpoint with its own --iters follows the same one).
-run(full --iters 60 --lr-decay none --checkpoint ${OUT}/full.ckpt --checkpoint-every 15)
-run(first --iters 30 --lr-decay none --checkpoint ${OUT}/half.ckpt)
-run(resumed --iters 60 --lr-decay none --resume ${OUT}/half.ckpt)
+# A constant rate and a fixed MALA step: a cosine schedule and the step's tuning (PCD's default) run over --iters, so a
+# run stopped by a shorter --iters has followed another curve (a run resumed from a periodic checkpoint with its own
+# --iters follows the same one).
+run(full --iters 60 --lr-decay none --mala-adapt off --checkpoint ${OUT}/full.ckpt --checkpoint-every 15)
+run(first --iters 30 --lr-decay none --mala-adapt off --checkpoint ${OUT}/half.ckpt)
+run(resumed --iters 60 --lr-decay none --mala-adapt off --resume ${OUT}/half.ckpt)
 file(SHA256 ${OUT}/full/samples.csv full)
 file(SHA256 ${OUT}/resumed/samples.csv resumed)
 file(SHA256 ${OUT}/first/samples.csv first)
@@ -30,7 +31,7 @@ if(full STREQUAL first)
 endif()
 # The periodic checkpoint at the end of the full run equals the resumed run's end state: resuming it with
 # the same total does no iteration and gives the same samples again.
-run(again --iters 60 --lr-decay none --resume ${OUT}/full.ckpt)
+run(again --iters 60 --lr-decay none --mala-adapt off --resume ${OUT}/full.ckpt)
 file(SHA256 ${OUT}/again/samples.csv again)
 if(NOT full STREQUAL again)
   message(FATAL_ERROR "resuming the final checkpoint changed the samples")
@@ -48,4 +49,21 @@ run(cosine_again --iters 60 --lr-decay cosine --warmup 10 --resume ${OUT}/cosine
 file(SHA256 ${OUT}/cosine_again/samples.csv cosine_again)
 if(NOT cosine STREQUAL cosine_again)
   message(FATAL_ERROR "resuming the cosine run's final checkpoint changed the samples")
+endif()
+# A tuned MALA step (--mala-adapt on; PCD's default) is part of the run: the checkpoint keeps it, and a run resumed
+# from the final checkpoint (no update left) reports the step the tuning reached, not the starting --step-size.
+if(NOT METHOD STREQUAL "drl")
+  run(tuned --iters 60 --mala-adapt on --checkpoint ${OUT}/tuned.ckpt)
+  run(tuned_again --iters 60 --mala-adapt on --resume ${OUT}/tuned.ckpt)
+  file(READ ${OUT}/tuned/metrics.json tuned_json)
+  file(READ ${OUT}/tuned_again/metrics.json tuned_again_json)
+  string(JSON step GET "${tuned_json}" tuned_step_size)
+  string(JSON step_again GET "${tuned_again_json}" tuned_step_size)
+  string(JSON start GET "${tuned_json}" step_size)
+  if(step EQUAL start)
+    message(FATAL_ERROR "--mala-adapt on left the step at ${start}: the check below cannot fail")
+  endif()
+  if(NOT step_again STREQUAL step)
+    message(FATAL_ERROR "the resumed run's tuned MALA step is ${step_again}, the checkpointed run's ${step}")
+  endif()
 endif()

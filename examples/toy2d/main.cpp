@@ -104,9 +104,9 @@ struct Config {
   // (sampler_of). Measured on all 21 sets, 3 seeds (docs/results/robustness.md): MALA keeps every CD run from
   // diverging (17 of 63 seeds lost with ULA); it helps PCD on its in-order chains (session 22), not DCD or DRL.
   std::string sampler;
-  // on: CD's MALA tunes its step toward 0.574 acceptance over the whole run (ember::Mala's adapt_steps, from
-  // step_of's ε); off: the step stays ε.
-  std::string mala_adapt = "off";
+  // on: CD's and PCD's MALA tune their step toward 0.574 acceptance over the whole run (ember::Mala's adapt_steps,
+  // from step_of's ε); off: the step stays ε; empty: each method's default (adapts_mala_step).
+  std::string mala_adapt;
   double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
   // PCD: in_order (Tieleman: one persistent chain per batch row, advanced at every update; the default since session
   // 22, with MALA and α = 0.01: docs/results/robustness.md) or sampled (Du et al.'s replay buffer of 10000).
@@ -173,8 +173,19 @@ double energy_reg_of(const Config& c, const std::string& method) {
   return method == "dcd" ? 0.001 : 0.0;
 }
 
-// The MALA steps over which CD's kernel tunes ε (--mala-adapt): the whole run (iters × steps), or none.
-ember::Index mala_adapt_steps(const Config& c) { return ex::mala_adapt_steps(c.mala_adapt, c.iters, c.sampler_steps); }
+// Whether CD's or PCD's MALA tunes its step over the run: --mala-adapt, or the method's measured default — on for
+// PCD since session 23 (all 21 sets, 3 seeds: no seed lost instead of 5 stalls at the fixed ε = 0.1, one set failing
+// instead of four), off for CD (its MMD² below 0.01 on 10 sets instead of 15; docs/results/robustness.md).
+bool adapts_mala_step(const Config& c, const std::string& method) {
+  if (sampler_of(c, method) != "mala") return false;
+  if (!c.mala_adapt.empty()) return c.mala_adapt == "on";
+  return method == "pcd";
+}
+
+// The MALA steps over which the method's kernel tunes ε: the whole run (iters × steps), or none.
+ember::Index mala_adapt_steps(const Config& c, const std::string& method) {
+  return ex::mala_adapt_steps(adapts_mala_step(c, method) ? "on" : "off", c.iters, c.sampler_steps);
+}
 
 bool standardizes(const Config& c) { return c.standardize == "on" || (c.standardize == "auto" && !c.data_file.empty()); }
 
@@ -193,8 +204,9 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
     s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true});
   // Added in session 21 for improved CD's first K − 1 steps; checkpoints written before ran them by ULA.
   if (method == "icd") s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true, one(0)});
-  // Added in session 20; checkpoints written before kept MALA's step fixed.
-  if (method == "cd") s.push_back({"--mala-adapt", one(c.mala_adapt == "on" ? 1 : 0), false, one(0)});
+  // Added in session 20 for CD and in session 23 for PCD; checkpoints written before kept MALA's step fixed.
+  if (method == "cd" || method == "pcd")
+    s.push_back({"--mala-adapt", one(adapts_mala_step(c, method) ? 1 : 0), false, one(0)});
   if (method == "dcd") {
     s.push_back({"--dcd-step", one(c.dcd_step), true});
     s.push_back({"--noise-min", one(c.noise_min), true});
@@ -243,6 +255,7 @@ struct Result {
   double acceptance = std::nan("");  // MALA's mean acceptance over the last tenth of the updates (NaN: no MH step)
   std::string sampler;  // "ula" or "mala" for the MCMC methods, empty for DSM
   double step = std::nan("");  // the sampler's step ε (CD, PCD, improved CD, DCD), NaN for DRL's per-level steps
+  double tuned_step = std::nan("");  // the MALA step --mala-adapt tuned ε to by the end (NaN: not tuned)
   Batch<T> samples;
   ember::GridDensity2d grid;
   std::string unresolved;  // why the quadrature did not converge (then nll and kl are NaN; mmd stands)
@@ -257,7 +270,7 @@ ex::JobOutput pack(const Result& r) {
                    r.peak_energy, r.peak_gradient, r.acceptance, r.grid.half_width, static_cast<double>(r.grid.cells),
                    r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
-  w.number(r.step);
+  w.number(r.step).number(r.tuned_step);
   w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
   return w.take();
 }
@@ -281,6 +294,7 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   r.grid.cells = static_cast<Index>(read.number());
   for (double* v : {&r.grid.log_z, &r.grid.refinement_difference, &r.grid.edge_mass}) *v = read.number();
   r.step = read.number();
+  r.tuned_step = read.number();
   read.matrix(r.samples);
   read.matrix(r.grid.log_density);
   r.unresolved = read.string();
@@ -398,15 +412,26 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   // the method and seed are stored too so that a checkpoint is never resumed into another run.
   const auto method_id = static_cast<std::uint64_t>(
       std::find(all_methods.begin(), all_methods.end(), method) - all_methods.begin());
+  // The estimator's MALA kernel (CD, PCD, improved CD's first steps), or nullptr. When it tunes its step
+  // (--mala-adapt), the step and the dual-averaging state are part of the run: checkpoints keep them.
+  double tuned_step = std::nan("");  // the MALA step --mala-adapt reached
+  const auto mala_of = [&](auto& est) -> ember::Mala<T>* {
+    if constexpr (requires { { est.kernel() } -> std::same_as<ember::Mala<T>&>; }) return &est.kernel();
+    else return nullptr;
+  };
   // model: the energy trained (an MlpEnergy, or DRL's TimeConditionedMlp); replay: the estimator's
   // ReplayBuffer* or nullptr.
   const auto train = [&](auto& model, auto& est, auto replay) {
+    ember::Mala<T>* const tuned_kernel = adapts_mala_step(c, method) ? mala_of(est) : nullptr;
     ember::TrainSettings s = settings;
     if (!c.resume.empty()) {
       const auto ck = ember::Checkpoint::load(c.resume);  // checked against this run by check_resume
       ember::restore_parameters(ck, "params", model.params());
       ember::restore(ck, "adam", adam, model.params().size());
       if constexpr (!std::is_same_v<decltype(replay), std::nullptr_t>) ember::restore(ck, "buffer", *replay);
+      // The tuned step goes on from where the run stood. Checkpoints from before session 23 did not keep it: PCD's
+      // (which did not tune then) are refused by run_settings, CD's tuned ones for the missing entry.
+      if (tuned_kernel) ember::restore(ck, "kernel", *tuned_kernel);
       ember::Philox rng(0);
       ember::restore(ck, "rng", rng);
       s.start_iteration = static_cast<Index>(ck.integer("iteration"));
@@ -422,6 +447,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       ck.set("params", model.params());
       ember::store(ck, "adam", adam);
       if constexpr (!std::is_same_v<decltype(replay), std::nullptr_t>) ember::store(ck, "buffer", *replay);
+      if (tuned_kernel) ember::store(ck, "kernel", *tuned_kernel);
       ember::store(ck, "rng", ember::Philox(s.seed, p.generator_position));
       ck.save(c.checkpoint);
     };
@@ -435,6 +461,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         save(p);
     });
     stall.check(trained.iterations, "try a smaller --step-size or --dcd-step, or --sampler ula");
+    if (tuned_kernel) tuned_step = tuned_kernel->step_size();
     return trained;
   };
   Result r;
@@ -509,7 +536,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         ember::ContrastiveDivergence est(make(step_of(c, method)),
                                          ember::CdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
         summary = train(model, est, nullptr);
-      }, mala_adapt_steps(c));
+      }, mala_adapt_steps(c, method));
     } else if (method == "pcd") {
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         // in_order: Tieleman's PCD, one persistent chain per batch row, each advanced at every update.
@@ -522,7 +549,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
             ember::PcdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha,
                                   .chains = in_order ? ember::PcdChains::in_order : ember::PcdChains::sampled});
         summary = train(model, est, &est.buffer());
-      });
+      }, mala_adapt_steps(c, method));
     } else if (method == "icd") {
       const ember::ImprovedCdSettings<T> icd{.steps = c.sampler_steps,
                                              .gradient_step = static_cast<T>(step_of(c, method) / 2),
@@ -566,6 +593,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   r.peak_energy = guard.peak_energy();
   r.peak_gradient = guard.peak_gradient_norm();
   r.acceptance = stall.acceptance();
+  r.tuned_step = tuned_step;
   if (!r.unresolved.empty()) r.nll = r.kl = std::nan("");
   return r;
 }
@@ -615,6 +643,7 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
                    {"acceptance", ex::number_or_null(r.acceptance)}};
   if (!r.sampler.empty()) j["sampler"] = r.sampler;
   if (std::isfinite(r.step)) j["step_size"] = r.step;
+  if (std::isfinite(r.tuned_step)) j["tuned_step_size"] = r.tuned_step;
   if (r.method == "pcd") j["pcd_chains"] = c.pcd_chains;
   if (r.method == "icd") j["icd_entropy_weight"] = c.icd_entropy_weight;
   if (r.method != "dsm") j["energy_reg"] = energy_reg_of(c, r.method);
@@ -783,9 +812,10 @@ int main(int argc, char** argv) {
                  "MALA, 0.01 with ULA and for improved CD)")->check(ex::positive_finite());
   ex::add_sampler_option(app, c.sampler, "CD, PCD, DCD, DRL and improved CD's first K-1 steps (its last step is always "
                          "ULA at --step-size)", "mala for cd, pcd and icd, ula for the others");
-  app.add_option("--mala-adapt", c.mala_adapt, "on: CD's MALA tunes its step toward 0.574 acceptance (dual "
-                 "averaging) over the whole run, starting from --step-size; off: the step stays --step-size")
-      ->capture_default_str()->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--mala-adapt", c.mala_adapt, "on: CD's and PCD's MALA tune their step toward 0.574 acceptance (dual "
+                 "averaging) over the whole run, starting from --step-size; off: the step stays --step-size; "
+                 "default: on for pcd, off for cd")
+      ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--dcd-step", c.dcd_step, "step ε of the sampler on DCD's posterior (ULA or MALA: --sampler)")->capture_default_str()
       ->check(ex::positive_finite());
   auto* noise_min = app.add_option("--noise-min", c.noise_min, "DCD's smallest VP noise level s, in (0, 1)")
