@@ -14,7 +14,8 @@
 # with --warmup W; "antithetic" for --dsm-noise antithetic; "dsmsigmaS" for --dsm-sigma S; "dcdmalaE" for DCD's
 # posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; "standardize" for --standardize on
 # (the set's standard scores), "standardize_dcdstepE" and "standardize_drlb2B" for that with DCD's --dcd-step E or
-# DRL's --drl-b2 B, "standardize_alphaX" for that with --energy-reg X; default: default
+# DRL's --drl-b2 B, "standardize_alphaX" for that with --energy-reg X, "standardize_mala_adapt" for that with
+# --mala-adapt on; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -67,6 +68,7 @@ for method in $methods; do
         standardize_dcdstep*) extra="--standardize on --dcd-step ${spec#standardize_dcdstep}" ;;
         standardize_drlb2*) extra="--standardize on --drl-b2 ${spec#standardize_drlb2}" ;;
         standardize_alpha*) extra="--standardize on --energy-reg ${spec#standardize_alpha}" ;;
+        standardize_mala_adapt) extra="--standardize on --mala-adapt on" ;;
         dcdmala*_steps*) e=${spec#dcdmala}; extra="--sampler mala --dcd-step ${e%_steps*} --steps ${e#*_steps}" ;;
         dcdmala*) extra="--sampler mala --dcd-step ${spec#dcdmala}" ;;
       esac
