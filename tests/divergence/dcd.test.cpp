@@ -54,27 +54,33 @@ TEST_CASE("DCD with the exact posterior: mean gradient = grad of KL(p_d|p) - KL(
 
 namespace {
 // The law of the negatives after K textbook ULA steps x ← x − (ε/2)∇ₓE_tether(x) + √ε ξ on the tethered posterior
-// of a Gaussian energy, started at x̃/a, with x ~ N(m, C) and x̃ = a x + s ε. The tether's gradient
-// P(x − μ) − (a/s²)(x̃ − a x) = Q x − Pμ − (a/s²)x̃, Q = P + (a²/s²)I, is affine, so x_k = M_k x̃ + c_k + η_k with
-// M_0 = I/a, c_0 = 0, Cov η_0 = 0 and, for B = I − (ε/2)Q: M ← B M + (ε/2)(a/s²)I, c ← B c + (ε/2)Pμ,
-// Cov η ← B Cov η Bᵀ + εI. With x̃ ~ N(a m, a²C + s²I): x_K ~ N(M a m + c, M (a²C + s²I) Mᵀ + Cov η).
+// of a Gaussian energy, started at x̃/a (or at the datum x), with x ~ N(m, C) and x̃ = a x + s ε. The tether's
+// gradient P(x − μ) − (a/s²)(x̃ − a x) = Q x − Pμ − (a/s²)x̃, Q = P + (a²/s²)I, is affine, so
+// x_k = N_k x + M_k x̃ + c_k + η_k with c_0 = 0, Cov η_0 = 0, (N_0, M_0) = (0, I/a) from x̃/a or (I, 0) from x, and,
+// for B = I − (ε/2)Q: N ← B N, M ← B M + (ε/2)(a/s²)I, c ← B c + (ε/2)Pμ, Cov η ← B Cov η Bᵀ + εI. With
+// x̃ = a x + s ε: x_K = (N + aM) x + sM ε + c + η ~ N((N + aM) m + c, (N + aM) C (N + aM)ᵀ + s² M Mᵀ + Cov η).
 std::pair<Vector<double>, Matrix> tethered_ula_law(const ember::GaussianEnergy<double>& e, const Vector<double>& m,
-                                                   const Matrix& c, double a, double s, double eps, Index steps) {
+                                                   const Matrix& c, double a, double s, double eps, Index steps,
+                                                   ember::DcdStart start = ember::DcdStart::noisy) {
   const Index d = m.size();
   const Matrix id = Matrix::Identity(d, d);
   const Matrix b = id - 0.5 * eps * (e.precision() + (a * a / (s * s)) * id);
-  Matrix mk = id / a, noise = Matrix::Zero(d, d);
+  const bool from_data = start == ember::DcdStart::data;
+  Matrix nk = from_data ? id : Matrix::Zero(d, d), mk = from_data ? Matrix::Zero(d, d) : Matrix(id / a);
+  Matrix noise = Matrix::Zero(d, d);
   Vector<double> ck = Vector<double>::Zero(d);
   for (Index k = 0; k < steps; ++k) {
+    nk = b * nk;
     mk = b * mk + 0.5 * eps * (a / (s * s)) * id;
     ck = b * ck + 0.5 * eps * e.precision() * e.mean();
     noise = b * noise * b.transpose() + eps * id;
   }
-  return {mk * (a * m) + ck, mk * (a * a * c + s * s * id) * mk.transpose() + noise};
+  const Matrix total = nk + a * mk;
+  return {total * m + ck, total * c * total.transpose() + s * s * mk * mk.transpose() + noise};
 }
 }  // namespace
 
-TEST_CASE("DCD with K ULA steps: mean gradient = closed form under the law of K steps from x~/a", "[dcd][oracle]") {
+TEST_CASE("DCD with K ULA steps: mean gradient = closed form under the law of K steps from x~/a or from x", "[dcd][oracle]") {
   // K is small and the steps short, so the negatives are far from the exact posterior: the law of the K steps,
   // not the posterior, is what the mean gradient must match; this pins the start x̃/a, the tether's a and s and
   // the kernel's step.
@@ -88,19 +94,23 @@ TEST_CASE("DCD with K ULA steps: mean gradient = closed form under the law of K 
     const double level = noise == DiffusionNoise::variance_exploding ? 0.7 : 0.6;
     const double a = noise == DiffusionNoise::variance_exploding ? 1.0 : std::sqrt(1 - level * level);
     INFO((noise == DiffusionNoise::variance_exploding ? "VE" : "VP"));
-    ember::DiffusionContrastiveDivergence dcd(ember::Langevin<double>({.step_size = eps}),
-                                              {.noise = noise, .noise_min = level, .noise_max = level, .steps = steps});
-    ember::Philox rng(6);
-    std::vector<Vector<double>> gradients;
-    for (int b = 0; b < 400; ++b) {
-      const Batch<double> data = sample_gaussian(m, c, 256, rng);
-      gradients.push_back(dcd.estimate(model, data, rng).gradient);
+    for (auto start : {ember::DcdStart::noisy, ember::DcdStart::data}) {
+      INFO((start == ember::DcdStart::noisy ? "from x~/a" : "from the datum x"));
+      ember::DiffusionContrastiveDivergence dcd(
+          ember::Langevin<double>({.step_size = eps}),
+          {.noise = noise, .noise_min = level, .noise_max = level, .steps = steps, .start = start});
+      ember::Philox rng(6);
+      std::vector<Vector<double>> gradients;
+      for (int b = 0; b < 400; ++b) {
+        const Batch<double> data = sample_gaussian(m, c, 256, rng);
+        gradients.push_back(dcd.estimate(model, data, rng).gradient);
+      }
+      const auto [mean_k, cov_k] = tethered_ula_law(model, m, c, a, level, eps, steps, start);
+      const Vector<double> exact = fd_gradient(model, [&](const ember::GaussianEnergy<double>& e) {
+        return expected_energy(e, m, c) - expected_energy(e, mean_k, cov_k);  // negatives frozen
+      });
+      check_within_error(mean_and_error(gradients), exact);
     }
-    const auto [mean_k, cov_k] = tethered_ula_law(model, m, c, a, level, eps, steps);
-    const Vector<double> exact = fd_gradient(model, [&](const ember::GaussianEnergy<double>& e) {
-      return expected_energy(e, m, c) - expected_energy(e, mean_k, cov_k);  // negatives frozen
-    });
-    check_within_error(mean_and_error(gradients), exact);
   }
 }
 

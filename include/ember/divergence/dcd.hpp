@@ -5,7 +5,8 @@
 ///
 /// The data are diffused by q(x̃ | x) = N(a x, s² I) — VE: a = 1, s = σ; VP: s ∈ (0, 1), a = √(1 − s²)
 /// (a = √ᾱ, s = √(1 − ᾱ)) — and the negatives are drawn from p_θ(x | x̃) ∝ exp(−E(x) − ‖x̃ − a x‖²/(2s²)) by K
-/// kernel steps on an ember::Tether, started at x̃/a (K = 1 with ULA is the one-step estimator). Any kernel
+/// kernel steps on an ember::Tether, started at x̃/a (K = 1 with ULA is the one-step estimator) or, with
+/// `start = DcdStart::data`, at the datum x itself (ember's variant, not Luo et al.'s). Any kernel
 /// works: ULA, MALA, HMC, or ember::GaussianPosterior, the exact sampler for a GaussianEnergy. With an exact
 /// posterior sampler the mean gradient is exactly ∇θ[KL(p_d ‖ p_θ) − KL(q∘p_d ‖ q∘p_θ)] (no neglected term).
 /// The noise level is fixed (noise_min = noise_max), drawn uniformly per example from [noise_min, noise_max],
@@ -35,14 +36,22 @@ enum class DiffusionNoise {
   variance_preserving  ///< x̃ = √(1 − s²) x + s ε: the level is s ∈ (0, 1)
 };
 
+/// Where DCD's posterior chains start.
+enum class DcdStart {
+  noisy,  ///< at x̃/a: the posterior's mode under a flat energy (Luo et al.)
+  data    ///< at the datum x that x̃ was drawn from: a draw from the data's own posterior q(x | x̃), so a chain
+          ///< that starts in p_θ(x | x̃) whenever p_θ = p_d (as CD's chains start in p_θ when it fits)
+};
+
 /// Settings of DCD (aggregate; designated initialisers welcome).
 template <Scalar T>
 struct DcdSettings {
   DiffusionNoise noise = DiffusionNoise::variance_preserving;
-  T noise_min = T(0.3);            ///< smallest level (σ for VE, s for VP)
-  T noise_max = T(0.3);            ///< largest level; equal to noise_min for a fixed level
-  Index steps = 1;                 ///< K ≥ 1 posterior kernel steps
-  T energy_regularization = T(0);  ///< α ≥ 0: adds α·mean(E(x⁺)² + E(x⁻)²)
+  T noise_min = T(0.3);              ///< smallest level (σ for VE, s for VP)
+  T noise_max = T(0.3);              ///< largest level; equal to noise_min for a fixed level
+  Index steps = 1;                   ///< K ≥ 1 posterior kernel steps
+  T energy_regularization = T(0);    ///< α ≥ 0: adds α·mean(E(x⁺)² + E(x⁻)²)
+  DcdStart start = DcdStart::noisy;  ///< where the K posterior steps start
 };
 
 /// @brief Diffusion contrastive divergence over any posterior kernel.
@@ -108,7 +117,10 @@ class DiffusionContrastiveDivergence {
     noisy_ = (noisy_.array().colwise() * s.array()).matrix();
     noisy_ += (data.array().colwise() * a.array()).matrix();
     const Tether<E> posterior(energy, noisy_, a, s);  // checks a, s > 0
-    negatives_ = noisy_.array().colwise() / a.array();
+    if (settings_.start == DcdStart::data)
+      negatives_ = data;
+    else
+      negatives_ = noisy_.array().colwise() / a.array();
     EstimatorResult<T> result;
     result.acceptance = detail::run_kernel<T>(kernel_, posterior, BatchRef<T>(negatives_), rng, settings_.steps);
     skeleton_.accumulate(energy, data, negatives_, result, settings_.energy_regularization,
