@@ -100,12 +100,15 @@ struct Config {
   Index warmup = 0;               // updates of linear learning-rate warm-up (0: none)
   double step_size = 0;      // ε of the CD/PCD/ICD sampler; 0: the sampler's default (step_of)
   double dcd_step = 0.01;    // ε of the sampler on DCD's tethered posterior
+  std::string dcd_start = "noisy";  // where DCD's posterior chains start: noisy (x̃/a) or data (the datum x)
   // The CD, PCD, DCD and DRL kernel: ula or mala (the same proposal, MH-corrected); empty: each method's default
   // (sampler_of). Measured on all 21 sets, 3 seeds (docs/results/robustness.md): MALA keeps every CD run from
-  // diverging (17 of 63 seeds lost with ULA); it helps PCD on its in-order chains (session 22), not DCD or DRL.
+  // diverging (17 of 63 seeds lost with ULA); it helps PCD on its in-order chains (session 22) and, its step tuned,
+  // DRL (session 23), not DCD.
   std::string sampler;
-  // on: CD's and PCD's MALA tune their step toward 0.574 acceptance over the whole run (ember::Mala's adapt_steps,
-  // from step_of's ε); off: the step stays ε; empty: each method's default (adapts_mala_step).
+  // on: the MALA of CD, PCD and improved CD's first K − 1 steps tunes its step toward 0.574 acceptance over the whole
+  // run (ember::Mala's adapt_steps, from step_of's ε; improved CD's from mala_step); off: the step stays; empty: each
+  // method's default (adapts_mala_step).
   std::string mala_adapt;
   double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
   // PCD: in_order (Tieleman: one persistent chain per batch row, advanced at every update; the default since session
@@ -130,7 +133,7 @@ struct Config {
   // pre-activation turned negative on the whole square the energy went flat for good (SiLU′ → 0 there) — the
   // "collapsed" runs of PCD and DRL (docs/results/robustness.md, session 22). `--hidden 128,128,1` restores it.
   std::vector<Index> hidden{128, 128};
-  double drl_b2 = 0.2;    // DRL's ULA step at level t: ε_t = b² σ²_{t+1} (0.021, 0.053, 0.080, 0.20)
+  double drl_b2 = 0.2;    // DRL's step at level t: ε_t = b² σ²_{t+1} (0.021, 0.053, 0.080, 0.20; MALA then tunes it)
   double energy_reg = -1;  // α of Du & Mordatch's α·mean(E⁺² + E⁻²) (not DSM); < 0: the method's (energy_reg_of)
   std::string checkpoint;      // --checkpoint PATH: written every checkpoint_every iterations and at the end
   Index checkpoint_every = 0;  // 0: only at the end
@@ -146,10 +149,11 @@ struct Config {
 };
 
 // The kernel `method` samples with (improved CD: its first K − 1 steps): --sampler, or the method's measured default
-// (docs/results/robustness.md: MALA for CD since session 14, for improved CD since session 21, for PCD since 22).
+// (docs/results/robustness.md: MALA for CD since session 14, for improved CD since session 21, for PCD since 22, for
+// DRL since 23).
 std::string sampler_of(const Config& c, const std::string& method) {
   if (!c.sampler.empty()) return c.sampler;
-  return method == "cd" || method == "icd" || method == "pcd" ? "mala" : "ula";
+  return method == "dcd" ? "ula" : "mala";
 }
 
 // The step ε of the CD, PCD or improved CD sampler: --step-size, or 0.1 for MALA and 0.01 for ULA (improved CD's
@@ -173,18 +177,22 @@ double energy_reg_of(const Config& c, const std::string& method) {
   return method == "dcd" ? 0.001 : 0.0;
 }
 
-// Whether CD's or PCD's MALA tunes its step over the run: --mala-adapt, or the method's measured default — on for
-// PCD since session 23 (all 21 sets, 3 seeds: no seed lost instead of 5 stalls at the fixed ε = 0.1, one set failing
-// instead of four), off for CD (its MMD² below 0.01 on 10 sets instead of 15; docs/results/robustness.md).
+// Whether the MALA of CD, PCD, improved CD or DRL tunes its step over the run: --mala-adapt, or the method's measured
+// default (all 21 sets, 3 seeds; docs/results/robustness.md, session 23) — on for PCD (no seed lost instead of 5
+// stalls at the fixed ε = 0.1, one set failing instead of four), improved CD (6 failing sets instead of 10) and DRL
+// (7 instead of 10 against ULA), off for CD (MMD² below 0.01 on 10 sets instead of 15). DCD's posterior samples by ULA.
 bool adapts_mala_step(const Config& c, const std::string& method) {
   if (sampler_of(c, method) != "mala") return false;
   if (!c.mala_adapt.empty()) return c.mala_adapt == "on";
-  return method == "pcd";
+  return method == "pcd" || method == "icd" || method == "drl";
 }
 
-// The MALA steps over which the method's kernel tunes ε: the whole run (iters × steps), or none.
+// The MALA steps over which the method's kernel tunes ε: the whole run's (iters × its MALA steps per update: all
+// of CD's, PCD's and each of DRL's level kernels, improved CD's first K − 1), or none.
 ember::Index mala_adapt_steps(const Config& c, const std::string& method) {
-  return ex::mala_adapt_steps(adapts_mala_step(c, method) ? "on" : "off", c.iters, c.sampler_steps);
+  const Index mala_steps = method == "icd" ? c.sampler_steps - 1 : c.sampler_steps;
+  if (mala_steps == 0) return 0;
+  return ex::mala_adapt_steps(adapts_mala_step(c, method) ? "on" : "off", c.iters, mala_steps);
 }
 
 bool standardizes(const Config& c) { return c.standardize == "on" || (c.standardize == "auto" && !c.data_file.empty()); }
@@ -204,11 +212,14 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
     s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true});
   // Added in session 21 for improved CD's first K − 1 steps; checkpoints written before ran them by ULA.
   if (method == "icd") s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true, one(0)});
-  // Added in session 20 for CD and in session 23 for PCD; checkpoints written before kept MALA's step fixed.
-  if (method == "cd" || method == "pcd")
+  // Added in session 20 for CD and in session 23 for PCD, improved CD and DRL; checkpoints written before kept MALA's
+  // step fixed.
+  if (method == "cd" || method == "pcd" || method == "icd" || method == "drl")
     s.push_back({"--mala-adapt", one(adapts_mala_step(c, method) ? 1 : 0), false, one(0)});
   if (method == "dcd") {
     s.push_back({"--dcd-step", one(c.dcd_step), true});
+    // Added in session 23; checkpoints written before started at x̃/a.
+    s.push_back({"--dcd-start", one(c.dcd_start == "data" ? 1 : 0), false, one(0)});
     s.push_back({"--noise-min", one(c.noise_min), true});
     s.push_back({"--noise-max", one(c.noise_max), true});
   }
@@ -255,7 +266,7 @@ struct Result {
   double acceptance = std::nan("");  // MALA's mean acceptance over the last tenth of the updates (NaN: no MH step)
   std::string sampler;  // "ula" or "mala" for the MCMC methods, empty for DSM
   double step = std::nan("");  // the sampler's step ε (CD, PCD, improved CD, DCD), NaN for DRL's per-level steps
-  double tuned_step = std::nan("");  // the MALA step --mala-adapt tuned ε to by the end (NaN: not tuned)
+  std::vector<double> tuned_steps;  // the MALA steps --mala-adapt tuned ε to by the end (DRL: one per level)
   Batch<T> samples;
   ember::GridDensity2d grid;
   std::string unresolved;  // why the quadrature did not converge (then nll and kl are NaN; mmd stands)
@@ -270,7 +281,7 @@ ex::JobOutput pack(const Result& r) {
                    r.peak_energy, r.peak_gradient, r.acceptance, r.grid.half_width, static_cast<double>(r.grid.cells),
                    r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
-  w.number(r.step).number(r.tuned_step);
+  w.number(r.step).numbers(r.tuned_steps);
   w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
   return w.take();
 }
@@ -294,7 +305,7 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   r.grid.cells = static_cast<Index>(read.number());
   for (double* v : {&r.grid.log_z, &r.grid.refinement_difference, &r.grid.edge_mass}) *v = read.number();
   r.step = read.number();
-  r.tuned_step = read.number();
+  r.tuned_steps = read.numbers();
   read.matrix(r.samples);
   read.matrix(r.grid.log_density);
   r.unresolved = read.string();
@@ -414,15 +425,22 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       std::find(all_methods.begin(), all_methods.end(), method) - all_methods.begin());
   // The estimator's MALA kernel (CD, PCD, improved CD's first steps), or nullptr. When it tunes its step
   // (--mala-adapt), the step and the dual-averaging state are part of the run: checkpoints keep them.
-  double tuned_step = std::nan("");  // the MALA step --mala-adapt reached
-  const auto mala_of = [&](auto& est) -> ember::Mala<T>* {
-    if constexpr (requires { { est.kernel() } -> std::same_as<ember::Mala<T>&>; }) return &est.kernel();
-    else return nullptr;
+  std::vector<double> tuned_steps;  // the MALA steps --mala-adapt reached
+  const auto malas_of = [&](auto& est) {
+    std::vector<ember::Mala<T>*> kernels;
+    if constexpr (requires { { est.kernel() } -> std::same_as<ember::Mala<T>&>; }) kernels.push_back(&est.kernel());
+    if constexpr (requires { { est.kernels() } -> std::same_as<std::vector<ember::Mala<T>>&>; })
+      for (auto& k : est.kernels()) kernels.push_back(&k);
+    return kernels;
+  };
+  // A tuned kernel's checkpoint key: "kernel", or "kernel<t>" for DRL's level t.
+  const auto kernel_key = [](std::size_t i, std::size_t count) {
+    return count == 1 ? std::string("kernel") : "kernel" + std::to_string(i);
   };
   // model: the energy trained (an MlpEnergy, or DRL's TimeConditionedMlp); replay: the estimator's
   // ReplayBuffer* or nullptr.
   const auto train = [&](auto& model, auto& est, auto replay) {
-    ember::Mala<T>* const tuned_kernel = adapts_mala_step(c, method) ? mala_of(est) : nullptr;
+    const std::vector<ember::Mala<T>*> tuned = adapts_mala_step(c, method) ? malas_of(est) : std::vector<ember::Mala<T>*>{};
     ember::TrainSettings s = settings;
     if (!c.resume.empty()) {
       const auto ck = ember::Checkpoint::load(c.resume);  // checked against this run by check_resume
@@ -431,7 +449,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       if constexpr (!std::is_same_v<decltype(replay), std::nullptr_t>) ember::restore(ck, "buffer", *replay);
       // The tuned step goes on from where the run stood. Checkpoints from before session 23 did not keep it: PCD's
       // (which did not tune then) are refused by run_settings, CD's tuned ones for the missing entry.
-      if (tuned_kernel) ember::restore(ck, "kernel", *tuned_kernel);
+      for (std::size_t i = 0; i < tuned.size(); ++i) ember::restore(ck, kernel_key(i, tuned.size()), *tuned[i]);
       ember::Philox rng(0);
       ember::restore(ck, "rng", rng);
       s.start_iteration = static_cast<Index>(ck.integer("iteration"));
@@ -447,7 +465,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       ck.set("params", model.params());
       ember::store(ck, "adam", adam);
       if constexpr (!std::is_same_v<decltype(replay), std::nullptr_t>) ember::store(ck, "buffer", *replay);
-      if (tuned_kernel) ember::store(ck, "kernel", *tuned_kernel);
+      for (std::size_t i = 0; i < tuned.size(); ++i) ember::store(ck, kernel_key(i, tuned.size()), *tuned[i]);
       ember::store(ck, "rng", ember::Philox(s.seed, p.generator_position));
       ck.save(c.checkpoint);
     };
@@ -461,7 +479,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         save(p);
     });
     stall.check(trained.iterations, "try a smaller --step-size or --dcd-step, or --sampler ula");
-    if (tuned_kernel) tuned_step = tuned_kernel->step_size();
+    for (const auto* k : tuned) tuned_steps.push_back(static_cast<double>(k->step_size()));
     return trained;
   };
   Result r;
@@ -511,11 +529,12 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   };
   if (method == "drl") {
     // Default levels a = .99995, .946, .856, .775, then .010 (pure noise: that level's negatives are short-run
-    // ULA from noise on the level-3 marginal, the only ones far from the data). Each example's negative comes
-    // from K ULA steps on the posterior of its level t given y = a_{t+1} x_t + σ_{t+1} ε, started at y. The step
-    // ε_t = b² σ²_{t+1} is not scaled by σ̄_t/σ̄_0 (on 2D data that rule makes the top step ~60× the bottom one):
-    // with b² = 0.2 the tether precision a²/σ² (8.5, 2.7, 1.5) contracts each step by 1 − ε_t a²/(2σ²) ≈ 0.91
-    // to 0.94. The model is measured by its level-0 energy E(x, τ_0): the density of .99995 x + 0.01 ε ≈ data.
+    // chains from noise on the level-3 marginal, the only ones far from the data). Each example's negative comes
+    // from K MALA steps (ULA with --sampler ula) on the posterior of its level t given y = a_{t+1} x_t + σ_{t+1} ε,
+    // started at y. The step ε_t = b² σ²_{t+1} (MALA's first; each level's is then tuned over the run) is not scaled
+    // by σ̄_t/σ̄_0 (on 2D data that rule makes the top step ~60× the bottom one): with b² = 0.2 the tether precision
+    // a²/σ² (8.5, 2.7, 1.5) contracts each ULA step by 1 − ε_t a²/(2σ²) ≈ 0.91 to 0.94. The model is measured by its
+    // level-0 energy E(x, τ_0): the density of .99995 x + 0.01 ε ≈ data.
     TimeModel model(widths, c.seed + 1, mlp_settings);
     ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
       ember::RecoveryLevels<T> levels(ember::ddpm_linear_betas(), c.drl_levels);
@@ -527,7 +546,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
                                      .energy_regularization = static_cast<T>(energy_reg_of(c, method))});
       summary = train(model, est, nullptr);
       measure(ex::AtFixedTime(model, est.level_time(0)));
-    });
+    }, mala_adapt_steps(c, method));
   } else {
     Model model(widths, c.seed + 1, mlp_settings);
     const auto alpha = static_cast<T>(energy_reg_of(c, method));
@@ -557,8 +576,11 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
                                              .entropy_weight = static_cast<T>(c.icd_entropy_weight),
                                              .energy_regularization = alpha};
       if (sampler_of(c, method) == "mala") {
-        // The first K − 1 steps by MALA at CD's step, the last (differentiated) one by ULA at --step-size.
-        ember::ImprovedContrastiveDivergence est(ember::Mala<T>({.step_size = static_cast<T>(mala_step)}), buffer(), icd);
+        // The first K − 1 steps by MALA from CD's step (tuned over the run unless --mala-adapt off), the last
+        // (differentiated) one by ULA at --step-size.
+        ember::ImprovedContrastiveDivergence est(
+            ember::Mala<T>({.step_size = static_cast<T>(mala_step), .adapt_steps = mala_adapt_steps(c, method)}),
+            buffer(), icd);
         summary = train(model, est, &est.buffer());
       } else {
         ember::ImprovedContrastiveDivergence est(buffer(), icd);
@@ -575,9 +597,12 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
                                                                         .noise_min = static_cast<T>(c.noise_min),
                                                                         .noise_max = static_cast<T>(c.noise_max),
                                                                         .steps = c.sampler_steps,
-                                                                        .energy_regularization = alpha});
+                                                                        .energy_regularization = alpha,
+                                                                        .start = c.dcd_start == "data"
+                                                                                     ? ember::DcdStart::data
+                                                                                     : ember::DcdStart::noisy});
         summary = train(model, est, nullptr);
-      });
+      }, mala_adapt_steps(c, method));
     } else if (method == "dsm") {
       ember::DenoisingScoreMatching<T> est(
           {.noise_scale = static_cast<T>(c.dsm_sigma), .antithetic = c.dsm_noise == "antithetic"});
@@ -593,7 +618,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   r.peak_energy = guard.peak_energy();
   r.peak_gradient = guard.peak_gradient_norm();
   r.acceptance = stall.acceptance();
-  r.tuned_step = tuned_step;
+  r.tuned_steps = tuned_steps;
   if (!r.unresolved.empty()) r.nll = r.kl = std::nan("");
   return r;
 }
@@ -643,10 +668,12 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
                    {"acceptance", ex::number_or_null(r.acceptance)}};
   if (!r.sampler.empty()) j["sampler"] = r.sampler;
   if (std::isfinite(r.step)) j["step_size"] = r.step;
-  if (std::isfinite(r.tuned_step)) j["tuned_step_size"] = r.tuned_step;
+  if (r.tuned_steps.size() == 1) j["tuned_step_size"] = r.tuned_steps[0];
+  if (r.tuned_steps.size() > 1) j["tuned_step_size"] = r.tuned_steps;  // DRL: one per sampling level
   if (r.method == "pcd") j["pcd_chains"] = c.pcd_chains;
   if (r.method == "icd") j["icd_entropy_weight"] = c.icd_entropy_weight;
   if (r.method != "dsm") j["energy_reg"] = energy_reg_of(c, r.method);
+  if (r.method == "dcd") j["dcd_start"] = c.dcd_start;
   j["hidden"] = c.hidden;
   if (r.method == "dsm") {
     j["dsm_noise"] = c.dsm_noise;
@@ -811,11 +838,14 @@ int main(int argc, char** argv) {
   app.add_option("--step-size", c.step_size, "step ε of the CD, PCD and improved CD samplers (default: 0.1 with "
                  "MALA, 0.01 with ULA and for improved CD)")->check(ex::positive_finite());
   ex::add_sampler_option(app, c.sampler, "CD, PCD, DCD, DRL and improved CD's first K-1 steps (its last step is always "
-                         "ULA at --step-size)", "mala for cd, pcd and icd, ula for the others");
-  app.add_option("--mala-adapt", c.mala_adapt, "on: CD's and PCD's MALA tune their step toward 0.574 acceptance (dual "
-                 "averaging) over the whole run, starting from --step-size; off: the step stays --step-size; "
-                 "default: on for pcd, off for cd")
+                         "ULA at --step-size)", "ula for dcd, mala for the others");
+  app.add_option("--mala-adapt", c.mala_adapt, "on: the MALA of CD, PCD, DRL (each level's) and improved CD's first "
+                 "K-1 steps tunes its step toward 0.574 acceptance (dual averaging) over the whole run, from "
+                 "--step-size (improved CD: 0.1; DRL: its level's step); off: the step stays; default: on for pcd, "
+                 "icd and drl, off for cd")
       ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--dcd-start", c.dcd_start, "where DCD's posterior chains start: noisy (x~/a, Luo et al.) or data "
+                 "(the datum x~ was drawn from)")->capture_default_str()->check(CLI::IsMember({"noisy", "data"}));
   app.add_option("--dcd-step", c.dcd_step, "step ε of the sampler on DCD's posterior (ULA or MALA: --sampler)")->capture_default_str()
       ->check(ex::positive_finite());
   auto* noise_min = app.add_option("--noise-min", c.noise_min, "DCD's smallest VP noise level s, in (0, 1)")
@@ -837,7 +867,7 @@ int main(int argc, char** argv) {
   app.add_option("--energy-reg", c.energy_reg, "alpha of the energy penalty alpha * mean(E+^2 + E-^2) (Du & Mordatch) "
                  "in cd, pcd, icd, dcd and drl; 0: off; default: 0.01 for pcd, icd and drl, 0.001 for dcd, 0 for cd")
       ->check(ex::positive_finite() | CLI::IsMember({"0"}));
-  app.add_option("--drl-b2", c.drl_b2, "DRL's ULA step at level t is b2 * sigma_{t+1}^2")->capture_default_str()
+  app.add_option("--drl-b2", c.drl_b2, "DRL's step at level t is b2 * sigma_{t+1}^2 (MALA's first, then tuned)")->capture_default_str()
       ->check(ex::positive_finite());
   app.add_option("--drl-levels", c.drl_levels, "DRL's level boundaries (indices into DDPM's 1000 linear betas)")
       ->capture_default_str()->delimiter(',')->check(ex::integer_in<Index>(0, 999));
