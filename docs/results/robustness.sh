@@ -9,13 +9,13 @@
 # "s21_dcdmalaE" and "s21_stepsK" for DCD's posterior by MALA at step E, or K sampler steps, on session 21's defaults;
 # "s21_icdentW" for improved CD's entropy weight W;
 # "cosine_warmupW" for that and --warmup W; "cosine_alphaX" for --energy-reg X on today's defaults (cosine decay); "noiseA_B" for DCD's --noise-min A --noise-max B; "stepsK" for
-# --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_adapt" for --mala-adapt on (CD's MALA step tuned all run long); "mala_alphaX" for MALA and --energy-reg X; "mala_stepE" for that with step E; "inorder"
+# --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_adapt" for --mala-adapt on (CD's MALA step tuned all run long); "mala_tuned" for that with --sampler mala; "mala_alphaX" for MALA and --energy-reg X; "mala_stepE" for that with step E; "inorder"
 # for --pcd-chains in_order, "inorder_malaE" for that with MALA at step E, "inorder_malaE_alphaX" and --energy-reg X, "inorder_warmupW" for that at E = 0.1
 # with --warmup W; "antithetic" for --dsm-noise antithetic; "dsmsigmaS" for --dsm-sigma S; "dcdmalaE" for DCD's
-# posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; "standardize" for --standardize on
+# posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; "dcdstartS" for --dcd-start S; "standardize" for --standardize on
 # (the set's standard scores), "standardize_dcdstepE" and "standardize_drlb2B" for that with DCD's --dcd-step E or
 # DRL's --drl-b2 B, "standardize_alphaX" for that with --energy-reg X, "standardize_mala_adapt" for that with
-# --mala-adapt on; default: default
+# --mala-adapt on, "standardize_mala_tuned" for that with --sampler mala; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -56,6 +56,7 @@ for method in $methods; do
         dcdstep*) extra="--dcd-step ${spec#dcdstep}" ;;
         mala) extra="--sampler mala" ;;
         mala_adapt) extra="--mala-adapt on" ;;
+        mala_tuned) extra="--sampler mala --mala-adapt on" ;;
         mala_alpha*) extra="--sampler mala --energy-reg ${spec#mala_alpha}" ;;
         mala_step*) extra="--sampler mala --step-size ${spec#mala_step} --dcd-step ${spec#mala_step}" ;;
         inorder) extra="--pcd-chains in_order" ;;
@@ -69,6 +70,8 @@ for method in $methods; do
         standardize_drlb2*) extra="--standardize on --drl-b2 ${spec#standardize_drlb2}" ;;
         standardize_alpha*) extra="--standardize on --energy-reg ${spec#standardize_alpha}" ;;
         standardize_mala_adapt) extra="--standardize on --mala-adapt on" ;;
+        standardize_mala_tuned) extra="--standardize on --sampler mala --mala-adapt on" ;;
+        dcdstart*) extra="--dcd-start ${spec#dcdstart}" ;;
         dcdmala*_steps*) e=${spec#dcdmala}; extra="--sampler mala --dcd-step ${e%_steps*} --steps ${e#*_steps}" ;;
         dcdmala*) extra="--sampler mala --dcd-step ${spec#dcdmala}" ;;
       esac
