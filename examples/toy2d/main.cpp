@@ -106,9 +106,9 @@ struct Config {
   // diverging (17 of 63 seeds lost with ULA); it helps PCD on its in-order chains (session 22) and, its step tuned,
   // DRL (session 23), not DCD.
   std::string sampler;
-  // on: the MALA of CD, PCD and improved CD's first K − 1 steps tunes its step toward 0.574 acceptance over the whole
-  // run (ember::Mala's adapt_steps, from step_of's ε; improved CD's from mala_step); off: the step stays; empty: each
-  // method's default (adapts_mala_step).
+  // on: the MALA of CD, PCD, DRL (each level's), DCD and improved CD's first K − 1 steps tunes its step toward 0.574
+  // acceptance over the whole run (ember::Mala's adapt_steps, from the method's step); off: the step stays; empty:
+  // each method's default (adapts_mala_step).
   std::string mala_adapt;
   double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
   // PCD: in_order (Tieleman: one persistent chain per batch row, advanced at every update; the default since session
@@ -212,9 +212,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
     s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true});
   // Added in session 21 for improved CD's first K − 1 steps; checkpoints written before ran them by ULA.
   if (method == "icd") s.push_back({"--sampler", one(sampler_of(c, method) == "mala" ? 1 : 0), true, one(0)});
-  // Added in session 20 for CD and in session 23 for PCD, improved CD and DRL; checkpoints written before kept MALA's
-  // step fixed.
-  if (method == "cd" || method == "pcd" || method == "icd" || method == "drl")
+  // Added in session 20 for CD and in session 23 for the others; checkpoints written before kept MALA's step fixed.
+  if (method != "dsm")
     s.push_back({"--mala-adapt", one(adapts_mala_step(c, method) ? 1 : 0), false, one(0)});
   if (method == "dcd") {
     s.push_back({"--dcd-step", one(c.dcd_step), true});
@@ -423,8 +422,9 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   // the method and seed are stored too so that a checkpoint is never resumed into another run.
   const auto method_id = static_cast<std::uint64_t>(
       std::find(all_methods.begin(), all_methods.end(), method) - all_methods.begin());
-  // The estimator's MALA kernel (CD, PCD, improved CD's first steps), or nullptr. When it tunes its step
-  // (--mala-adapt), the step and the dual-averaging state are part of the run: checkpoints keep them.
+  // The estimator's MALA kernels: one for CD, PCD, improved CD's first steps and DCD (with --sampler mala), one per
+  // level for DRL. When they tune their step (--mala-adapt), the step and the dual-averaging state are part of the
+  // run: checkpoints keep them.
   std::vector<double> tuned_steps;  // the MALA steps --mala-adapt reached
   const auto malas_of = [&](auto& est) {
     std::vector<ember::Mala<T>*> kernels;
@@ -440,7 +440,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   // model: the energy trained (an MlpEnergy, or DRL's TimeConditionedMlp); replay: the estimator's
   // ReplayBuffer* or nullptr.
   const auto train = [&](auto& model, auto& est, auto replay) {
-    const std::vector<ember::Mala<T>*> tuned = adapts_mala_step(c, method) ? malas_of(est) : std::vector<ember::Mala<T>*>{};
+    const auto tuned = adapts_mala_step(c, method) ? malas_of(est) : std::vector<ember::Mala<T>*>{};
     ember::TrainSettings s = settings;
     if (!c.resume.empty()) {
       const auto ck = ember::Checkpoint::load(c.resume);  // checked against this run by check_resume
@@ -839,10 +839,10 @@ int main(int argc, char** argv) {
                  "MALA, 0.01 with ULA and for improved CD)")->check(ex::positive_finite());
   ex::add_sampler_option(app, c.sampler, "CD, PCD, DCD, DRL and improved CD's first K-1 steps (its last step is always "
                          "ULA at --step-size)", "ula for dcd, mala for the others");
-  app.add_option("--mala-adapt", c.mala_adapt, "on: the MALA of CD, PCD, DRL (each level's) and improved CD's first "
-                 "K-1 steps tunes its step toward 0.574 acceptance (dual averaging) over the whole run, from "
-                 "--step-size (improved CD: 0.1; DRL: its level's step); off: the step stays; default: on for pcd, "
-                 "icd and drl, off for cd")
+  app.add_option("--mala-adapt", c.mala_adapt, "on: the MALA of CD, PCD, DRL (each level's), DCD and improved CD's "
+                 "first K-1 steps tunes its step toward 0.574 acceptance (dual averaging) over the whole run, from "
+                 "--step-size (improved CD: 0.1; DCD: --dcd-step; DRL: its level's step); off: the step stays; default: "
+                 "on for pcd, icd and drl, off for cd and dcd")
       ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--dcd-start", c.dcd_start, "where DCD's posterior chains start: noisy (x~/a, Luo et al.) or data "
                  "(the datum x~ was drawn from)")->capture_default_str()->check(CLI::IsMember({"noisy", "data"}));
