@@ -12,10 +12,12 @@
 # --steps K; "dcdstepE" for --dcd-step E; "mala" for --sampler mala; "mala_adapt" for --mala-adapt on (CD's MALA step tuned all run long); "mala_tuned" for that with --sampler mala; "mala_alphaX" for MALA and --energy-reg X; "mala_stepE" for that with step E; "inorder"
 # for --pcd-chains in_order, "inorder_malaE" for that with MALA at step E, "inorder_malaE_alphaX" and --energy-reg X, "inorder_warmupW" for that at E = 0.1
 # with --warmup W; "antithetic" for --dsm-noise antithetic; "dsmsigmaS" for --dsm-sigma S; "dcdmalaE" for DCD's
-# posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; "dcdstartS" for --dcd-start S; "standardize" for --standardize on
+# posterior sampled by MALA at step E, "dcdmalaE_stepsK" for that with K steps; "dcdstartS" for --dcd-start S, "dcdstartS_mala" and
+# "dcdstartS_mala_tuned" for that with MALA at --dcd-step, fixed or tuned; "standardize" for --standardize on
 # (the set's standard scores), "standardize_dcdstepE" and "standardize_drlb2B" for that with DCD's --dcd-step E or
 # DRL's --drl-b2 B, "standardize_alphaX" for that with --energy-reg X, "standardize_mala_adapt" for that with
-# --mala-adapt on, "standardize_mala_tuned" for that with --sampler mala; default: default
+# --mala-adapt on, "standardize_mala_tuned" for that with --sampler mala,
+# "standardize_dcdstartdata_mala_tuned" for that with --dcd-start data; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -71,6 +73,9 @@ for method in $methods; do
         standardize_alpha*) extra="--standardize on --energy-reg ${spec#standardize_alpha}" ;;
         standardize_mala_adapt) extra="--standardize on --mala-adapt on" ;;
         standardize_mala_tuned) extra="--standardize on --sampler mala --mala-adapt on" ;;
+        standardize_dcdstartdata_mala_tuned) extra="--standardize on --dcd-start data --sampler mala --mala-adapt on" ;;
+        dcdstart*_mala_tuned) e=${spec#dcdstart}; extra="--dcd-start ${e%_mala_tuned} --sampler mala --mala-adapt on" ;;
+        dcdstart*_mala) e=${spec#dcdstart}; extra="--dcd-start ${e%_mala} --sampler mala" ;;
         dcdstart*) extra="--dcd-start ${spec#dcdstart}" ;;
         dcdmala*_steps*) e=${spec#dcdmala}; extra="--sampler mala --dcd-step ${e%_steps*} --steps ${e#*_steps}" ;;
         dcdmala*) extra="--sampler mala --dcd-step ${spec#dcdmala}" ;;
