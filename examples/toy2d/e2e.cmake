@@ -96,6 +96,12 @@ run_at_defaults(drl sampler tuned_step_size)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT tuned_step_size MATCHES "^\\[.*,.*,.*,.*\\]$")
   message(FATAL_ERROR "drl at its defaults: exit ${rc}, MALA with four tuned steps expected:\n${stdout}\n${stderr}")
 endif()
+# DCD's posterior chains start at the datum and run MALA, its step tuned (session 23).
+run_at_defaults(dcd sampler dcd_start tuned_step_size)
+if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT dcd_start STREQUAL "data" OR NOT tuned_step_size GREATER 0
+   OR tuned_step_size EQUAL 0.01)
+  message(FATAL_ERROR "dcd at its defaults: exit ${rc}, MALA tuned from 0.01, started at the datum, expected:\n${stdout}\n${stderr}")
+endif()
 # CD keeps no penalty and a fixed MALA step.
 run_at_defaults(cd energy_reg tuned_step_size)
 if(NOT rc EQUAL 0 OR NOT energy_reg EQUAL 0 OR NOT tuned_step_size MATCHES "NOTFOUND$")

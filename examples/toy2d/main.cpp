@@ -100,11 +100,12 @@ struct Config {
   Index warmup = 0;               // updates of linear learning-rate warm-up (0: none)
   double step_size = 0;      // ε of the CD/PCD/ICD sampler; 0: the sampler's default (step_of)
   double dcd_step = 0.01;    // ε of the sampler on DCD's tethered posterior
-  std::string dcd_start = "noisy";  // where DCD's posterior chains start: noisy (x̃/a) or data (the datum x)
+  // Where DCD's posterior chains start: data (the datum x, since session 23) or noisy (x̃/a, Luo et al.).
+  std::string dcd_start = "data";
   // The CD, PCD, DCD and DRL kernel: ula or mala (the same proposal, MH-corrected); empty: each method's default
   // (sampler_of). Measured on all 21 sets, 3 seeds (docs/results/robustness.md): MALA keeps every CD run from
   // diverging (17 of 63 seeds lost with ULA); it helps PCD on its in-order chains (session 22) and, its step tuned,
-  // DRL (session 23), not DCD.
+  // DRL and DCD from the datum (session 23).
   std::string sampler;
   // on: the MALA of CD, PCD, DRL (each level's), DCD and improved CD's first K − 1 steps tunes its step toward 0.574
   // acceptance over the whole run (ember::Mala's adapt_steps, from the method's step); off: the step stays; empty:
@@ -153,7 +154,7 @@ struct Config {
 // DRL since 23).
 std::string sampler_of(const Config& c, const std::string& method) {
   if (!c.sampler.empty()) return c.sampler;
-  return method == "dcd" ? "ula" : "mala";
+  return "mala";
 }
 
 // The step ε of the CD, PCD or improved CD sampler: --step-size, or 0.1 for MALA and 0.01 for ULA (improved CD's
@@ -180,11 +181,12 @@ double energy_reg_of(const Config& c, const std::string& method) {
 // Whether the MALA of CD, PCD, improved CD or DRL tunes its step over the run: --mala-adapt, or the method's measured
 // default (all 21 sets, 3 seeds; docs/results/robustness.md, session 23) — on for PCD (no seed lost instead of 5
 // stalls at the fixed ε = 0.1, one set failing instead of four), improved CD (6 failing sets instead of 10) and DRL
-// (7 instead of 10 against ULA), off for CD (MMD² below 0.01 on 10 sets instead of 15). DCD's posterior samples by ULA.
+// (7 instead of 10 against ULA) and DCD (with its chains started at the datum: 3 failing sets instead of 10), off for
+// CD (MMD² below 0.01 on 10 sets instead of 15).
 bool adapts_mala_step(const Config& c, const std::string& method) {
   if (sampler_of(c, method) != "mala") return false;
   if (!c.mala_adapt.empty()) return c.mala_adapt == "on";
-  return method == "pcd" || method == "icd" || method == "drl";
+  return method != "cd";
 }
 
 // The MALA steps over which the method's kernel tunes ε: the whole run's (iters × its MALA steps per update: all
@@ -588,9 +590,9 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       }
     } else if (method == "dcd") {
       // Variance-preserving noise at level s (default 0.2); the tethered posterior, of precision ≈ a²/s² = 24, is
-      // sampled by ULA with ε = 0.01 from x̃/a: each step contracts by only 1 − ε·24/2 ≈ 0.88, so after K = 10 steps
-      // 0.88¹⁰ ≈ 0.28 of the start remains (the chain does NOT mix; more --steps or a larger --dcd-step mix more),
-      // and ULA's stationary variance is off by ε·24/4 ≈ 6%.
+      // sampled by MALA from the datum x, its step tuned from 0.01 (session 23). Luo et al.'s form (--dcd-start noisy
+      // --sampler ula) runs ULA from x̃/a; once the energy is steep (|∇E| ≈ 900) one ULA step throws the chains far
+      // from the data and the contrast steepens it further (docs/results/robustness.md, "DCD's spikes").
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         ember::DiffusionContrastiveDivergence est(make(c.dcd_step),
                                                   ember::DcdSettings<T>{.noise = ember::DiffusionNoise::variance_preserving,
@@ -838,11 +840,11 @@ int main(int argc, char** argv) {
   app.add_option("--step-size", c.step_size, "step ε of the CD, PCD and improved CD samplers (default: 0.1 with "
                  "MALA, 0.01 with ULA and for improved CD)")->check(ex::positive_finite());
   ex::add_sampler_option(app, c.sampler, "CD, PCD, DCD, DRL and improved CD's first K-1 steps (its last step is always "
-                         "ULA at --step-size)", "ula for dcd, mala for the others");
+                         "ULA at --step-size)", "mala");
   app.add_option("--mala-adapt", c.mala_adapt, "on: the MALA of CD, PCD, DRL (each level's), DCD and improved CD's "
                  "first K-1 steps tunes its step toward 0.574 acceptance (dual averaging) over the whole run, from "
                  "--step-size (improved CD: 0.1; DCD: --dcd-step; DRL: its level's step); off: the step stays; default: "
-                 "on for pcd, icd and drl, off for cd and dcd")
+                 "off for cd, on for the others")
       ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--dcd-start", c.dcd_start, "where DCD's posterior chains start: noisy (x~/a, Luo et al.) or data "
                  "(the datum x~ was drawn from)")->capture_default_str()->check(CLI::IsMember({"noisy", "data"}));
