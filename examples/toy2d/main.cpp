@@ -151,7 +151,7 @@ struct Config {
 
 // The kernel `method` samples with (improved CD: its first K − 1 steps): --sampler, or the method's measured default
 // (docs/results/robustness.md: MALA for CD since session 14, for improved CD since session 21, for PCD since 22, for
-// DRL since 23).
+// DRL and DCD since 23).
 std::string sampler_of(const Config& c, const std::string& method) {
   if (!c.sampler.empty()) return c.sampler;
   return "mala";
