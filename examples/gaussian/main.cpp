@@ -123,7 +123,7 @@ std::string sampler_of(const Config& c, const std::string& method) {
 // ε = f λ̂_min suits some data and not others (measured: f = 2 met the target on κ = 100, where f = 1 does not, but
 // stalled every D = 64 identity seed); dual averaging toward 0.574 acceptance (ember::Mala's adapt_steps) finds the
 // step for the data and follows the model as it sharpens, ending at its running average.
-Index mala_adapt_steps(const Config& c) { return ex::mala_adapt_steps(c.mala_adapt, c.iters, c.steps); }
+Index mala_adapt_steps(const Config& c) { return ex::mala_adapt_steps(c.mala_adapt == "on", c.iters, c.steps); }
 
 // Improved CD's entropy weight: --icd-entropy-weight, or d. The nearest-neighbour estimate of the entropy is
 // d · mean log(distance) + const (Kozachenko–Leonenko), so weight d makes the term the entropy itself; measured on the
@@ -374,7 +374,7 @@ Model fit(const std::string& method, const Config& c, const Batch<T>& train, dou
     const auto chains = [&] { return in_order ? in_order_chains() : buffer(); };
     if (sampler_of(c, method) == "mala") {
       // The first K − 1 steps by MALA from CD's step λ̂_min (tuned as CD's), the last, differentiated one by ULA at ε.
-      const Index adapt = ex::mala_adapt_steps(c.mala_adapt, c.iters, std::max<Index>(c.steps - 1, 1));
+      const Index adapt = ex::mala_adapt_steps(c.mala_adapt == "on", c.iters, std::max<Index>(c.steps - 1, 1));
       ember::ImprovedContrastiveDivergence est(ember::Mala<T>({.step_size = lambda_min, .adapt_steps = adapt}),
                                                chains(), icd);
       s = go(est, model);

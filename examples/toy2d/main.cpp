@@ -193,8 +193,7 @@ bool adapts_mala_step(const Config& c, const std::string& method) {
 // of CD's, PCD's and each of DRL's level kernels, improved CD's first K − 1), or none.
 ember::Index mala_adapt_steps(const Config& c, const std::string& method) {
   const Index mala_steps = method == "icd" ? c.sampler_steps - 1 : c.sampler_steps;
-  if (mala_steps == 0) return 0;
-  return ex::mala_adapt_steps(adapts_mala_step(c, method) ? "on" : "off", c.iters, mala_steps);
+  return ex::mala_adapt_steps(adapts_mala_step(c, method), c.iters, mala_steps);
 }
 
 bool standardizes(const Config& c) { return c.standardize == "on" || (c.standardize == "auto" && !c.data_file.empty()); }

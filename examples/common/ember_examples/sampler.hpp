@@ -33,10 +33,10 @@ void with_sampler(const std::string& sampler, F&& f, ember::Index mala_adapt_ste
     f([](double step) { return ember::Langevin<T>({.step_size = static_cast<T>(step)}); });
 }
 
-/// The MALA steps over which a kernel tunes its step (`--mala-adapt`): the whole run's (iters × steps, saturated)
-/// when `setting` is "on", else none.
-inline ember::Index mala_adapt_steps(const std::string& setting, ember::Index iters, ember::Index steps) {
-  if (setting != "on") return 0;
+/// The MALA steps over which a kernel tunes its step (`--mala-adapt`): the whole run's (iters × its MALA steps per
+/// update, saturated) when `adapt`, else none (also when the kernel takes no step).
+inline ember::Index mala_adapt_steps(bool adapt, ember::Index iters, ember::Index steps) {
+  if (!adapt || steps == 0) return 0;
   const ember::Index most = std::numeric_limits<ember::Index>::max();
   return iters > most / steps ? most : iters * steps;
 }
