@@ -48,6 +48,7 @@
 #include "ember/mcmc/ais.hpp"
 #include "ember/mcmc/annealed.hpp"
 #include "ember/mcmc/compose.hpp"
+#include "ember/mcmc/difference_jump.hpp"
 #include "ember/mcmc/gaussian_posterior.hpp"
 #include "ember/mcmc/gibbs.hpp"
 #include "ember/mcmc/hmc.hpp"
