@@ -17,7 +17,8 @@
 # (the set's standard scores), "standardize_dcdstepE" and "standardize_drlb2B" for that with DCD's --dcd-step E or
 # DRL's --drl-b2 B, "standardize_alphaX" for that with --energy-reg X, "standardize_mala_adapt" for that with
 # --mala-adapt on, "standardize_mala_tuned" for that with --sampler mala,
-# "standardize_dcdstartdata_mala_tuned" for that with --dcd-start data; default: default
+# "standardize_dcdstartdata_mala_tuned" for that with --dcd-start data; "jumps" for --jumps on, "jumps_noiseA_B" with DCD's
+# --noise-min A --noise-max B; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -56,6 +57,8 @@ for method in $methods; do
         noise*_*) range=${spec#noise}; extra="--noise-min ${range%_*} --noise-max ${range#*_}" ;;  # noise0.1_0.5
         steps*) extra="--steps ${spec#steps}" ;;
         dcdstep*) extra="--dcd-step ${spec#dcdstep}" ;;
+        jumps) extra="--jumps on" ;;  # a difference jump over the training data before each update's chain steps
+        jumps_noise*_*) range=${spec#jumps_noise}; extra="--jumps on --noise-min ${range%_*} --noise-max ${range#*_}" ;;
         mala) extra="--sampler mala" ;;
         mala_adapt) extra="--mala-adapt on" ;;
         mala_tuned) extra="--sampler mala --mala-adapt on" ;;

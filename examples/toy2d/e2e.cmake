@@ -78,18 +78,21 @@ function(run_at_defaults method)
 endfunction()
 # Improved CD's first K − 1 steps are MALA by default, so it reports an acceptance (ULA reports none), and its step
 # is tuned over the run (session 23).
-run_at_defaults(icd sampler acceptance energy_reg icd_entropy_weight tuned_step_size)
+# CD, PCD and improved CD take a difference jump before each update's chain steps (session 24): they report its
+# acceptance.
+run_at_defaults(icd sampler acceptance energy_reg icd_entropy_weight tuned_step_size jump_acceptance)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT acceptance GREATER 0 OR acceptance GREATER 1
    OR NOT energy_reg EQUAL 0.01 OR NOT icd_entropy_weight EQUAL 2 OR NOT tuned_step_size GREATER 0
-   OR tuned_step_size EQUAL 0.1)
-  message(FATAL_ERROR "icd at its defaults: exit ${rc}, sampler mala tuned from 0.1, an acceptance in (0, 1], --energy-reg 0.01 and entropy weight 2 expected:\n${stdout}\n${stderr}")
+   OR tuned_step_size EQUAL 0.1 OR NOT jump_acceptance GREATER 0 OR jump_acceptance GREATER 1)
+  message(FATAL_ERROR "icd at its defaults: exit ${rc}, sampler mala tuned from 0.1, an acceptance in (0, 1], --energy-reg 0.01, entropy weight 2 and jumps expected:\n${stdout}\n${stderr}")
 endif()
 # PCD runs Tieleman's in-order chains by MALA with α = 0.01 by default (session 22), its step tuned from 0.1 over the
 # run (session 23).
-run_at_defaults(pcd sampler pcd_chains energy_reg step_size tuned_step_size)
+run_at_defaults(pcd sampler pcd_chains energy_reg step_size tuned_step_size jump_acceptance)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT pcd_chains STREQUAL "in_order" OR NOT energy_reg EQUAL 0.01
-   OR NOT step_size EQUAL 0.1 OR NOT tuned_step_size GREATER 0 OR tuned_step_size EQUAL 0.1)
-  message(FATAL_ERROR "pcd at its defaults: exit ${rc}, MALA tuned from 0.1 on in-order chains and --energy-reg 0.01 expected:\n${stdout}\n${stderr}")
+   OR NOT step_size EQUAL 0.1 OR NOT tuned_step_size GREATER 0 OR tuned_step_size EQUAL 0.1
+   OR NOT jump_acceptance GREATER 0 OR jump_acceptance GREATER 1)
+  message(FATAL_ERROR "pcd at its defaults: exit ${rc}, MALA tuned from 0.1 on in-order chains, jumps and --energy-reg 0.01 expected:\n${stdout}\n${stderr}")
 endif()
 # DRL samples each level by MALA since session 23, each level's step tuned over the run (one per sampling level).
 run_at_defaults(drl sampler tuned_step_size)
@@ -97,13 +100,22 @@ if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT tuned_step_size MATCHES 
   message(FATAL_ERROR "drl at its defaults: exit ${rc}, MALA with four tuned steps expected:\n${stdout}\n${stderr}")
 endif()
 # DCD's posterior chains start at the datum and run MALA, its step tuned (session 23).
-run_at_defaults(dcd sampler dcd_start tuned_step_size)
+run_at_defaults(dcd sampler dcd_start tuned_step_size jump_acceptance)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT dcd_start STREQUAL "data" OR NOT tuned_step_size GREATER 0
-   OR tuned_step_size EQUAL 0.01)
-  message(FATAL_ERROR "dcd at its defaults: exit ${rc}, MALA tuned from 0.01, started at the datum, expected:\n${stdout}\n${stderr}")
+   OR tuned_step_size EQUAL 0.01 OR NOT jump_acceptance MATCHES "NOTFOUND$")
+  message(FATAL_ERROR "dcd at its defaults: exit ${rc}, MALA tuned from 0.01, started at the datum, no jumps, expected:\n${stdout}\n${stderr}")
 endif()
 # CD keeps no penalty and a fixed MALA step.
-run_at_defaults(cd energy_reg tuned_step_size)
-if(NOT rc EQUAL 0 OR NOT energy_reg EQUAL 0 OR NOT tuned_step_size MATCHES "NOTFOUND$")
-  message(FATAL_ERROR "cd at its defaults: exit ${rc}, --energy-reg 0 and no tuned step expected:\n${stdout}\n${stderr}")
+run_at_defaults(cd energy_reg tuned_step_size jump_acceptance)
+if(NOT rc EQUAL 0 OR NOT energy_reg EQUAL 0 OR NOT tuned_step_size MATCHES "NOTFOUND$" OR NOT jump_acceptance GREATER 0
+   OR jump_acceptance GREATER 1)
+  message(FATAL_ERROR "cd at its defaults: exit ${rc}, --energy-reg 0, no tuned step and jumps expected:\n${stdout}\n${stderr}")
+endif()
+# --jumps off takes none.
+execute_process(COMMAND ${PROGRAM} --dataset rings --method cd --iters 5 --grid-cells 40 --out ${OUT}-cd-nojumps
+                --quiet --edge-mass-limit 1 --jumps off
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+string(JSON jump_acceptance ERROR_VARIABLE missing GET "${stdout}" jump_acceptance)
+if(NOT rc EQUAL 0 OR NOT jump_acceptance MATCHES "NOTFOUND$")
+  message(FATAL_ERROR "cd --jumps off: exit ${rc}, no jumps expected:\n${stdout}\n${stderr}")
 endif()

@@ -46,6 +46,7 @@
 #include <ember/io/checkpoint.hpp>
 #include <ember/io/checkpoint_mcmc.hpp>
 #include <ember/io/checkpoint_train.hpp>
+#include <ember/mcmc/difference_jump.hpp>
 #include <ember/mcmc/langevin.hpp>
 #include <ember/mcmc/mala.hpp>
 #include <ember/mcmc/replay_buffer.hpp>
@@ -111,6 +112,10 @@ struct Config {
   // acceptance over the whole run (ember::Mala's adapt_steps, from the method's step); off: the step stays; empty:
   // each method's default (adapts_mala_step).
   std::string mala_adapt;
+  // on: before each update's chain steps, one difference jump of every chain over the training data (ember::WithJumps:
+  // x + (y_j − y_k), Metropolis–Hastings-corrected), so that chains cross between far-apart modes; off: none; empty:
+  // each method's default (jumps_of).
+  std::string jumps;
   double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
   // PCD: in_order (Tieleman: one persistent chain per batch row, advanced at every update; the default since session
   // 22, with MALA and α = 0.01: docs/results/robustness.md) or sampled (Du et al.'s replay buffer of 10000).
@@ -196,6 +201,17 @@ ember::Index mala_adapt_steps(const Config& c, const std::string& method) {
   return ex::mala_adapt_steps(adapts_mala_step(c, method), c.iters, mala_steps);
 }
 
+// Whether the method's chains take a difference jump over the training data before each update's steps: --jumps, or
+// the method's measured default (all 21 sets, 3 seeds; docs/results/robustness.md, session 24): on for CD, PCD and
+// improved CD (no failing set instead of 3, 1 and 6; MMD² below 0.01 on 21, 21 and 16 sets instead of 15, 19 and 8,
+// at ~8% more time), off for DCD (its tethered posterior rejects the jumps: 4 failing sets instead of 3). DSM samples
+// nothing.
+bool jumps_of(const Config& c, const std::string& method) {
+  if (method == "dsm") return false;
+  if (!c.jumps.empty()) return c.jumps == "on";
+  return method == "cd" || method == "pcd" || method == "icd";
+}
+
 bool standardizes(const Config& c) { return c.standardize == "on" || (c.standardize == "auto" && !c.data_file.empty()); }
 
 // The settings a checkpoint records and a resumed run must repeat (only those the method uses). Changeable ones
@@ -233,6 +249,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   if (method == "icd") s.push_back({"--icd-entropy-weight", one(c.icd_entropy_weight), false, one(0.3)});
   // Added in session 16: checkpoints written before trained on the data as given.
   s.push_back({"--standardize", one(standardizes(c) ? 1 : 0), false, one(0)});
+  // Added in session 24: checkpoints written before took no jumps.
+  if (method != "dsm") s.push_back({"--jumps", one(jumps_of(c, method) ? 1 : 0), false, one(0)});
   if (method == "drl") {
     s.push_back({"--drl-b2", one(c.drl_b2), true});
     s.push_back({"--drl-levels", std::vector<double>(c.drl_levels.begin(), c.drl_levels.end()), false});
@@ -267,6 +285,7 @@ struct Result {
   std::string sampler;  // "ula" or "mala" for the MCMC methods, empty for DSM
   double step = std::nan("");  // the sampler's step ε (CD, PCD, improved CD, DCD), NaN for DRL's per-level steps
   std::vector<double> tuned_steps;  // the MALA steps --mala-adapt tuned ε to by the end (DRL: one per level)
+  double jump_acceptance = std::nan("");  // the difference jumps' mean acceptance over the last tenth (NaN: none)
   Batch<T> samples;
   ember::GridDensity2d grid;
   std::string unresolved;  // why the quadrature did not converge (then nll and kl are NaN; mmd stands)
@@ -278,7 +297,7 @@ struct Result {
 ex::JobOutput pack(const Result& r) {
   ex::JobWriter w;
   for (double v : {static_cast<double>(r.iters), r.seconds, r.nll, r.mmd, r.mmd_se, r.kl, r.refinement, r.edge_mass,
-                   r.peak_energy, r.peak_gradient, r.acceptance, r.grid.half_width, static_cast<double>(r.grid.cells),
+                   r.peak_energy, r.peak_gradient, r.acceptance, r.jump_acceptance, r.grid.half_width, static_cast<double>(r.grid.cells),
                    r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
   w.number(r.step).numbers(r.tuned_steps);
@@ -300,7 +319,7 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   ex::JobReader read = run.reader();
   r.iters = static_cast<Index>(read.number());
   for (double* v : {&r.seconds, &r.nll, &r.mmd, &r.mmd_se, &r.kl, &r.refinement, &r.edge_mass, &r.peak_energy,
-                    &r.peak_gradient, &r.acceptance, &r.grid.half_width})
+                    &r.peak_gradient, &r.acceptance, &r.jump_acceptance, &r.grid.half_width})
     *v = read.number();
   r.grid.cells = static_cast<Index>(read.number());
   for (double* v : {&r.grid.log_z, &r.grid.refinement_difference, &r.grid.edge_mass}) *v = read.number();
@@ -427,11 +446,25 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   // level for DRL. When they tune their step (--mala-adapt), the step and the dual-averaging state are part of the
   // run: checkpoints keep them.
   std::vector<double> tuned_steps;  // the MALA steps --mala-adapt reached
+  double jump_accepted = 0;          // the difference jumps' acceptance summed over the last tenth of the updates
+  Index jump_updates = 0;
+  // The estimator's difference jumps (--jumps on): one, or one per level for DRL.
+  const auto jumps_in = [&](auto& est) {
+    std::vector<const ember::DifferenceJump<T>*> jumps;
+    if constexpr (requires { est.kernel().jump(); }) jumps.push_back(&est.kernel().jump());
+    if constexpr (requires { est.kernels().front().jump(); })
+      for (auto& k : est.kernels()) jumps.push_back(&k.jump());
+    return jumps;
+  };
   const auto malas_of = [&](auto& est) {
     std::vector<ember::Mala<T>*> kernels;
     if constexpr (requires { { est.kernel() } -> std::same_as<ember::Mala<T>&>; }) kernels.push_back(&est.kernel());
+    if constexpr (requires { { est.kernel().inner() } -> std::same_as<ember::Mala<T>&>; })
+      kernels.push_back(&est.kernel().inner());
     if constexpr (requires { { est.kernels() } -> std::same_as<std::vector<ember::Mala<T>>&>; })
       for (auto& k : est.kernels()) kernels.push_back(&k);
+    if constexpr (requires { { est.kernels().front().inner() } -> std::same_as<ember::Mala<T>&>; })
+      for (auto& k : est.kernels()) kernels.push_back(&k.inner());
     return kernels;
   };
   // A tuned kernel's checkpoint key: "kernel", or "kernel<t>" for DRL's level t.
@@ -442,6 +475,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   // ReplayBuffer* or nullptr.
   const auto train = [&](auto& model, auto& est, auto replay) {
     const auto tuned = adapts_mala_step(c, method) ? malas_of(est) : std::vector<ember::Mala<T>*>{};
+    const auto jumps = jumps_in(est);
     ember::TrainSettings s = settings;
     if (!c.resume.empty()) {
       const auto ck = ember::Checkpoint::load(c.resume);  // checked against this run by check_resume
@@ -474,6 +508,11 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       guard(p);
       done = p.iteration;
       stall(p);
+      if (p.iteration > p.iterations - std::max<Index>(1, p.iterations / 10))
+        for (const auto* jump : jumps) {
+          jump_accepted += static_cast<double>(jump->last_mean_acceptance());
+          ++jump_updates;
+        }
       progress(p);
       if (!c.checkpoint.empty() &&
           ((c.checkpoint_every > 0 && p.iteration % c.checkpoint_every == 0) || p.iteration == p.iterations))
@@ -528,6 +567,17 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       r.kl = ember::grid_kl([&](ember::BatchView<double> x, ember::VectorRef<double> out) { data.exact_log_density(x, out); },
                             r.grid);
   };
+  // Calls f(jump): jump(kernel) is the kernel itself, or with --jumps on the kernel with a difference jump over the
+  // training data before each update's chain steps (every K steps; improved CD: every K − 1, its MALA steps).
+  const auto with_jumps = [&](auto&& f) {
+    if (jumps_of(c, method)) {
+      const ember::DifferenceJump<T> jump(data.train);  // its copies share the reference set
+      const Index period = std::max<Index>(method == "icd" ? c.sampler_steps - 1 : c.sampler_steps, 1);
+      f([&](auto kernel) { return ember::WithJumps(std::move(kernel), jump, period); });
+    } else {
+      f([](auto kernel) { return kernel; });
+    }
+  };
   if (method == "drl") {
     // Default levels a = .99995, .946, .856, .775, then .010 (pure noise: that level's negatives are short-run
     // chains from noise on the level-3 marginal, the only ones far from the data). Each example's negative comes
@@ -538,37 +588,44 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     // level-0 energy E(x, τ_0): the density of .99995 x + 0.01 ε ≈ data.
     TimeModel model(widths, c.seed + 1, mlp_settings);
     ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
-      ember::RecoveryLevels<T> levels(ember::ddpm_linear_betas(), c.drl_levels);
-      std::vector<decltype(make(0.0))> kernels;
-      for (Index t = 0; t < levels.top_level(); ++t)
-        kernels.push_back(make(levels.step_size_squared(t, static_cast<T>(c.drl_b2), /*scale_by_level=*/false)));
-      ember::RecoveryLikelihood est(std::move(levels), std::move(kernels),
-                                    {.steps = c.sampler_steps,
-                                     .energy_regularization = static_cast<T>(energy_reg_of(c, method))});
-      summary = train(model, est, nullptr);
-      measure(ex::AtFixedTime(model, est.level_time(0)));
+      with_jumps([&](auto jump) {
+        ember::RecoveryLevels<T> levels(ember::ddpm_linear_betas(), c.drl_levels);
+        std::vector<decltype(jump(make(0.0)))> kernels;
+        for (Index t = 0; t < levels.top_level(); ++t)
+          kernels.push_back(
+              jump(make(levels.step_size_squared(t, static_cast<T>(c.drl_b2), /*scale_by_level=*/false))));
+        ember::RecoveryLikelihood est(std::move(levels), std::move(kernels),
+                                      {.steps = c.sampler_steps,
+                                       .energy_regularization = static_cast<T>(energy_reg_of(c, method))});
+        summary = train(model, est, nullptr);
+        measure(ex::AtFixedTime(model, est.level_time(0)));
+      });
     }, mala_adapt_steps(c, method));
   } else {
     Model model(widths, c.seed + 1, mlp_settings);
     const auto alpha = static_cast<T>(energy_reg_of(c, method));
     if (method == "cd") {
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
-        ember::ContrastiveDivergence est(make(step_of(c, method)),
-                                         ember::CdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
-        summary = train(model, est, nullptr);
+        with_jumps([&](auto jump) {
+          ember::ContrastiveDivergence est(jump(make(step_of(c, method))),
+                                           ember::CdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha});
+          summary = train(model, est, nullptr);
+        });
       }, mala_adapt_steps(c, method));
     } else if (method == "pcd") {
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         // in_order: Tieleman's PCD, one persistent chain per batch row, each advanced at every update.
         const bool in_order = c.pcd_chains == "in_order";
+        with_jumps([&](auto jump) {
         ember::PersistentContrastiveDivergence est(
-            make(step_of(c, method)),
+            jump(make(step_of(c, method))),
             in_order ? ember::ReplayBuffer(2, ember::UniformInit<T>{T(-4), T(4)},
                                            {.capacity = c.batch, .reinit_probability = T(0)})
                      : buffer(),
             ember::PcdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha,
                                   .chains = in_order ? ember::PcdChains::in_order : ember::PcdChains::sampled});
         summary = train(model, est, &est.buffer());
+        });
       }, mala_adapt_steps(c, method));
     } else if (method == "icd") {
       const ember::ImprovedCdSettings<T> icd{.steps = c.sampler_steps,
@@ -579,13 +636,18 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       if (sampler_of(c, method) == "mala") {
         // The first K − 1 steps by MALA from CD's step (tuned over the run unless --mala-adapt off), the last
         // (differentiated) one by ULA at --step-size.
-        ember::ImprovedContrastiveDivergence est(
-            ember::Mala<T>({.step_size = static_cast<T>(mala_step), .adapt_steps = mala_adapt_steps(c, method)}),
-            buffer(), icd);
-        summary = train(model, est, &est.buffer());
-      } else {
-        ember::ImprovedContrastiveDivergence est(buffer(), icd);
-        summary = train(model, est, &est.buffer());
+        with_jumps([&](auto jump) {
+          ember::ImprovedContrastiveDivergence est(
+              jump(ember::Mala<T>({.step_size = static_cast<T>(mala_step), .adapt_steps = mala_adapt_steps(c, method)})),
+              buffer(), icd);
+          summary = train(model, est, &est.buffer());
+        });
+      } else {  // every step ULA at --step-size (Du et al.)
+        with_jumps([&](auto jump) {
+          ember::ImprovedContrastiveDivergence est(
+              jump(ember::Langevin<T>::decoupled(icd.gradient_step, icd.noise_scale, icd.gradient_clip)), buffer(), icd);
+          summary = train(model, est, &est.buffer());
+        });
       }
     } else if (method == "dcd") {
       // Variance-preserving noise at level s (default 0.2); the tethered posterior, of precision ≈ a²/s² = 24, is
@@ -593,7 +655,8 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       // --sampler ula) runs ULA from x̃/a; once the energy is steep (|∇E| ≈ 900) one ULA step throws the chains far
       // from the data and the contrast steepens it further (docs/results/robustness.md, "DCD's spikes").
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
-        ember::DiffusionContrastiveDivergence est(make(c.dcd_step),
+        with_jumps([&](auto jump) {
+        ember::DiffusionContrastiveDivergence est(jump(make(c.dcd_step)),
                                                   ember::DcdSettings<T>{.noise = ember::DiffusionNoise::variance_preserving,
                                                                         .noise_min = static_cast<T>(c.noise_min),
                                                                         .noise_max = static_cast<T>(c.noise_max),
@@ -603,6 +666,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
                                                                                      ? ember::DcdStart::data
                                                                                      : ember::DcdStart::noisy});
         summary = train(model, est, nullptr);
+        });
       }, mala_adapt_steps(c, method));
     } else if (method == "dsm") {
       ember::DenoisingScoreMatching<T> est(
@@ -620,6 +684,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   r.peak_gradient = guard.peak_gradient_norm();
   r.acceptance = stall.acceptance();
   r.tuned_steps = tuned_steps;
+  if (jump_updates > 0) r.jump_acceptance = jump_accepted / static_cast<double>(jump_updates);
   if (!r.unresolved.empty()) r.nll = r.kl = std::nan("");
   return r;
 }
@@ -669,6 +734,7 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
                    {"acceptance", ex::number_or_null(r.acceptance)}};
   if (!r.sampler.empty()) j["sampler"] = r.sampler;
   if (std::isfinite(r.step)) j["step_size"] = r.step;
+  if (std::isfinite(r.jump_acceptance)) j["jump_acceptance"] = r.jump_acceptance;
   if (r.tuned_steps.size() == 1) j["tuned_step_size"] = r.tuned_steps[0];
   if (r.tuned_steps.size() > 1) j["tuned_step_size"] = r.tuned_steps;  // DRL: one per sampling level
   if (r.method == "pcd") j["pcd_chains"] = c.pcd_chains;
@@ -844,6 +910,10 @@ int main(int argc, char** argv) {
                  "first K-1 steps tunes its step toward 0.574 acceptance (dual averaging) over the whole run, from "
                  "--step-size (improved CD: 0.1; DCD: --dcd-step; DRL: its level's step); off: the step stays; default: "
                  "off for cd, on for the others")
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--jumps", c.jumps, "on: before each update's chain steps, every chain of CD, PCD, improved CD, DCD "
+                 "or DRL (each level's) takes one Metropolis-Hastings jump by the difference of two training points, "
+                 "so that chains cross between far-apart modes; off: none; default: on for cd, pcd and icd")
       ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--dcd-start", c.dcd_start, "where DCD's posterior chains start: noisy (x~/a, Luo et al.) or data "
                  "(the datum x~ was drawn from)")->capture_default_str()->check(CLI::IsMember({"noisy", "data"}));
