@@ -21,7 +21,8 @@
 /// Each move costs two energy evaluations (no gradient) of the batch.
 ///
 /// @code
-/// ember::WithJumps kernel(ember::Mala<float>({.step_size = 0.1f}), ember::DifferenceJump<float>(train), 10);
+/// // data: the training points, an ember::Batch<float> of n × d
+/// ember::WithJumps kernel(ember::Mala<float>({.step_size = 0.1f}), ember::DifferenceJump<float>(data), 10);
 /// ember::ContrastiveDivergence cd(std::move(kernel), {.steps = 10});   // a jump, then 10 MALA steps
 /// @endcode
 
