@@ -18,7 +18,8 @@
 # DRL's --drl-b2 B, "standardize_alphaX" for that with --energy-reg X, "standardize_mala_adapt" for that with
 # --mala-adapt on, "standardize_mala_tuned" for that with --sampler mala,
 # "standardize_dcdstartdata_mala_tuned" for that with --dcd-start data; "jumps" for --jumps on, "jumps_noiseA_B" with DCD's
-# --noise-min A --noise-max B; default: default
+# --noise-min A --noise-max B; "s24_current" and "s24_standardize" for session 24's defaults as given and on standard
+# scores; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -57,6 +58,8 @@ for method in $methods; do
         noise*_*) range=${spec#noise}; extra="--noise-min ${range%_*} --noise-max ${range#*_}" ;;  # noise0.1_0.5
         steps*) extra="--steps ${spec#steps}" ;;
         dcdstep*) extra="--dcd-step ${spec#dcdstep}" ;;
+        s24_current) extra="" ;;  # session 24's defaults, measured by its binary
+        s24_standardize) extra="--standardize on" ;;  # the same on the sets' standard scores
         jumps) extra="--jumps on" ;;  # a difference jump over the training data before each update's chain steps
         jumps_noise*_*) range=${spec#jumps_noise}; extra="--jumps on --noise-min ${range%_*} --noise-max ${range#*_}" ;;
         mala) extra="--sampler mala" ;;

@@ -94,16 +94,22 @@ if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT pcd_chains STREQUAL "in_
    OR NOT jump_acceptance GREATER 0 OR jump_acceptance GREATER 1)
   message(FATAL_ERROR "pcd at its defaults: exit ${rc}, MALA tuned from 0.1 on in-order chains, jumps and --energy-reg 0.01 expected:\n${stdout}\n${stderr}")
 endif()
-# DRL samples each level by MALA since session 23, each level's step tuned over the run (one per sampling level).
-run_at_defaults(drl sampler tuned_step_size)
-if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT tuned_step_size MATCHES "^\\[.*,.*,.*,.*\\]$")
+# DRL samples each level by MALA since session 23, each level's step tuned over the run (one per sampling level); it
+# takes no jumps.
+run_at_defaults(drl sampler tuned_step_size jump_acceptance)
+if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT tuned_step_size MATCHES "^\\[.*,.*,.*,.*\\]$"
+   OR NOT jump_acceptance MATCHES "NOTFOUND$")
   message(FATAL_ERROR "drl at its defaults: exit ${rc}, MALA with four tuned steps expected:\n${stdout}\n${stderr}")
 endif()
-# DCD's posterior chains start at the datum and run MALA, its step tuned (session 23).
+# DCD's posterior chains start at the datum and run MALA, its step tuned (session 23), after a jump, at noise levels
+# from 0.2 to 0.99 (session 24).
 run_at_defaults(dcd sampler dcd_start tuned_step_size jump_acceptance)
+string(JSON noise_low ERROR_VARIABLE missing GET "${stdout}" noise_levels 0)
+string(JSON noise_high ERROR_VARIABLE missing GET "${stdout}" noise_levels 1)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT dcd_start STREQUAL "data" OR NOT tuned_step_size GREATER 0
-   OR tuned_step_size EQUAL 0.01 OR NOT jump_acceptance MATCHES "NOTFOUND$")
-  message(FATAL_ERROR "dcd at its defaults: exit ${rc}, MALA tuned from 0.01, started at the datum, no jumps, expected:\n${stdout}\n${stderr}")
+   OR tuned_step_size EQUAL 0.01 OR NOT jump_acceptance GREATER 0 OR jump_acceptance GREATER 1
+   OR NOT noise_low EQUAL 0.2 OR NOT noise_high EQUAL 0.99)
+  message(FATAL_ERROR "dcd at its defaults: exit ${rc}, MALA tuned from 0.01, started at the datum after a jump, noise levels [0.2, 0.99] expected:\n${stdout}\n${stderr}")
 endif()
 # CD keeps no penalty and a fixed MALA step.
 run_at_defaults(cd energy_reg tuned_step_size jump_acceptance)

@@ -116,7 +116,10 @@ struct Config {
   // x + (y_j − y_k), Metropolis–Hastings-corrected), so that chains cross between far-apart modes; off: none; empty:
   // each method's default (jumps_of).
   std::string jumps;
-  double noise_min = 0.2, noise_max = 0.2;  // DCD's VP noise levels s
+  // DCD's VP noise levels s, one drawn per example from [noise_min, noise_max]. Since session 24 up to 0.99 (nearly
+  // pure noise, where DCD's posterior is nearly the model itself and its chains, with --jumps, learn the modes' weights:
+  // docs/results/robustness.md); Luo et al. used one level (--noise-max 0.2).
+  double noise_min = 0.2, noise_max = 0.99;
   // PCD: in_order (Tieleman: one persistent chain per batch row, advanced at every update; the default since session
   // 22, with MALA and α = 0.01: docs/results/robustness.md) or sampled (Du et al.'s replay buffer of 10000).
   std::string pcd_chains = "in_order";
@@ -204,12 +207,12 @@ ember::Index mala_adapt_steps(const Config& c, const std::string& method) {
 // Whether the method's chains take a difference jump over the training data before each update's steps: --jumps, or
 // the method's measured default (all 21 sets, 3 seeds; docs/results/robustness.md, session 24): on for CD, PCD and
 // improved CD (no failing set instead of 3, 1 and 6; MMD² below 0.01 on 21, 21 and 16 sets instead of 15, 19 and 8,
-// at ~8% more time), off for DCD (its tethered posterior rejects the jumps: 4 failing sets instead of 3). DSM samples
-// nothing.
+// at ~8% more time) and for DCD with its noise levels up to 0.99 (no failing set instead of 3; neither change alone
+// helps: at s = 0.2 the tethered posterior rejects the jumps); off for DRL (no change). DSM samples nothing.
 bool jumps_of(const Config& c, const std::string& method) {
   if (method == "dsm") return false;
   if (!c.jumps.empty()) return c.jumps == "on";
-  return method == "cd" || method == "pcd" || method == "icd";
+  return method != "drl";
 }
 
 bool standardizes(const Config& c) { return c.standardize == "on" || (c.standardize == "auto" && !c.data_file.empty()); }
@@ -650,10 +653,12 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         });
       }
     } else if (method == "dcd") {
-      // Variance-preserving noise at level s (default 0.2); the tethered posterior, of precision ≈ a²/s² = 24, is
-      // sampled by MALA from the datum x, its step tuned from 0.01 (session 23). Luo et al.'s form (--dcd-start noisy
-      // --sampler ula) runs ULA from x̃/a; once the energy is steep (|∇E| ≈ 900) one ULA step throws the chains far
-      // from the data and the contrast steepens it further (docs/results/robustness.md, "DCD's spikes").
+      // Variance-preserving noise at a level s drawn per example from [0.2, 0.99]; the tethered posterior (precision
+      // a²/s² from 24 down to 0.02: at the top nearly the model itself) is sampled by MALA from the datum x, its step
+      // tuned from 0.01 (session 23), after one difference jump (session 24). Luo et al.'s form (--dcd-start noisy
+      // --sampler ula --jumps off --noise-max 0.2) runs ULA from x̃/a; once the energy is steep (|∇E| ≈ 900) one ULA
+      // step throws the chains far from the data and the contrast steepens it further (docs/results/robustness.md,
+      // "DCD's spikes").
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         with_jumps([&](auto jump) {
         ember::DiffusionContrastiveDivergence est(jump(make(c.dcd_step)),
@@ -740,7 +745,10 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
   if (r.method == "pcd") j["pcd_chains"] = c.pcd_chains;
   if (r.method == "icd") j["icd_entropy_weight"] = c.icd_entropy_weight;
   if (r.method != "dsm") j["energy_reg"] = energy_reg_of(c, r.method);
-  if (r.method == "dcd") j["dcd_start"] = c.dcd_start;
+  if (r.method == "dcd") {
+    j["dcd_start"] = c.dcd_start;
+    j["noise_levels"] = {c.noise_min, c.noise_max};
+  }
   j["hidden"] = c.hidden;
   if (r.method == "dsm") {
     j["dsm_noise"] = c.dsm_noise;
@@ -913,7 +921,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--jumps", c.jumps, "on: before each update's chain steps, every chain of CD, PCD, improved CD, DCD "
                  "or DRL (each level's) takes one Metropolis-Hastings jump by the difference of two training points, "
-                 "so that chains cross between far-apart modes; off: none; default: on for cd, pcd and icd")
+                 "so that chains cross between far-apart modes; off: none; default: on but for drl")
       ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--dcd-start", c.dcd_start, "where DCD's posterior chains start: noisy (x~/a, Luo et al.) or data "
                  "(the datum x~ was drawn from)")->capture_default_str()->check(CLI::IsMember({"noisy", "data"}));
@@ -922,7 +930,7 @@ int main(int argc, char** argv) {
   auto* noise_min = app.add_option("--noise-min", c.noise_min, "DCD's smallest VP noise level s, in (0, 1)")
       ->capture_default_str()->check(ex::positive_finite());
   auto* noise_max = app.add_option("--noise-max", c.noise_max, "DCD's largest VP noise level s, in [s_min, 1) (default: "
-                                   "the larger of 0.2 and --noise-min)")->capture_default_str()->check(ex::positive_finite());
+                                   "the larger of 0.99 and --noise-min; Luo et al.: one level, --noise-max 0.2)")->capture_default_str()->check(ex::positive_finite());
   app.add_option("--pcd-chains", c.pcd_chains, "PCD's chains: in_order (Tieleman: one persistent chain per batch row, "
                  "advanced at every update, never re-initialised) or sampled (a replay buffer of 10000, slots drawn "
                  "with replacement, 5% re-initialised; the default before 2026-12-07)")->capture_default_str()
