@@ -2,9 +2,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
 #include "divergence/gaussian_oracle.hpp"
+#include "ember/mcmc/difference_jump.hpp"
 #include "ember/mcmc/gaussian_posterior.hpp"
 #include "ember/mcmc/langevin.hpp"
+#include "ember/mcmc/mala.hpp"
 #include "ember/train/ema.hpp"
 #include "ember/train/sgd.hpp"
 #include "ember/train/trainer.hpp"
@@ -102,4 +109,105 @@ TEST_CASE("CD: settings and data are checked", "[cd][errors]") {
   const auto model = ember::GaussianEnergy<float>::standard(2);
   ember::Philox rng(1);
   CHECK_THROWS_WITH(cd.estimate(model, Batch<float>::Zero(4, 3), rng), Contains("expected 2 columns"));
+}
+
+namespace {
+// E(x; θ) = −log(s N(x; −3, 0.15²) + (1 − s) N(x; 3, 0.15²)), s = sigmoid(θ): two modes 6 apart whose weight is the one
+// parameter. ∂E/∂θ = s − r with r the first component's responsibility: ≈ −(1 − s) at the first mode, ≈ s at the second.
+struct ModeWeightEnergy {
+  using scalar_type = double;
+  Vector<double> theta = Vector<double>::Zero(1);
+  static constexpr double centre = 3.0, sd = 0.15;
+
+  [[nodiscard]] Index dim() const { return 1; }
+  [[nodiscard]] Vector<double>& params() { return theta; }
+  [[nodiscard]] const Vector<double>& params() const { return theta; }
+  // log p(x) (less log(sd √2π)) by log-sum-exp, so that it stays finite anywhere, and the first component's
+  // responsibility r = s φ_A / (s φ_A + (1 − s) φ_B).
+  double log_density(double x, double& r) const {
+    const double za = (x + centre) / sd, zb = (x - centre) / sd;
+    const double la = -std::log1p(std::exp(-theta(0))) - 0.5 * za * za;  // log s + log φ_A
+    const double lb = -std::log1p(std::exp(theta(0))) - 0.5 * zb * zb;   // log(1 − s) + log φ_B
+    const double top = std::max(la, lb), lse = top + std::log(std::exp(la - top) + std::exp(lb - top));
+    r = std::exp(la - lse);
+    return lse;
+  }
+  void energy(ember::BatchView<double> x, ember::VectorRef<double> e) const {
+    double r;
+    for (Index i = 0; i < x.rows(); ++i) e(i) = -log_density(x(i, 0), r);
+  }
+  void energy_and_gradient(ember::BatchView<double> x, ember::VectorRef<double> e, ember::BatchRef<double> g) const {
+    for (Index i = 0; i < x.rows(); ++i) {
+      double r;
+      e(i) = -log_density(x(i, 0), r);
+      g(i, 0) = (r * (x(i, 0) + centre) + (1 - r) * (x(i, 0) - centre)) / (sd * sd);
+    }
+  }
+  // ∂E/∂θ = −(r (1 − s) − (1 − r) s) = s − r.
+  void accumulate_param_gradient(ember::BatchView<double> x, ember::VectorView<double> w,
+                                 ember::VectorRef<double> g) const {
+    const double s = 1 / (1 + std::exp(-theta(0)));
+    for (Index i = 0; i < x.rows(); ++i) {
+      double r;
+      log_density(x(i, 0), r);
+      g(0) += w(i) * (s - r);
+    }
+  }
+};
+static_assert(ember::ParametricEnergy<ModeWeightEnergy>);
+
+// CD-10 (MALA at ε = 0.005, one difference jump first when `jumps`) on `n` points with 70 % in the first mode: the mean
+// gradient in θ and its standard error (the per-point differences ∇θE(x⁺) − ∇θE(x⁻) are independent).
+std::pair<double, double> mode_weight_cd_gradient(double theta, bool jumps, Index n, std::uint64_t seed) {
+  ember::Philox rng(seed);
+  Batch<double> data(n, 1), noise(n, 1);
+  rng.normal(noise);
+  for (Index i = 0; i < n; ++i) data(i, 0) = (i < n * 7 / 10 ? -3.0 : 3.0) + 0.15 * noise(i, 0);
+  ModeWeightEnergy model;
+  model.theta(0) = theta;
+  const ember::Mala<double> mala({.step_size = 0.005});
+  Batch<double> negatives;
+  if (jumps) {
+    ember::ContrastiveDivergence cd(ember::WithJumps(mala, ember::DifferenceJump<double>(data), 10), {.steps = 10});
+    cd.estimate(model, data, rng);
+    negatives = cd.negatives();
+  } else {
+    ember::ContrastiveDivergence cd(mala, {.steps = 10});
+    cd.estimate(model, data, rng);
+    negatives = cd.negatives();
+  }
+  std::vector<double> differences;
+  double mean = 0;
+  for (Index i = 0; i < n; ++i) {
+    Vector<double> g = Vector<double>::Zero(1);
+    const Vector<double> one = Vector<double>::Ones(1);
+    model.accumulate_param_gradient(data.middleRows(i, 1), one, g);
+    model.accumulate_param_gradient(negatives.middleRows(i, 1), -one, g);
+    differences.push_back(g(0));
+    mean += g(0) / double(n);
+  }
+  double variance = 0;
+  for (double v : differences) variance += (v - mean) * (v - mean) / double(n - 1);
+  return {mean, std::sqrt(variance / double(n))};
+}
+}  // namespace
+
+TEST_CASE("CD's chains learn the weights of far-apart modes only with difference jumps", "[cd][difference_jump]") {
+  const Index n = 4000;
+  const double truth = std::log(0.7 / 0.3);  // s = 0.7: the data's weights
+  // At equal weights (θ = 0) CD without jumps sees nothing: each negative stays in its datum's mode, so the gradient
+  // is zero up to the within-mode differences. With a jump first, negatives move toward the model's half-and-half
+  // weights and the gradient raises the first mode's weight (descent increases θ).
+  const auto [blind, blind_se] = mode_weight_cd_gradient(0.0, false, n, 5);
+  INFO("without jumps at theta = 0: " << blind << " +- " << blind_se);
+  CHECK(std::abs(blind) < 0.005);
+  const auto [seeing, seeing_se] = mode_weight_cd_gradient(0.0, true, n, 5);
+  INFO("with jumps at theta = 0: " << seeing << " +- " << seeing_se);
+  CHECK(seeing < -ember::test::z_bound * seeing_se);
+  CHECK(seeing < -0.02);
+  // At the data's weights the model is the data's law, which MALA and the jumps leave invariant: the expected
+  // gradient is exactly zero.
+  const auto [at_truth, at_truth_se] = mode_weight_cd_gradient(truth, true, n, 6);
+  INFO("with jumps at the data's weights: " << at_truth << " +- " << at_truth_se);
+  CHECK(std::abs(at_truth) < ember::test::z_bound * at_truth_se);
 }

@@ -6,7 +6,9 @@
 /// block Gibbs for RBMs). The loss reported is the surrogate mean E(data) − mean E(x_k). CD-k is biased: it
 /// drops the term that comes from the kernel's dependence on θ (Improved CD estimates it), and with an
 /// unadjusted kernel it fits the energy whose *chain*, not whose density, matches the data
-/// (tests/divergence/cd.test.cpp measures that bias on a Gaussian).
+/// (tests/divergence/cd.test.cpp measures that bias on a Gaussian). Chains started at the data never cross between
+/// modes farther apart than a few steps, so CD cannot learn such modes' weights; ember::WithJumps
+/// (mcmc/difference_jump.hpp) adds a Metropolis–Hastings jump by the difference of two data points that can.
 ///
 /// @code
 /// ember::ContrastiveDivergence cd(ember::Langevin<double>({.step_size = 0.1}), {.steps = 1});
