@@ -300,8 +300,8 @@ struct Result {
 ex::JobOutput pack(const Result& r) {
   ex::JobWriter w;
   for (double v : {static_cast<double>(r.iters), r.seconds, r.nll, r.mmd, r.mmd_se, r.kl, r.refinement, r.edge_mass,
-                   r.peak_energy, r.peak_gradient, r.acceptance, r.jump_acceptance, r.grid.half_width, static_cast<double>(r.grid.cells),
-                   r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
+                   r.peak_energy, r.peak_gradient, r.acceptance, r.jump_acceptance, r.grid.half_width,
+                   static_cast<double>(r.grid.cells), r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
   w.number(r.step).numbers(r.tuned_steps);
   w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
@@ -620,14 +620,14 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         // in_order: Tieleman's PCD, one persistent chain per batch row, each advanced at every update.
         const bool in_order = c.pcd_chains == "in_order";
         with_jumps([&](auto jump) {
-        ember::PersistentContrastiveDivergence est(
-            jump(make(step_of(c, method))),
-            in_order ? ember::ReplayBuffer(2, ember::UniformInit<T>{T(-4), T(4)},
-                                           {.capacity = c.batch, .reinit_probability = T(0)})
-                     : buffer(),
-            ember::PcdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha,
-                                  .chains = in_order ? ember::PcdChains::in_order : ember::PcdChains::sampled});
-        summary = train(model, est, &est.buffer());
+          ember::PersistentContrastiveDivergence est(
+              jump(make(step_of(c, method))),
+              in_order ? ember::ReplayBuffer(2, ember::UniformInit<T>{T(-4), T(4)},
+                                             {.capacity = c.batch, .reinit_probability = T(0)})
+                       : buffer(),
+              ember::PcdSettings<T>{.steps = c.sampler_steps, .energy_regularization = alpha,
+                                    .chains = in_order ? ember::PcdChains::in_order : ember::PcdChains::sampled});
+          summary = train(model, est, &est.buffer());
         });
       }, mala_adapt_steps(c, method));
     } else if (method == "icd") {
@@ -661,16 +661,16 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       // "DCD's spikes").
       ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
         with_jumps([&](auto jump) {
-        ember::DiffusionContrastiveDivergence est(jump(make(c.dcd_step)),
-                                                  ember::DcdSettings<T>{.noise = ember::DiffusionNoise::variance_preserving,
-                                                                        .noise_min = static_cast<T>(c.noise_min),
-                                                                        .noise_max = static_cast<T>(c.noise_max),
-                                                                        .steps = c.sampler_steps,
-                                                                        .energy_regularization = alpha,
-                                                                        .start = c.dcd_start == "data"
-                                                                                     ? ember::DcdStart::data
-                                                                                     : ember::DcdStart::noisy});
-        summary = train(model, est, nullptr);
+          ember::DiffusionContrastiveDivergence est(jump(make(c.dcd_step)),
+                                                    ember::DcdSettings<T>{.noise = ember::DiffusionNoise::variance_preserving,
+                                                                          .noise_min = static_cast<T>(c.noise_min),
+                                                                          .noise_max = static_cast<T>(c.noise_max),
+                                                                          .steps = c.sampler_steps,
+                                                                          .energy_regularization = alpha,
+                                                                          .start = c.dcd_start == "data"
+                                                                                       ? ember::DcdStart::data
+                                                                                       : ember::DcdStart::noisy});
+          summary = train(model, est, nullptr);
         });
       }, mala_adapt_steps(c, method));
     } else if (method == "dsm") {
