@@ -19,7 +19,7 @@
 # --mala-adapt on, "standardize_mala_tuned" for that with --sampler mala,
 # "standardize_dcdstartdata_mala_tuned" for that with --dcd-start data; "jumps" for --jumps on, "jumps_noiseA_B" with DCD's
 # --noise-min A --noise-max B; "s24_current" and "s24_standardize" for session 24's defaults as given and on standard
-# scores; default: default
+# scores, "s24_mala_adapt" and "s24_standardize_mala_adapt" for those with --mala-adapt on; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -60,6 +60,8 @@ for method in $methods; do
         dcdstep*) extra="--dcd-step ${spec#dcdstep}" ;;
         s24_current) extra="" ;;  # session 24's defaults, measured by its binary
         s24_standardize) extra="--standardize on" ;;  # the same on the sets' standard scores
+        s24_mala_adapt) extra="--mala-adapt on" ;;  # session 24's defaults with CD's MALA step tuned over the run
+        s24_standardize_mala_adapt) extra="--standardize on --mala-adapt on" ;;
         jumps) extra="--jumps on" ;;  # a difference jump over the training data before each update's chain steps
         jumps_noise*_*) range=${spec#jumps_noise}; extra="--jumps on --noise-min ${range%_*} --noise-max ${range#*_}" ;;
         mala) extra="--sampler mala" ;;
