@@ -61,9 +61,15 @@ expect_0("a --hidden 128,128,1 checkpoint resumed with --hidden 128,128,1" --met
          --resume ${OUT}/narrow.ckpt)
 expect_2("--hidden: 0 is outside \\[1, 4096\\]" --method dcd --iters 4 --hidden 128,0)
 expect_2("--dcd-start: x not in" --method dcd --iters 4 --dcd-start x)
+expect_2("--jumps: maybe not in" --method cd --iters 4 --jumps maybe)
 # PCD's MALA step is tuned by default since session 23: a checkpoint of a fixed-step run (as every PCD checkpoint
 # before) is another run, refused even with --allow-changed-settings.
 expect_0("could not write a --mala-adapt off checkpoint" --method pcd --iters 4 --mala-adapt off
          --checkpoint ${OUT}/fixed_step.ckpt)
 expect_2("--mala-adapt \\(checkpoint 0, this run 1\\)" --method pcd --iters 8 --resume ${OUT}/fixed_step.ckpt
+         --allow-changed-settings)
+# CD takes difference jumps by default since session 24: a checkpoint without them (every CD checkpoint before) is
+# another run, refused even with --allow-changed-settings.
+expect_0("could not write a --jumps off checkpoint" --method cd --iters 4 --jumps off --checkpoint ${OUT}/no_jumps.ckpt)
+expect_2("--jumps \\(checkpoint 0, this run 1\\)" --method cd --iters 8 --resume ${OUT}/no_jumps.ckpt
          --allow-changed-settings)
