@@ -15,9 +15,10 @@
 ///
 /// The difference y_j − y_k is as likely as y_k − y_j and does not depend on x, so the proposal is symmetric and
 /// the move leaves exp(−E) exactly invariant whatever the reference set: any set gives a correct kernel; the data
-/// give one whose jumps land where the model should have mass (a chain near y_k is moved near y_j). When the
-/// model weights a mode too little, jumps into it are accepted more often than jumps out of it, so the chains
-/// move toward the model's weights within one jump; the estimator's contrast then corrects the weights.
+/// give one whose jumps land where the model should have mass (a chain near y_k is moved near y_j). Chains started
+/// at the data move toward the model's weights: when the model weights a mode too little, jumps out of it are
+/// accepted more often than jumps into it, so fewer negatives than data lie there, and the estimator's contrast
+/// (data minus negatives) raises the mode's weight.
 /// Each move costs two energy evaluations (no gradient) of the batch.
 ///
 /// @code
