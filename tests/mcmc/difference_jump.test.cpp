@@ -9,6 +9,7 @@
 #include "ember/energy/gaussian.hpp"
 #include "ember/mcmc/mala.hpp"
 #include "ember/simd/random.hpp"
+#include "mcmc/counting_energy.hpp"
 #include "mcmc/mixture_energy.hpp"
 #include "mcmc/sampler_checks.hpp"
 #include "support/statistics.hpp"
@@ -36,20 +37,8 @@ Batch<T> equal_weight_reference(Index m, ember::Philox& rng) {
 }
 constexpr Index jump_chains = 10000;
 
-// E(x) = x²/2 in one dimension, with a counter of energy() calls (the jump evaluates no gradient).
-struct Quadratic {
-  using scalar_type = double;
-  mutable int energy_calls = 0;
-  [[nodiscard]] Index dim() const { return 1; }
-  void energy(ember::BatchView<double> x, ember::VectorRef<double> e) const {
-    ++energy_calls;
-    e = 0.5 * x.col(0).array().square().matrix();
-  }
-  void energy_and_gradient(ember::BatchView<double> x, ember::VectorRef<double> e, ember::BatchRef<double> g) const {
-    e = 0.5 * x.col(0).array().square().matrix();
-    g = x;
-  }
-};
+using Standard = ember::GaussianEnergy<double>;  // E(x) = x²/2 (+ a constant) for standard(1)
+
 // E = x²/2 inside [−1, 1], +∞ outside.
 struct Walled {
   using scalar_type = double;
@@ -65,8 +54,8 @@ struct Walled {
 };
 }  // namespace
 
-static_assert(ember::Kernel<DifferenceJump<double>, Quadratic, ember::Philox>);
-static_assert(ember::Kernel<WithJumps<Mala<double>, double>, Quadratic, ember::Philox>);
+static_assert(ember::Kernel<DifferenceJump<double>, Standard, ember::Philox>);
+static_assert(ember::Kernel<WithJumps<Mala<double>, double>, Standard, ember::Philox>);
 
 TEST_CASE("difference jumps alone sample the exact law on their lattice", "[difference_jump]") {
   // Reference {0, 0.5}: every proposal is x ± 0.5 with probability 1/2 each, so chains started at 0 walk on the
@@ -74,11 +63,12 @@ TEST_CASE("difference jumps alone sample the exact law on their lattice", "[diff
   Batch<double> reference(2, 1);
   reference << 0.0, 0.5;
   DifferenceJump<double> jump(reference);
-  const Quadratic energy;
+  const Standard standard = Standard::standard(1);
+  const ember::test::CountingEnergy energy(standard);
   ember::Philox rng(11);
   Batch<double> x = Batch<double>::Zero(jump_chains, 1);
   jump.run(energy, x, rng, 300);
-  CHECK(energy.energy_calls == 2 * 300);  // the current states and the proposals: no gradient
+  CHECK(energy.calls.load() == 2 * 300);  // the current states and the proposals: no gradient
   std::vector<double> probability(21), count(21, 0.0);
   double total = 0;
   for (int k = -10; k <= 10; ++k) total += probability[k + 10] = std::exp(-0.125 * k * k);
@@ -124,7 +114,7 @@ TEMPLATE_TEST_CASE("MALA with difference jumps samples far-apart modes with thei
 
 TEST_CASE("WithJumps jumps before every period of the inner kernel's transitions, across calls",
           "[difference_jump]") {
-  const Quadratic energy;
+  const Standard energy = Standard::standard(1);
   Batch<double> reference(3, 1);
   reference << -1.0, 0.0, 1.0;
   ember::Philox rng(3);
@@ -168,7 +158,7 @@ TEST_CASE("a jump to an infinite energy is rejected and counted as divergent", "
 
 TEST_CASE("difference jumps refuse bad settings and inputs, naming them", "[difference_jump]") {
   using Catch::Matchers::Contains;
-  const Quadratic energy;
+  const Standard energy = Standard::standard(1);
   ember::Philox rng(1);
   Batch<double> one_row(1, 1);
   one_row << 0.0;

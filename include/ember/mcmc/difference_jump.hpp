@@ -28,10 +28,7 @@
 /// @endcode
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <memory>
-#include <string>
 #include <utility>
 
 #include "ember/core/batch.hpp"
@@ -106,10 +103,8 @@ class DifferenceJump {
     energy.energy(BatchView<T>(x), energy_);
     detail::check_numerics(energy_, fn, "the energy at the current states");
     energy.energy(BatchView<T>(proposal_), proposal_energy_);
-    for (Index i = 0; i < n; ++i)  // +∞ at a proposal is a rejection; NaN is a failure (decide throws)
-      log_ratio_(i) = std::isinf(proposal_energy_(i)) && proposal_energy_(i) > T(0)
-                          ? -std::numeric_limits<T>::infinity()
-                          : energy_(i) - proposal_energy_(i);
+    // The current energies are finite, so +∞ at a proposal gives −∞ (a rejection) and NaN a failure (decide throws).
+    log_ratio_ = energy_ - proposal_energy_;
     rng.draw().template uniform<T>(uniform_, 0);
     counters_.decide(log_ratio_, uniform_, accept_, probability_, fn);
     detail::copy_accepted_rows(x, proposal_, accept_);
