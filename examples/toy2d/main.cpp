@@ -159,8 +159,8 @@ struct Config {
 
 // The kernel `method` samples with (improved CD: its first K − 1 steps): --sampler, or the method's measured default
 // (docs/results/robustness.md: MALA for CD since session 14, for improved CD since session 21, for PCD since 22, for
-// DRL and DCD since 23).
-std::string sampler_of(const Config& c, const std::string& method) {
+// DRL and DCD since 23: every method's default is now the same, so `method` is unused).
+std::string sampler_of(const Config& c, const std::string& /*method*/) {
   if (!c.sampler.empty()) return c.sampler;
   return "mala";
 }
@@ -197,11 +197,14 @@ bool adapts_mala_step(const Config& c, const std::string& method) {
   return method != "cd";
 }
 
-// The MALA steps over which the method's kernel tunes ε: the whole run's (iters × its MALA steps per update: all
-// of CD's, PCD's and each of DRL's level kernels, improved CD's first K − 1), or none.
+// The steps per update of the method's kernel (CD's, PCD's, DCD's, each of DRL's levels'; improved CD's first K − 1).
+Index kernel_steps(const Config& c, const std::string& method) {
+  return method == "icd" ? c.sampler_steps - 1 : c.sampler_steps;
+}
+
+// The MALA steps over which the method's kernel tunes ε: the whole run's (iters × kernel_steps), or none.
 ember::Index mala_adapt_steps(const Config& c, const std::string& method) {
-  const Index mala_steps = method == "icd" ? c.sampler_steps - 1 : c.sampler_steps;
-  return ex::mala_adapt_steps(adapts_mala_step(c, method), c.iters, mala_steps);
+  return ex::mala_adapt_steps(adapts_mala_step(c, method), c.iters, kernel_steps(c, method));
 }
 
 // Whether the method's chains take a difference jump over the training data before each update's steps: --jumps, or
@@ -511,7 +514,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       guard(p);
       done = p.iteration;
       stall(p);
-      if (p.iteration > p.iterations - std::max<Index>(1, p.iterations / 10))
+      if (ex::in_last_tenth(p))
         for (const auto* jump : jumps) {
           jump_accepted += static_cast<double>(jump->last_mean_acceptance());
           ++jump_updates;
@@ -575,7 +578,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   const auto with_jumps = [&](auto&& f) {
     if (jumps_of(c, method)) {
       const ember::DifferenceJump<T> jump(data.train);  // its copies share the reference set
-      const Index period = std::max<Index>(method == "icd" ? c.sampler_steps - 1 : c.sampler_steps, 1);
+      const Index period = std::max<Index>(kernel_steps(c, method), 1);
       f([&](auto kernel) { return ember::WithJumps(std::move(kernel), jump, period); });
     } else {
       f([](auto kernel) { return kernel; });

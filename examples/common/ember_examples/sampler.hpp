@@ -50,6 +50,12 @@ inline CLI::Option* add_sampler_option(CLI::App& app, std::string& sampler, cons
       ->check(CLI::IsMember({"ula", "mala"}));
 }
 
+/// Whether update `p` is among the last tenth of the run's updates (at least the last one): the window over which the
+/// programs average a sampler's acceptance.
+inline bool in_last_tenth(const ember::TrainProgress& p) {
+  return p.iteration > p.iterations - std::max<ember::Index>(1, p.iterations / 10);
+}
+
 /// A Metropolis sampler's mean acceptance over the last tenth of a run's updates (fed every update by the
 /// progress callback). A sampler that accepts (almost) nothing leaves its negatives where they started: the
 /// gradient then compares the data with itself and nothing is learned, so such a run is reported, not measured.
@@ -58,7 +64,7 @@ class StallWatch {
   static constexpr double stalled_below = 0.01;  // accepted fraction of proposals
 
   void operator()(const ember::TrainProgress& p) {
-    if (p.acceptance && p.iteration > p.iterations - std::max<ember::Index>(1, p.iterations / 10)) {
+    if (p.acceptance && in_last_tenth(p)) {
       accepted_ += *p.acceptance;
       ++updates_;
     }
