@@ -129,6 +129,23 @@ TEST_CASE("DCD: per-example levels from a range are what the estimator uses", "[
   CHECK(std::isfinite(result.loss));
 }
 
+TEST_CASE("DCD: log-uniform levels are uniform in log s", "[dcd]") {
+  const auto model = ember::GaussianEnergy<double>::standard(2);
+  ember::DiffusionContrastiveDivergence dcd(ember::GaussianPosterior<double>{},
+                                            {.noise = DiffusionNoise::variance_preserving, .noise_min = 0.2,
+                                             .noise_max = 0.8, .level_draw = ember::NoiseLevelDraw::log_uniform});
+  ember::Philox rng(5);
+  const Index n = 20000;
+  const auto result = dcd.estimate(model, Batch<double>::Zero(n, 2), rng);
+  // x̃ = s ε with density 1/(s ln 4) on [0.2, 0.8]: v = ‖x̃‖²/2 = s² χ²₂/2 has E v = E s² = (0.8² − 0.2²)/(2 ln 4)
+  // = 0.2164 (uniform levels: 0.28, 28 standard errors away) and E v² = 2 E s⁴ = 2 (0.8⁴ − 0.2⁴)/(4 ln 4).
+  const double log_ratio = std::log(4.0);
+  const double mean = (0.64 - 0.04) / (2 * log_ratio), second = 2 * (0.4096 - 0.0016) / (4 * log_ratio);
+  const double v = 0.5 * dcd.noisy().rowwise().squaredNorm().mean();
+  CHECK(std::abs(v - mean) < z_bound * std::sqrt((second - mean * mean) / static_cast<double>(n)));
+  CHECK(std::isfinite(result.loss));
+}
+
 TEST_CASE("DCD with Langevin as the posterior sampler runs and reports NaN-free diagnostics", "[dcd]") {
   auto model = ember::GaussianEnergy<float>::standard(3);
   ember::DiffusionContrastiveDivergence dcd(ember::Langevin<float>({.step_size = 0.01f}),

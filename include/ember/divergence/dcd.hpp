@@ -9,8 +9,10 @@
 /// `start = DcdStart::data`, at the datum x itself (ember's variant, not Luo et al.'s). Any kernel
 /// works: ULA, MALA, HMC, or ember::GaussianPosterior, the exact sampler for a GaussianEnergy. With an exact
 /// posterior sampler the mean gradient is exactly ∇θ[KL(p_d ‖ p_θ) − KL(q∘p_d ‖ q∘p_θ)] (no neglected term).
-/// The noise level is fixed (noise_min = noise_max), drawn uniformly per example from [noise_min, noise_max],
-/// or given per example (a, s) from any schedule through the second `estimate` overload.
+/// The noise level is fixed (noise_min = noise_max), drawn per example from [noise_min, noise_max] — uniformly, or
+/// log-uniformly (uniform in log s: as many examples in [0.2, 0.4] as in [0.4, 0.8], the small levels that resolve
+/// thin structure drawn more often) — or given per example (a, s) from any schedule through the second `estimate`
+/// overload.
 ///
 /// @code
 /// ember::DiffusionContrastiveDivergence dcd(ember::Langevin<float>({.step_size = 0.01f}), {.noise_min = 0.3f, .noise_max = 0.3f, .steps = 5});
@@ -43,6 +45,12 @@ enum class DcdStart {
           ///< that starts in p_θ(x | x̃) whenever p_θ = p_d (as CD's chains start in p_θ when it fits)
 };
 
+/// How DCD draws each example's noise level from [noise_min, noise_max].
+enum class NoiseLevelDraw {
+  uniform,     ///< s = s_min + (s_max − s_min) u
+  log_uniform  ///< s = s_min (s_max / s_min)^u: uniform in log s
+};
+
 /// Settings of DCD (aggregate; designated initialisers welcome).
 template <Scalar T>
 struct DcdSettings {
@@ -52,6 +60,7 @@ struct DcdSettings {
   Index steps = 1;                   ///< K ≥ 1 posterior kernel steps
   T energy_regularization = T(0);    ///< α ≥ 0: adds α·mean(E(x⁺)² + E(x⁻)²)
   DcdStart start = DcdStart::noisy;  ///< where the K posterior steps start
+  NoiseLevelDraw level_draw = NoiseLevelDraw::uniform;  ///< how levels are drawn when noise_min < noise_max
 };
 
 /// @brief Diffusion contrastive divergence over any posterior kernel.
@@ -84,7 +93,10 @@ class DiffusionContrastiveDivergence {
     level_.resize(n);
     if (settings_.noise_max > settings_.noise_min) {
       rng.draw().template uniform<T>(level_, 0);
-      level_ = settings_.noise_min + (settings_.noise_max - settings_.noise_min) * level_.array();
+      if (settings_.level_draw == NoiseLevelDraw::log_uniform)
+        level_ = settings_.noise_min * (std::log(settings_.noise_max / settings_.noise_min) * level_.array()).exp();
+      else
+        level_ = settings_.noise_min + (settings_.noise_max - settings_.noise_min) * level_.array();
     } else {
       level_.setConstant(settings_.noise_min);
     }
