@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints docs/results/robustness.md's tables from docs/results/robustness/<config>/<set>-<method>.json
 (written by robustness.sh): per set and method, MMD² mean ± standard error over seeds for each configuration,
-with diverged (d) and unresolved-NLL (u) seed counts; then totals, and the guard's peaks over completed runs."""
+with diverged (d) and unresolved-NLL (u) seed counts; then totals, and the guard's peaks over completed runs.
+DRL's rows read its level-0 energy's grid density; "drl_sampler" rows the samples of its progressive sampling."""
 import glob
 import json
 import math
@@ -14,7 +15,15 @@ for config in CONFIGS:
     for path in glob.glob(os.path.join(HERE, config, "*.json")):
         name = os.path.basename(path)[:-5]
         data_set, method = name.rsplit("-", 1)
-        runs[(config, data_set, method)] = json.load(open(path))
+        summary = json.load(open(path))
+        runs[(config, data_set, method)] = summary
+        # DRL's own samples (progressive sampling down its levels; since session 25): a column of their own,
+        # "drl_sampler", read as the MMD² of every other column.
+        aggregate = summary["aggregate"][0]
+        if method == "drl" and "progressive_mmd" in aggregate:
+            runs[(config, data_set, "drl_sampler")] = {
+                "aggregate": [dict(aggregate, mmd=aggregate["progressive_mmd"])],
+                "results": summary["results"]}
 sets = []
 for (_, s, _) in runs:
     if s not in sets:

@@ -19,7 +19,9 @@
 # --mala-adapt on, "standardize_mala_tuned" for that with --sampler mala,
 # "standardize_dcdstartdata_mala_tuned" for that with --dcd-start data; "jumps" for --jumps on, "jumps_noiseA_B" with DCD's
 # --noise-min A --noise-max B; "s24_current" and "s24_standardize" for session 24's defaults as given and on standard
-# scores, "s24_mala_adapt" and "s24_standardize_mala_adapt" for those with --mala-adapt on; default: default
+# scores, "s24_mala_adapt" and "s24_standardize_mala_adapt" for those with --mala-adapt on; "s25_current" and
+# "s25_standardize" for session 25's (DRL's progressive samples measured too); "logdraw" and "standardize_logdraw" for
+# DCD's --noise-draw log_uniform; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -60,6 +62,10 @@ for method in $methods; do
         dcdstep*) extra="--dcd-step ${spec#dcdstep}" ;;
         s24_current) extra="" ;;  # session 24's defaults, measured by its binary
         s24_standardize) extra="--standardize on" ;;  # the same on the sets' standard scores
+        s25_current) extra="" ;;  # session 25's defaults (DRL also reports the MMD² of its progressive samples)
+        s25_standardize) extra="--standardize on" ;;
+        logdraw) extra="--noise-draw log_uniform" ;;  # DCD's levels uniform in log s
+        standardize_logdraw) extra="--standardize on --noise-draw log_uniform" ;;
         s24_mala_adapt) extra="--mala-adapt on" ;;  # session 24's defaults with CD's MALA step tuned over the run
         s24_standardize_mala_adapt) extra="--standardize on --mala-adapt on" ;;
         jumps) extra="--jumps on" ;;  # a difference jump over the training data before each update's chain steps

@@ -95,11 +95,18 @@ if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT pcd_chains STREQUAL "in_
   message(FATAL_ERROR "pcd at its defaults: exit ${rc}, MALA tuned from 0.1 on in-order chains, jumps and --energy-reg 0.01 expected:\n${stdout}\n${stderr}")
 endif()
 # DRL samples each level by MALA since session 23, each level's step tuned over the run (one per sampling level); it
-# takes no jumps.
-run_at_defaults(drl sampler tuned_step_size jump_acceptance)
+# takes no jumps. Since session 25 it also reports the MMD² of its own progressive samples, and writes them.
+run_at_defaults(drl sampler tuned_step_size jump_acceptance progressive_mmd progressive_mmd_standard_error)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT tuned_step_size MATCHES "^\\[.*,.*,.*,.*\\]$"
-   OR NOT jump_acceptance MATCHES "NOTFOUND$")
-  message(FATAL_ERROR "drl at its defaults: exit ${rc}, MALA with four tuned steps expected:\n${stdout}\n${stderr}")
+   OR NOT jump_acceptance MATCHES "NOTFOUND$" OR progressive_mmd MATCHES "NOTFOUND$|null"
+   OR NOT progressive_mmd_standard_error GREATER 0 OR NOT EXISTS ${OUT}-drl/progressive_samples.csv
+   OR NOT EXISTS ${OUT}-drl/progressive_samples.png)
+  message(FATAL_ERROR "drl at its defaults: exit ${rc}, MALA with four tuned steps and its progressive samples expected:\n${stdout}\n${stderr}")
+endif()
+file(STRINGS ${OUT}-drl/progressive_samples.csv progressive_lines)
+list(LENGTH progressive_lines progressive_count)
+if(NOT progressive_count EQUAL 5001)
+  message(FATAL_ERROR "drl's progressive_samples.csv has ${progressive_count} lines, expected a header and 5000 rows")
 endif()
 # DCD's posterior chains start at the datum and run MALA, its step tuned (session 23), after a jump, at noise levels
 # from 0.2 to 0.99 (session 24).

@@ -120,6 +120,7 @@ struct Config {
   // pure noise, where DCD's posterior is nearly the model itself and its chains, with --jumps, learn the modes' weights:
   // docs/results/robustness.md); Luo et al. used one level (--noise-max 0.2).
   double noise_min = 0.2, noise_max = 0.99;
+  std::string noise_draw = "uniform";  // how DCD draws each example's level from [noise_min, noise_max]
   // PCD: in_order (Tieleman: one persistent chain per batch row, advanced at every update; the default since session
   // 22, with MALA and α = 0.01: docs/results/robustness.md) or sampled (Du et al.'s replay buffer of 10000).
   std::string pcd_chains = "in_order";
@@ -244,6 +245,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
     s.push_back({"--dcd-start", one(c.dcd_start == "data" ? 1 : 0), false, one(0)});
     s.push_back({"--noise-min", one(c.noise_min), true});
     s.push_back({"--noise-max", one(c.noise_max), true});
+    // Added in session 25; checkpoints written before drew levels uniformly.
+    s.push_back({"--noise-draw", one(c.noise_draw == "log_uniform" ? 1 : 0), true, one(0)});
   }
   // Added in session 15: checkpoints written before ran PCD's sampled buffer and DSM's one draw per point.
   if (method == "pcd") s.push_back({"--pcd-chains", one(c.pcd_chains == "in_order" ? 1 : 0), false, one(0)});
@@ -293,6 +296,10 @@ struct Result {
   std::vector<double> tuned_steps;  // the MALA steps --mala-adapt tuned ε to by the end (DRL: one per level)
   double jump_acceptance = std::nan("");  // the difference jumps' mean acceptance over the last tenth (NaN: none)
   Batch<T> samples;
+  // DRL only: MMD² to the held-out points of 5000 samples from its own generative model, Gao et al.'s progressive
+  // sampling from N(0, I) down the levels (the grid samples above read its level-0 energy alone). NaN otherwise.
+  double progressive_mmd = std::nan(""), progressive_mmd_se = std::nan("");
+  Batch<T> progressive_samples;
   ember::GridDensity2d grid;
   std::string unresolved;  // why the quadrature did not converge (then nll and kl are NaN; mmd stands)
   std::string error;       // why the run failed (then every number above is meaningless)
@@ -303,11 +310,12 @@ struct Result {
 ex::JobOutput pack(const Result& r) {
   ex::JobWriter w;
   for (double v : {static_cast<double>(r.iters), r.seconds, r.nll, r.mmd, r.mmd_se, r.kl, r.refinement, r.edge_mass,
-                   r.peak_energy, r.peak_gradient, r.acceptance, r.jump_acceptance, r.grid.half_width,
+                   r.peak_energy, r.peak_gradient, r.acceptance, r.jump_acceptance, r.progressive_mmd,
+                   r.progressive_mmd_se, r.grid.half_width,
                    static_cast<double>(r.grid.cells), r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
   w.number(r.step).numbers(r.tuned_steps);
-  w.matrix(r.samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
+  w.matrix(r.samples).matrix(r.progressive_samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
   return w.take();
 }
 
@@ -325,13 +333,15 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   ex::JobReader read = run.reader();
   r.iters = static_cast<Index>(read.number());
   for (double* v : {&r.seconds, &r.nll, &r.mmd, &r.mmd_se, &r.kl, &r.refinement, &r.edge_mass, &r.peak_energy,
-                    &r.peak_gradient, &r.acceptance, &r.jump_acceptance, &r.grid.half_width})
+                    &r.peak_gradient, &r.acceptance, &r.jump_acceptance, &r.progressive_mmd, &r.progressive_mmd_se,
+                    &r.grid.half_width})
     *v = read.number();
   r.grid.cells = static_cast<Index>(read.number());
   for (double* v : {&r.grid.log_z, &r.grid.refinement_difference, &r.grid.edge_mass}) *v = read.number();
   r.step = read.number();
   r.tuned_steps = read.numbers();
   read.matrix(r.samples);
+  read.matrix(r.progressive_samples);
   read.matrix(r.grid.log_density);
   r.unresolved = read.string();
   r.sampler = read.string();
@@ -591,7 +601,10 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     // started at y. The step ε_t = b² σ²_{t+1} (MALA's first; each level's is then tuned over the run) is not scaled
     // by σ̄_t/σ̄_0 (on 2D data that rule makes the top step ~60× the bottom one): with b² = 0.2 the tether precision
     // a²/σ² (8.5, 2.7, 1.5) contracts each ULA step by 1 − ε_t a²/(2σ²) ≈ 0.91 to 0.94. The model is measured by its
-    // level-0 energy E(x, τ_0): the density of .99995 x + 0.01 ε ≈ data.
+    // level-0 energy E(x, τ_0): the density of .99995 x + 0.01 ε ≈ data; and by its own samples (Gao et al.'s
+    // progressive sampling down the levels), which is what DRL models: each conditional's tether is tight at the
+    // low levels, so the level-0 energy alone is blind to the weights of modes apart (as score matching is), while
+    // the top levels, where the modes overlap, set the weights of the samples (docs/results/robustness.md).
     TimeModel model(widths, c.seed + 1, mlp_settings);
     ex::with_sampler<T>(sampler_of(c, method), [&](auto make) {
       with_jumps([&](auto jump) {
@@ -605,6 +618,11 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
                                        .energy_regularization = static_cast<T>(energy_reg_of(c, method))});
         summary = train(model, est, nullptr);
         measure(ex::AtFixedTime(model, est.level_time(0)));
+        ember::Philox sample_rng(c.seed + 5);
+        r.progressive_samples = est.sample(model, 5000, sample_rng);
+        const auto m = ember::mmd2_rbf<T>(r.progressive_samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
+        r.progressive_mmd = m.mmd2;
+        r.progressive_mmd_se = m.standard_error;
       });
     }, mala_adapt_steps(c, method));
   } else {
@@ -672,7 +690,10 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
                                                                           .energy_regularization = alpha,
                                                                           .start = c.dcd_start == "data"
                                                                                        ? ember::DcdStart::data
-                                                                                       : ember::DcdStart::noisy});
+                                                                                       : ember::DcdStart::noisy,
+                                                                          .level_draw = c.noise_draw == "log_uniform"
+                                                                                            ? ember::NoiseLevelDraw::log_uniform
+                                                                                            : ember::NoiseLevelDraw::uniform});
           summary = train(model, est, nullptr);
         });
       }, mala_adapt_steps(c, method));
@@ -743,6 +764,10 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
   if (!r.sampler.empty()) j["sampler"] = r.sampler;
   if (std::isfinite(r.step)) j["step_size"] = r.step;
   if (std::isfinite(r.jump_acceptance)) j["jump_acceptance"] = r.jump_acceptance;
+  if (r.method == "drl") {
+    j["progressive_mmd"] = ex::number_or_null(r.progressive_mmd);
+    j["progressive_mmd_standard_error"] = r.progressive_mmd_se;
+  }
   if (r.tuned_steps.size() == 1) j["tuned_step_size"] = r.tuned_steps[0];
   if (r.tuned_steps.size() > 1) j["tuned_step_size"] = r.tuned_steps;  // DRL: one per sampling level
   if (r.method == "pcd") j["pcd_chains"] = c.pcd_chains;
@@ -751,6 +776,7 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
   if (r.method == "dcd") {
     j["dcd_start"] = c.dcd_start;
     j["noise_levels"] = {c.noise_min, c.noise_max};
+    j["noise_draw"] = c.noise_draw;
   }
   j["hidden"] = c.hidden;
   if (r.method == "dsm") {
@@ -786,6 +812,8 @@ void write_outputs(const std::string& dir, const Config& c, const Data& data, co
   const Batch<T> samples = data.in_data_units(r.samples);
   ember::write_csv<T>(dir + "/samples.csv", samples, {"x", "y"});
   ember::write_npy(dir + "/samples.npy", samples);
+  if (r.progressive_samples.rows() > 0)
+    ember::write_csv<T>(dir + "/progressive_samples.csv", data.in_data_units(r.progressive_samples), {"x", "y"});
   // density.png and samples.png share one colour scale, so that the histogram of the samples can be held
   // against the density they were drawn from.
   const Eigen::MatrixXd density = shown_density(r.grid);
@@ -811,6 +839,17 @@ void write_outputs(const std::string& dir, const Config& c, const Data& data, co
                       .panel_pixels = pixels,
                       .caption = with_axes_note({"exact draws from p (no MCMC): the same as density.png up to noise"}, data)})
       .save_png(dir + "/samples.png");
+  if (r.progressive_samples.rows() > 0)
+    ex::density_figure({{"", ex::histogram_density(r.progressive_samples.cast<double>(), picture_half_width, 90)}},
+                       {.title = {ex::printable(data.name) + ": " + std::to_string(r.progressive_samples.rows()) +
+                                      " samples of DRL's progressive sampling",
+                                  ex::format("MMD^2 %.4f; histogram, colours as density.png", r.progressive_mmd)},
+                        .colour_label = "sample density (histogram)",
+                        .half_width = picture_half_width,
+                        .top = density.maxCoeff(),
+                        .panel_pixels = pixels,
+                        .caption = with_axes_note({"from N(0, I) down the levels, K steps of each level's kernel"}, data)})
+        .save_png(dir + "/progressive_samples.png");
 }
 
 }  // namespace
@@ -934,6 +973,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::positive_finite());
   auto* noise_max = app.add_option("--noise-max", c.noise_max, "DCD's largest VP noise level s, in [s_min, 1) (default: "
                                    "the larger of 0.99 and --noise-min; Luo et al.: one level, --noise-max 0.2)")->capture_default_str()->check(ex::positive_finite());
+  app.add_option("--noise-draw", c.noise_draw, "how DCD draws each example's level from [s_min, s_max]: uniform, or "
+                 "log_uniform (uniform in log s: small levels more often)")->capture_default_str()
+      ->check(CLI::IsMember({"uniform", "log_uniform"}));
   app.add_option("--pcd-chains", c.pcd_chains, "PCD's chains: in_order (Tieleman: one persistent chain per batch row, "
                  "advanced at every update, never re-initialised) or sampled (a replay buffer of 10000, slots drawn "
                  "with replacement, 5% re-initialised; the default before 2026-12-07)")->capture_default_str()
@@ -961,7 +1003,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(ex::integer_in<Index>(0, most));
   app.add_option("--resume", c.resume, "resume from this checkpoint (same data and settings); --iters stays the total");
   app.add_flag("--allow-changed-settings", c.allow_changed_settings,
-               "with --resume: allow another --batch, --steps, --lr, --lr-decay, --warmup, --sampler, --step-size, --dcd-step, --noise-min/max, --drl-b2, --dsm-noise");
+               "with --resume: allow another --batch, --steps, --lr, --lr-decay, --warmup, --sampler, --step-size, --dcd-step, --noise-min/max, --noise-draw, --drl-b2, --dsm-noise");
   ex::add_divergence_options(app, c.divergence);
   app.add_option("--nll-refinement-limit", c.refinement_limit,
                  "NLL and KL are reported unresolved when log Z changes by more than this (nats) between the grid and "
@@ -1033,20 +1075,21 @@ int main(int argc, char** argv) {
     if (seeds.size() == 1) {
       for (const auto& r : results) {
         if (!r.error.empty()) {  // the row names the iteration and the quantity; the message is in summary.json
-          rows.push_back({r.method, std::to_string(r.iters), ex::headline(r.failure), "–", "–", "–"});
+          rows.push_back({r.method, std::to_string(r.iters), ex::headline(r.failure), "–", "–", "–", "–"});
           continue;
         }
         const std::string unresolved = r.unresolved.empty() ? "" : "unresolved";
         rows.push_back({r.method, std::to_string(r.iters), unresolved.empty() ? ex::format("%.3f", r.nll) : unresolved,
                         ex::format("%.4f", r.mmd) + " ± " + ex::format("%.4f", r.mmd_se),
                         !data.exact ? "–" : unresolved.empty() ? ex::format("%.3f", r.kl) : unresolved,
+                        r.method != "drl" ? "–" : ex::format("%.4f", r.progressive_mmd) + " ± " + ex::format("%.4f", r.progressive_mmd_se),
                         ex::format("%.1f", r.seconds)});
       }
     } else {
       // Over seeds: mean ± standard error (worst seed) of each metric; diverged and unresolved seeds counted,
       // never averaged.
       for (std::size_t m = 0; m < methods.size(); ++m) {
-        std::vector<std::optional<double>> nll, mmd, kl, seconds;
+        std::vector<std::optional<double>> nll, mmd, kl, progressive_mmd, seconds;
         std::size_t diverged = 0, unresolved = 0;
         std::string first_divergence;
         for (std::size_t si = 0; si < seeds.size(); ++si) {
@@ -1062,25 +1105,29 @@ int main(int argc, char** argv) {
           nll.push_back(value(r.nll));
           mmd.push_back(value(r.mmd));
           kl.push_back(data.exact ? value(r.kl) : std::nullopt);
+          progressive_mmd.push_back(methods[m] == "drl" ? value(r.progressive_mmd) : std::nullopt);
           seconds.push_back(value(r.seconds));
         }
         const auto s_nll = ex::summarise(nll, seeds), s_mmd = ex::summarise(mmd, seeds), s_kl = ex::summarise(kl, seeds),
-                   s_seconds = ex::summarise(seconds, seeds);
+                   s_progressive = ex::summarise(progressive_mmd, seeds), s_seconds = ex::summarise(seconds, seeds);
         std::string failures = std::to_string(diverged) + "/" + std::to_string(seeds.size());
         if (!first_divergence.empty()) failures += " (" + first_divergence + ")";
         rows.push_back({methods[m], failures, std::to_string(unresolved), ex::cell(s_nll, "%.3f"),
-                        ex::cell(s_mmd, "%.4f"), data.exact ? ex::cell(s_kl, "%.3f") : "–", ex::format("%.1f", s_seconds.mean)});
+                        ex::cell(s_mmd, "%.4f"), data.exact ? ex::cell(s_kl, "%.3f") : "–",
+                        methods[m] == "drl" ? ex::cell(s_progressive, "%.4f") : "–", ex::format("%.1f", s_seconds.mean)});
         aggregate.push_back({{"method", methods[m]}, {"seeds", seeds.size()}, {"diverged", diverged},
                              {"unresolved", unresolved}, {"nll", ex::to_json(s_nll)}, {"mmd", ex::to_json(s_mmd)},
                              {"kl", data.exact ? ex::to_json(s_kl) : nlohmann::json()},
                              {"seconds", ex::to_json(s_seconds)}});
+        if (methods[m] == "drl") aggregate.back()["progressive_mmd"] = ex::to_json(s_progressive);
       }
     }
     const std::string table =
         seeds.size() == 1
-            ? ex::markdown_table({"method", "iters", "NLL (nats)", "MMD² ± se", "KL(data‖model)", "seconds"}, rows)
+            ? ex::markdown_table({"method", "iters", "NLL (nats)", "MMD² ± se", "KL(data‖model)",
+                                  "MMD² of DRL's sampler", "seconds"}, rows)
             : ex::markdown_table({"method", "diverged", "NLL unresolved", "NLL (nats)", "MMD²", "KL(data‖model)",
-                                  "seconds (mean)"},
+                                  "MMD² of DRL's sampler", "seconds (mean)"},
                                  rows);
     const std::string seeds_text =
         seeds.size() == 1 ? "seed " + std::to_string(c.seed)
