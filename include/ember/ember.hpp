@@ -23,6 +23,7 @@
 #include "ember/divergence/contrastive.hpp"
 #include "ember/divergence/dcd.hpp"
 #include "ember/divergence/improved_cd.hpp"
+#include "ember/divergence/noise_conditional_score_matching.hpp"
 #include "ember/divergence/pcd.hpp"
 #include "ember/divergence/recovery_likelihood.hpp"
 #include "ember/divergence/score_matching.hpp"
