@@ -20,9 +20,9 @@ for config in CONFIGS:
         # DRL's own samples (progressive sampling down its levels; since session 25): a column of their own,
         # "drl_sampler", read as the MMD² of every other column.
         aggregate = summary["aggregate"][0]
-        if method == "drl" and "progressive_mmd" in aggregate:
+        if method == "drl" and "generated_mmd" in aggregate:
             runs[(config, data_set, "drl_sampler")] = {
-                "aggregate": [dict(aggregate, mmd=aggregate["progressive_mmd"])],
+                "aggregate": [dict(aggregate, mmd=aggregate["generated_mmd"])],
                 "results": summary["results"]}
 sets = []
 for (_, s, _) in runs:

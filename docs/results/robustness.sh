@@ -21,7 +21,8 @@
 # --noise-min A --noise-max B; "s24_current" and "s24_standardize" for session 24's defaults as given and on standard
 # scores, "s24_mala_adapt" and "s24_standardize_mala_adapt" for those with --mala-adapt on; "s25_current" and
 # "s25_standardize" for session 25's (DRL's progressive samples measured too); "logdraw" and "standardize_logdraw" for
-# DCD's --noise-draw log_uniform; default: default
+# DCD's --noise-draw log_uniform; "dsmmsS_stepE" (and "standardize_dsmmsS_stepE") for DSM over the scales [0.1, S] with
+# annealed Langevin at step E; default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -64,6 +65,8 @@ for method in $methods; do
         s24_standardize) extra="--standardize on" ;;  # the same on the sets' standard scores
         s25_current) extra="" ;;  # session 25's defaults (DRL also reports the MMD² of its progressive samples)
         s25_standardize) extra="--standardize on" ;;
+        dsmms*_step*) e=${spec#dsmms}; extra="--dsm-sigma-max ${e%_step*} --dsm-sample-step ${e#*_step}" ;;  # multi-scale DSM
+        standardize_dsmms*_step*) e=${spec#standardize_dsmms}; extra="--standardize on --dsm-sigma-max ${e%_step*} --dsm-sample-step ${e#*_step}" ;;
         logdraw) extra="--noise-draw log_uniform" ;;  # DCD's levels uniform in log s
         standardize_logdraw) extra="--standardize on --noise-draw log_uniform" ;;
         s24_mala_adapt) extra="--mala-adapt on" ;;  # session 24's defaults with CD's MALA step tuned over the run

@@ -102,7 +102,7 @@ def toy(metric, spec, datasets, bold=True, key=lambda v: v, spread=True):
         row = [link] + cells([runs[m] for m in TOY_METHODS], metric, spec, bold=bold, key=key, spread=spread)
         if metric == "mmd":  # DRL's own samples (progressive sampling down its levels), not ranked with the rest
             drl = runs["drl"]
-            row += cells([dict(drl, mmd=drl.get("progressive_mmd"))], metric, spec, bold=False, key=key, spread=spread)
+            row += cells([dict(drl, mmd=drl.get("generated_mmd"))], metric, spec, bold=False, key=key, spread=spread)
         rows.append(row)
     return table(["data set"] + TOY_METHODS + (["drl, its samples"] if metric == "mmd" else []), rows)
 

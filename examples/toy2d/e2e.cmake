@@ -96,17 +96,32 @@ if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT pcd_chains STREQUAL "in_
 endif()
 # DRL samples each level by MALA since session 23, each level's step tuned over the run (one per sampling level); it
 # takes no jumps. Since session 25 it also reports the MMD² of its own progressive samples, and writes them.
-run_at_defaults(drl sampler tuned_step_size jump_acceptance progressive_mmd progressive_mmd_standard_error)
+run_at_defaults(drl sampler tuned_step_size jump_acceptance generated_mmd generated_mmd_standard_error)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT tuned_step_size MATCHES "^\\[.*,.*,.*,.*\\]$"
-   OR NOT jump_acceptance MATCHES "NOTFOUND$" OR progressive_mmd MATCHES "NOTFOUND$|null"
-   OR NOT progressive_mmd_standard_error GREATER 0 OR NOT EXISTS ${OUT}-drl/progressive_samples.csv
-   OR NOT EXISTS ${OUT}-drl/progressive_samples.png)
+   OR NOT jump_acceptance MATCHES "NOTFOUND$" OR generated_mmd MATCHES "NOTFOUND$|null"
+   OR NOT generated_mmd_standard_error GREATER 0 OR NOT EXISTS ${OUT}-drl/generated_samples.csv
+   OR NOT EXISTS ${OUT}-drl/generated_samples.png)
   message(FATAL_ERROR "drl at its defaults: exit ${rc}, MALA with four tuned steps and its progressive samples expected:\n${stdout}\n${stderr}")
 endif()
-file(STRINGS ${OUT}-drl/progressive_samples.csv progressive_lines)
+# DSM trains one scale by default (no samples of its own); --dsm-sigma-max trains every scale up to it with a
+# time-conditioned MLP and samples it by annealed Langevin (session 25).
+run_at_defaults(dsm generated_mmd dsm_sigma_max)
+if(NOT rc EQUAL 0 OR NOT generated_mmd MATCHES "NOTFOUND$" OR NOT dsm_sigma_max EQUAL 0)
+  message(FATAL_ERROR "dsm at its defaults: exit ${rc}, one scale and no generated samples expected:\n${stdout}\n${stderr}")
+endif()
+execute_process(COMMAND ${PROGRAM} --dataset rings --method dsm --iters 5 --grid-cells 40 --out ${OUT}-dsm-multiscale
+                --quiet --edge-mass-limit 1 --dsm-sigma-max 3
+                RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+string(JSON generated_mmd ERROR_VARIABLE missing GET "${stdout}" generated_mmd)
+string(JSON dsm_sigma_max ERROR_VARIABLE missing GET "${stdout}" dsm_sigma_max)
+if(NOT rc EQUAL 0 OR generated_mmd MATCHES "NOTFOUND$|null" OR NOT dsm_sigma_max EQUAL 3
+   OR NOT EXISTS ${OUT}-dsm-multiscale/generated_samples.csv OR NOT EXISTS ${OUT}-dsm-multiscale/generated_samples.png)
+  message(FATAL_ERROR "dsm --dsm-sigma-max 3: exit ${rc}, generated samples and their MMD² expected:\n${stdout}\n${stderr}")
+endif()
+file(STRINGS ${OUT}-drl/generated_samples.csv progressive_lines)
 list(LENGTH progressive_lines progressive_count)
 if(NOT progressive_count EQUAL 5001)
-  message(FATAL_ERROR "drl's progressive_samples.csv has ${progressive_count} lines, expected a header and 5000 rows")
+  message(FATAL_ERROR "drl's generated_samples.csv has ${progressive_count} lines, expected a header and 5000 rows")
 endif()
 # DCD's posterior chains start at the datum and run MALA, its step tuned (session 23), after a jump, at noise levels
 # from 0.2 to 0.99 (session 24).

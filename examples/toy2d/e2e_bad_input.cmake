@@ -45,6 +45,12 @@ expect_2("--lr-decay: linear not in" --method dcd --iters 8 --lr-decay linear)
 expect_2("--pcd-chains: tieleman not in" --method pcd --iters 8 --pcd-chains tieleman)
 expect_2("--dsm-noise: paired not in" --method dsm --iters 8 --dsm-noise paired)
 expect_2("--dsm-sigma: 0 is not a finite number > 0" --method dsm --iters 8 --dsm-sigma 0)
+expect_2("--dsm-sigma-max = 0.05[0-9]*: must be 0 \\(one scale\\) or >= --dsm-sigma = 0.1" --method dsm --iters 8 --dsm-sigma-max 0.05)
+expect_2("--dsm-sample-step: -1 is not a finite number > 0" --method dsm --iters 8 --dsm-sigma-max 3 --dsm-sample-step -1)
+# A one-scale DSM checkpoint is another model than a multi-scale one: refused even with --allow-changed-settings.
+expect_0("could not write a one-scale DSM checkpoint" --method dsm --iters 4 --checkpoint ${OUT}/dsm_one_scale.ckpt)
+expect_2("--dsm-sigma-max \\(checkpoint 0, this run 3\\)" --method dsm --iters 8 --dsm-sigma-max 3
+         --resume ${OUT}/dsm_one_scale.ckpt --allow-changed-settings)
 expect_2("--icd-entropy-weight: -1 is not a finite number >= 0" --method icd --iters 8 --icd-entropy-weight -1)
 # A checkpoint of a constant-rate run is not resumed with the default cosine decay without --allow-changed-settings.
 expect_0("could not write a constant-rate checkpoint" --method pcd --iters 4 --lr-decay none

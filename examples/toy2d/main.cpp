@@ -40,6 +40,7 @@
 #include <ember/divergence/improved_cd.hpp>
 #include <ember/divergence/pcd.hpp>
 #include <ember/divergence/recovery_likelihood.hpp>
+#include <ember/divergence/noise_conditional_score_matching.hpp>
 #include <ember/divergence/score_matching.hpp>
 #include <ember/energy/mlp.hpp>
 #include <ember/energy/time_conditioned.hpp>
@@ -128,7 +129,12 @@ struct Config {
   // 3 seeds (docs/results/robustness.md): antithetic pairs fail 6 sets against 14 and learn 9 below MMD² 0.01
   // against 3, at 1.8× the time of one draw (still the cheapest method).
   std::string dsm_noise = "antithetic";
-  double dsm_sigma = 0.1;  // DSM's noise scale σ
+  double dsm_sigma = 0.1;  // DSM's noise scale σ (with --dsm-sigma-max: the smallest)
+  // DSM over the scales [dsm_sigma, dsm_sigma_max] with a time-conditioned MLP (ember::NoiseConditionalScoreMatching,
+  // Song & Ermon), sampled by annealed Langevin: 10 geometric levels, 10 ULA steps each, step dsm_sample_step at
+  // the smallest scale. 0: one scale, an unconditioned MLP (DSM as before session 25).
+  double dsm_sigma_max = 0;
+  double dsm_sample_step = 0.01;  // measured: 0.005 leaves one set of 21 above MMD² 0.01, 0.01 none (robustness.md)
   // Improved CD's entropy weight: the dimension, 2, the nearest-neighbour entropy estimate's own scale (as
   // ember-gaussian's d). Measured on all 21 sets at 3 seeds (session 21, robustness.md): against Du et al.'s 0.3 it
   // fails 8 sets instead of 10 and lowers MMD² on 4 beyond two standard errors, none higher; 0 changes nothing.
@@ -203,6 +209,12 @@ Index kernel_steps(const Config& c, const std::string& method) {
   return method == "icd" ? c.sampler_steps - 1 : c.sampler_steps;
 }
 
+// Whether `method` generates samples from noise with a sampler of its own (DRL's progressive sampling, multi-scale
+// DSM's annealed Langevin), reported beside its density as generated_mmd.
+bool generates(const Config& c, const std::string& method) {
+  return method == "drl" || (method == "dsm" && c.dsm_sigma_max > 0);
+}
+
 // The MALA steps over which the method's kernel tunes ε: the whole run's (iters × kernel_steps), or none.
 ember::Index mala_adapt_steps(const Config& c, const std::string& method) {
   return ex::mala_adapt_steps(adapts_mala_step(c, method), c.iters, kernel_steps(c, method));
@@ -254,6 +266,8 @@ std::vector<ex::RunSetting> run_settings(const Config& c, const std::string& met
   // Added in session 22 (it defines the model); checkpoints written before had hidden widths {128, 128, 1}.
   s.push_back({"--hidden", std::vector<double>(c.hidden.begin(), c.hidden.end()), false, {128, 128, 1}});
   if (method == "dsm") s.push_back({"--dsm-sigma", one(c.dsm_sigma), false, one(0.1)});
+  // Added in session 25 (it defines the model); checkpoints written before trained one scale.
+  if (method == "dsm") s.push_back({"--dsm-sigma-max", one(c.dsm_sigma_max), false, one(0)});
   // Added in session 21; checkpoints written before used Du et al.'s 0.3.
   if (method == "icd") s.push_back({"--icd-entropy-weight", one(c.icd_entropy_weight), false, one(0.3)});
   // Added in session 16: checkpoints written before trained on the data as given.
@@ -296,10 +310,11 @@ struct Result {
   std::vector<double> tuned_steps;  // the MALA steps --mala-adapt tuned ε to by the end (DRL: one per level)
   double jump_acceptance = std::nan("");  // the difference jumps' mean acceptance over the last tenth (NaN: none)
   Batch<T> samples;
-  // DRL only: MMD² to the held-out points of 5000 samples from its own generative model, Gao et al.'s progressive
-  // sampling from N(0, I) down the levels (the grid samples above read its level-0 energy alone). NaN otherwise.
-  double progressive_mmd = std::nan(""), progressive_mmd_se = std::nan("");
-  Batch<T> progressive_samples;
+  // DRL and multi-scale DSM: MMD² to the held-out points of 5000 samples from the method's own generative sampler
+  // (DRL: Gao et al.'s progressive sampling from N(0, I) down the levels; DSM: annealed Langevin from N(0, σ_max² I)),
+  // while the grid samples above read its lowest level's energy alone. NaN otherwise.
+  double generated_mmd = std::nan(""), generated_mmd_se = std::nan("");
+  Batch<T> generated_samples;
   ember::GridDensity2d grid;
   std::string unresolved;  // why the quadrature did not converge (then nll and kl are NaN; mmd stands)
   std::string error;       // why the run failed (then every number above is meaningless)
@@ -310,12 +325,12 @@ struct Result {
 ex::JobOutput pack(const Result& r) {
   ex::JobWriter w;
   for (double v : {static_cast<double>(r.iters), r.seconds, r.nll, r.mmd, r.mmd_se, r.kl, r.refinement, r.edge_mass,
-                   r.peak_energy, r.peak_gradient, r.acceptance, r.jump_acceptance, r.progressive_mmd,
-                   r.progressive_mmd_se, r.grid.half_width,
+                   r.peak_energy, r.peak_gradient, r.acceptance, r.jump_acceptance, r.generated_mmd,
+                   r.generated_mmd_se, r.grid.half_width,
                    static_cast<double>(r.grid.cells), r.grid.log_z, r.grid.refinement_difference, r.grid.edge_mass})
     w.number(v);
   w.number(r.step).numbers(r.tuned_steps);
-  w.matrix(r.samples).matrix(r.progressive_samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
+  w.matrix(r.samples).matrix(r.generated_samples).matrix(r.grid.log_density).string(r.unresolved).string(r.sampler);
   return w.take();
 }
 
@@ -333,7 +348,7 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   ex::JobReader read = run.reader();
   r.iters = static_cast<Index>(read.number());
   for (double* v : {&r.seconds, &r.nll, &r.mmd, &r.mmd_se, &r.kl, &r.refinement, &r.edge_mass, &r.peak_energy,
-                    &r.peak_gradient, &r.acceptance, &r.jump_acceptance, &r.progressive_mmd, &r.progressive_mmd_se,
+                    &r.peak_gradient, &r.acceptance, &r.jump_acceptance, &r.generated_mmd, &r.generated_mmd_se,
                     &r.grid.half_width})
     *v = read.number();
   r.grid.cells = static_cast<Index>(read.number());
@@ -341,7 +356,7 @@ Result unpack(const ex::SeedRun& run, const std::string& method, std::uint64_t s
   r.step = read.number();
   r.tuned_steps = read.numbers();
   read.matrix(r.samples);
-  read.matrix(r.progressive_samples);
+  read.matrix(r.generated_samples);
   read.matrix(r.grid.log_density);
   r.unresolved = read.string();
   r.sampler = read.string();
@@ -594,7 +609,23 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       f([](auto kernel) { return kernel; });
     }
   };
-  if (method == "drl") {
+  // Multi-scale DSM: one time-conditioned MLP for every scale, measured at the smallest (t = 0) and by its samples.
+  if (method == "dsm" && generates(c, method)) {
+    TimeModel model(widths, c.seed + 1, mlp_settings);
+    ember::NoiseConditionalScoreMatching<T> est(
+        {.sigma_min = static_cast<T>(c.dsm_sigma), .sigma_max = static_cast<T>(c.dsm_sigma_max)});
+    summary = train(model, est, nullptr);
+    measure(ex::AtFixedTime(model, T(0)));
+    auto sampler = est.annealed_sampler(10, static_cast<T>(c.dsm_sample_step), {.steps_per_level = 10});
+    ember::Philox sample_rng(c.seed + 5);
+    r.generated_samples.resize(5000, 2);
+    sample_rng.draw().template normal<T>(r.generated_samples, 0);
+    r.generated_samples *= static_cast<T>(c.dsm_sigma_max);
+    sampler.step(model, r.generated_samples, sample_rng);
+    const auto m = ember::mmd2_rbf<T>(r.generated_samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
+    r.generated_mmd = m.mmd2;
+    r.generated_mmd_se = m.standard_error;
+  } else if (method == "drl") {
     // Default levels a = .99995, .946, .856, .775, then .010 (pure noise: that level's negatives are short-run
     // chains from noise on the level-3 marginal, the only ones far from the data). Each example's negative comes
     // from K MALA steps (ULA with --sampler ula) on the posterior of its level t given y = a_{t+1} x_t + σ_{t+1} ε,
@@ -619,10 +650,10 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         summary = train(model, est, nullptr);
         measure(ex::AtFixedTime(model, est.level_time(0)));
         ember::Philox sample_rng(c.seed + 5);
-        r.progressive_samples = est.sample(model, 5000, sample_rng);
-        const auto m = ember::mmd2_rbf<T>(r.progressive_samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
-        r.progressive_mmd = m.mmd2;
-        r.progressive_mmd_se = m.standard_error;
+        r.generated_samples = est.sample(model, 5000, sample_rng);
+        const auto m = ember::mmd2_rbf<T>(r.generated_samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
+        r.generated_mmd = m.mmd2;
+        r.generated_mmd_se = m.standard_error;
       });
     }, mala_adapt_steps(c, method));
   } else {
@@ -764,9 +795,9 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
   if (!r.sampler.empty()) j["sampler"] = r.sampler;
   if (std::isfinite(r.step)) j["step_size"] = r.step;
   if (std::isfinite(r.jump_acceptance)) j["jump_acceptance"] = r.jump_acceptance;
-  if (r.method == "drl") {
-    j["progressive_mmd"] = ex::number_or_null(r.progressive_mmd);
-    j["progressive_mmd_standard_error"] = r.progressive_mmd_se;
+  if (generates(c, r.method)) {
+    j["generated_mmd"] = ex::number_or_null(r.generated_mmd);
+    j["generated_mmd_standard_error"] = r.generated_mmd_se;
   }
   if (r.tuned_steps.size() == 1) j["tuned_step_size"] = r.tuned_steps[0];
   if (r.tuned_steps.size() > 1) j["tuned_step_size"] = r.tuned_steps;  // DRL: one per sampling level
@@ -782,6 +813,8 @@ nlohmann::json metrics_json(const Config& c, const Data& data, const Result& r) 
   if (r.method == "dsm") {
     j["dsm_noise"] = c.dsm_noise;
     j["dsm_sigma"] = c.dsm_sigma;
+    j["dsm_sigma_max"] = c.dsm_sigma_max;
+    if (c.dsm_sigma_max > 0) j["dsm_sample_step"] = c.dsm_sample_step;
   }
   if (!r.unresolved.empty()) j["unresolved"] = r.unresolved;
   if (data.standardized || !c.data_file.empty()) {
@@ -812,8 +845,8 @@ void write_outputs(const std::string& dir, const Config& c, const Data& data, co
   const Batch<T> samples = data.in_data_units(r.samples);
   ember::write_csv<T>(dir + "/samples.csv", samples, {"x", "y"});
   ember::write_npy(dir + "/samples.npy", samples);
-  if (r.progressive_samples.rows() > 0)
-    ember::write_csv<T>(dir + "/progressive_samples.csv", data.in_data_units(r.progressive_samples), {"x", "y"});
+  if (r.generated_samples.rows() > 0)
+    ember::write_csv<T>(dir + "/generated_samples.csv", data.in_data_units(r.generated_samples), {"x", "y"});
   // density.png and samples.png share one colour scale, so that the histogram of the samples can be held
   // against the density they were drawn from.
   const Eigen::MatrixXd density = shown_density(r.grid);
@@ -839,17 +872,18 @@ void write_outputs(const std::string& dir, const Config& c, const Data& data, co
                       .panel_pixels = pixels,
                       .caption = with_axes_note({"exact draws from p (no MCMC): the same as density.png up to noise"}, data)})
       .save_png(dir + "/samples.png");
-  if (r.progressive_samples.rows() > 0)
-    ex::density_figure({{"", ex::histogram_density(r.progressive_samples.cast<double>(), picture_half_width, 90)}},
-                       {.title = {ex::printable(data.name) + ": " + std::to_string(r.progressive_samples.rows()) +
-                                      " samples of DRL's progressive sampling",
-                                  ex::format("MMD^2 %.4f; histogram, colours as density.png", r.progressive_mmd)},
+  if (r.generated_samples.rows() > 0)
+    ex::density_figure({{"", ex::histogram_density(r.generated_samples.cast<double>(), picture_half_width, 90)}},
+                       {.title = {ex::printable(data.name) + ": " + std::to_string(r.generated_samples.rows()) +
+                                      (r.method == "drl" ? " samples of DRL's progressive sampling" : " samples of DSM's annealed Langevin"),
+                                  ex::format("MMD^2 %.4f; histogram, colours as density.png", r.generated_mmd)},
                         .colour_label = "sample density (histogram)",
                         .half_width = picture_half_width,
                         .top = density.maxCoeff(),
                         .panel_pixels = pixels,
-                        .caption = with_axes_note({"from N(0, I) down the levels, K steps of each level's kernel"}, data)})
-        .save_png(dir + "/progressive_samples.png");
+                        .caption = with_axes_note({r.method == "drl" ? "from N(0, I) down the levels, K steps of each level's kernel"
+                                                                     : "from N(0, sigma_max^2 I), 10 ULA steps at each of 10 scales"}, data)})
+        .save_png(dir + "/generated_samples.png");
 }
 
 }  // namespace
@@ -880,6 +914,8 @@ void check_config(const Config& c) {
   // DCD's variance-preserving levels s lie in (0, 1); --noise-max defaults to --noise-min when below it.
   ember::detail::require(c.noise_min < 1, program, "--noise-min", c.noise_min, "must be < 1 (a variance-preserving noise level)");
   ember::detail::require(c.noise_max < 1, program, "--noise-max", c.noise_max, "must be < 1 (a variance-preserving noise level)");
+  ember::detail::require(c.dsm_sigma_max == 0 || c.dsm_sigma_max >= c.dsm_sigma, program, "--dsm-sigma-max", c.dsm_sigma_max,
+                         "must be 0 (one scale) or >= --dsm-sigma = ", c.dsm_sigma);
   ember::detail::require(c.noise_max >= c.noise_min, program, "--noise-max", c.noise_max, "must be >= --noise-min = ", c.noise_min);
   ember::detail::require(c.warmup < c.iters, program, "--warmup", c.warmup, "must be < --iters = ", c.iters);
   for (std::size_t k = 1; k < c.drl_levels.size(); ++k)
@@ -986,6 +1022,11 @@ int main(int argc, char** argv) {
   app.add_option("--icd-entropy-weight", c.icd_entropy_weight, "improved CD's entropy weight (the dimension; Du et "
                  "al.: 0.3)")
       ->capture_default_str()->check(ex::non_negative_finite());
+  app.add_option("--dsm-sigma-max", c.dsm_sigma_max, "DSM over the scales [--dsm-sigma, this] with a time-conditioned "
+                 "MLP, sampled by annealed Langevin (Song & Ermon); 0: one scale")->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+  app.add_option("--dsm-sample-step", c.dsm_sample_step, "with --dsm-sigma-max: the annealed Langevin step at the "
+                 "smallest scale (x (sigma/sigma_min)^2 above it)")->capture_default_str()->check(ex::positive_finite());
   app.add_option("--dsm-sigma", c.dsm_sigma, "DSM's noise scale sigma")->capture_default_str()
       ->check(ex::positive_finite());
   app.add_option("--energy-reg", c.energy_reg, "alpha of the energy penalty alpha * mean(E+^2 + E-^2) (Du & Mordatch) "
@@ -1082,14 +1123,14 @@ int main(int argc, char** argv) {
         rows.push_back({r.method, std::to_string(r.iters), unresolved.empty() ? ex::format("%.3f", r.nll) : unresolved,
                         ex::format("%.4f", r.mmd) + " ± " + ex::format("%.4f", r.mmd_se),
                         !data.exact ? "–" : unresolved.empty() ? ex::format("%.3f", r.kl) : unresolved,
-                        r.method != "drl" ? "–" : ex::format("%.4f", r.progressive_mmd) + " ± " + ex::format("%.4f", r.progressive_mmd_se),
+                        !generates(c, r.method) ? "–" : ex::format("%.4f", r.generated_mmd) + " ± " + ex::format("%.4f", r.generated_mmd_se),
                         ex::format("%.1f", r.seconds)});
       }
     } else {
       // Over seeds: mean ± standard error (worst seed) of each metric; diverged and unresolved seeds counted,
       // never averaged.
       for (std::size_t m = 0; m < methods.size(); ++m) {
-        std::vector<std::optional<double>> nll, mmd, kl, progressive_mmd, seconds;
+        std::vector<std::optional<double>> nll, mmd, kl, generated_mmd, seconds;
         std::size_t diverged = 0, unresolved = 0;
         std::string first_divergence;
         for (std::size_t si = 0; si < seeds.size(); ++si) {
@@ -1105,29 +1146,29 @@ int main(int argc, char** argv) {
           nll.push_back(value(r.nll));
           mmd.push_back(value(r.mmd));
           kl.push_back(data.exact ? value(r.kl) : std::nullopt);
-          progressive_mmd.push_back(methods[m] == "drl" ? value(r.progressive_mmd) : std::nullopt);
+          generated_mmd.push_back(generates(c, methods[m]) ? value(r.generated_mmd) : std::nullopt);
           seconds.push_back(value(r.seconds));
         }
         const auto s_nll = ex::summarise(nll, seeds), s_mmd = ex::summarise(mmd, seeds), s_kl = ex::summarise(kl, seeds),
-                   s_progressive = ex::summarise(progressive_mmd, seeds), s_seconds = ex::summarise(seconds, seeds);
+                   s_generated = ex::summarise(generated_mmd, seeds), s_seconds = ex::summarise(seconds, seeds);
         std::string failures = std::to_string(diverged) + "/" + std::to_string(seeds.size());
         if (!first_divergence.empty()) failures += " (" + first_divergence + ")";
         rows.push_back({methods[m], failures, std::to_string(unresolved), ex::cell(s_nll, "%.3f"),
                         ex::cell(s_mmd, "%.4f"), data.exact ? ex::cell(s_kl, "%.3f") : "–",
-                        methods[m] == "drl" ? ex::cell(s_progressive, "%.4f") : "–", ex::format("%.1f", s_seconds.mean)});
+                        generates(c, methods[m]) ? ex::cell(s_generated, "%.4f") : "–", ex::format("%.1f", s_seconds.mean)});
         aggregate.push_back({{"method", methods[m]}, {"seeds", seeds.size()}, {"diverged", diverged},
                              {"unresolved", unresolved}, {"nll", ex::to_json(s_nll)}, {"mmd", ex::to_json(s_mmd)},
                              {"kl", data.exact ? ex::to_json(s_kl) : nlohmann::json()},
                              {"seconds", ex::to_json(s_seconds)}});
-        if (methods[m] == "drl") aggregate.back()["progressive_mmd"] = ex::to_json(s_progressive);
+        if (generates(c, methods[m])) aggregate.back()["generated_mmd"] = ex::to_json(s_generated);
       }
     }
     const std::string table =
         seeds.size() == 1
             ? ex::markdown_table({"method", "iters", "NLL (nats)", "MMD² ± se", "KL(data‖model)",
-                                  "MMD² of DRL's sampler", "seconds"}, rows)
+                                  "MMD² of its own sampler", "seconds"}, rows)
             : ex::markdown_table({"method", "diverged", "NLL unresolved", "NLL (nats)", "MMD²", "KL(data‖model)",
-                                  "MMD² of DRL's sampler", "seconds (mean)"},
+                                  "MMD² of its own sampler", "seconds (mean)"},
                                  rows);
     const std::string seeds_text =
         seeds.size() == 1 ? "seed " + std::to_string(c.seed)
