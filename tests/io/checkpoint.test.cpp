@@ -12,6 +12,7 @@
 #include <ember/io/checkpoint_mcmc.hpp>
 #include <ember/io/checkpoint_mlp.hpp>
 #include <ember/io/checkpoint_train.hpp>
+#include <ember/mcmc/difference_jump.hpp>
 #include <ember/mcmc/hmc.hpp>
 #include <ember/mcmc/langevin.hpp>
 #include <ember/mcmc/mala.hpp>
@@ -643,6 +644,61 @@ TEST_CASE("checkpoint: a MALA kernel's state round-trips; inconsistent entries a
   CHECK_THROWS_WITH(ember::restore(wrong_type, "mala", fresh),
                     Catch::Contains("entry 'mala.step_size' is float32, requested float64"));
   CHECK_THROWS_WITH(ember::restore(back, "hmc", fresh), Catch::Contains("entry 'hmc.step_size' is missing"));
+}
+
+TEST_CASE("checkpoint: a kernel with difference jumps resumes mid-period bit for bit", "[io][checkpoint]") {
+  // MALA (step tuned) with a jump before every third transition: 7 transitions stop one past a jump; stored,
+  // restored into a fresh kernel and run 8 more, it makes the same transitions as the kernel never stopped.
+  const auto energy = ember::GaussianEnergy<double>::standard(2);
+  ember::Batch<double> reference(6, 2);
+  reference << -3, 0, -2.5, 0.5, 0, 0, 0.5, 0.5, 3, 0, 2.5, -0.5;
+  const auto make = [&] {
+    return ember::WithJumps(ember::Mala<double>({.step_size = 0.4, .adapt_steps = 20}),
+                            ember::DifferenceJump<double>(reference), 3);
+  };
+  auto kernel = make();
+  ember::Philox rng(7);
+  ember::Batch<double> x = ember::Batch<double>::Zero(8, 2);
+  kernel.run(energy, x, rng, 7);
+  REQUIRE(kernel.since_jump() == 1);
+  ember::Checkpoint ck;
+  ember::store(ck, "kernel", kernel);
+  const auto back = ember::Checkpoint::parse(ck.serialize().data(), ck.serialize().size(), "j.ckpt");
+  auto fresh = make();
+  ember::restore(back, "kernel", fresh);
+  CHECK(fresh.since_jump() == 1);
+  CHECK(fresh.jump().statistics().accepted == kernel.jump().statistics().accepted);
+  CHECK(fresh.jump().statistics().proposed == 3);
+  CHECK(fresh.jump().last_mean_acceptance() == kernel.jump().last_mean_acceptance());
+  CHECK(fresh.inner().step_size() == kernel.inner().step_size());
+  ember::Batch<double> y = x;
+  ember::Philox rng_y = rng;
+  kernel.run(energy, x, rng, 8);
+  fresh.run(energy, y, rng_y, 8);
+  CHECK(x == y);
+  CHECK(fresh.jump().statistics().accepted == kernel.jump().statistics().accepted);
+
+  // Another period, a place past the period's end, or counts that do not add up are refused by name.
+  auto other = ember::WithJumps(ember::Mala<double>({.step_size = 0.4, .adapt_steps = 20}),
+                                ember::DifferenceJump<double>(reference), 4);
+  CHECK_THROWS_WITH(ember::restore(back, "kernel", other),
+                    Catch::Contains("entries 'kernel.*' were written by a kernel with period 3, this one has 4"));
+  ember::Checkpoint past = back;
+  past.set("kernel.since_jump", std::uint64_t{3});
+  CHECK_THROWS_WITH(ember::restore(past, "kernel", fresh), Catch::Contains("place 3 in a period of 3"));
+  ember::Checkpoint bad = back;
+  bad.set_counts("kernel.jump.accepted", Eigen::Matrix<ember::Index, Eigen::Dynamic, 1>::Constant(8, 9));
+  CHECK_THROWS_WITH(ember::restore(bad, "kernel", fresh), Catch::Contains("are inconsistent"));
+  // A kernel without a state of its own (Langevin) stores only the jumps' part.
+  auto langevin = ember::WithJumps(ember::Langevin<double>({.step_size = 0.1}), ember::DifferenceJump<double>(reference), 2);
+  ember::Batch<double> z = ember::Batch<double>::Zero(8, 2);
+  langevin.run(energy, z, rng, 3);
+  ember::Checkpoint plain;
+  ember::store(plain, "kernel", langevin);
+  CHECK_FALSE(plain.contains("kernel.inner.step_size"));
+  auto langevin_back = ember::WithJumps(ember::Langevin<double>({.step_size = 0.1}), ember::DifferenceJump<double>(reference), 2);
+  ember::restore(plain, "kernel", langevin_back);
+  CHECK(langevin_back.since_jump() == 1);
 }
 
 namespace {

@@ -177,4 +177,20 @@ TEST_CASE("difference jumps refuse bad settings and inputs, naming them", "[diff
   CHECK_THROWS_AS(jump.step(energy, wide, rng), ember::invalid_argument);
   Batch<double> at_nan = Batch<double>::Constant(4, 1, std::nan(""));
   CHECK_THROWS_AS(jump.step(energy, at_nan, rng), ember::numerical_error);
+  // The state a checkpoint restores: counts within [0, proposed], an acceptance in [0, 1], a place in the period.
+  using Counts = ember::AcceptanceStatistics<double>::Counts;
+  CHECK_THROWS_WITH(jump.set_statistics({Counts::Constant(2, 3), Counts::Zero(2), 2}, 0.5),
+                    Contains("ember::DifferenceJump::set_statistics") && Contains("statistics.proposed = 2"));
+  CHECK_THROWS_WITH(jump.set_statistics({Counts::Constant(2, 1), Counts::Zero(3), 2}, 0.5),
+                    Contains("statistics.divergent.size() = 3"));
+  CHECK_THROWS_WITH(jump.set_statistics({Counts::Constant(2, 1), Counts::Zero(2), 2}, 1.5),
+                    Contains("last_mean_acceptance = 1.5"));
+  jump.set_statistics({Counts::Constant(2, 1), Counts::Constant(2, 1), 2}, 0.25);
+  CHECK(jump.statistics().proposed == 2);
+  CHECK(jump.last_mean_acceptance() == 0.25);
+  WithJumps<Mala<double>, double> with(Mala<double>(), DifferenceJump<double>(reference), 3);
+  CHECK_THROWS_WITH(with.set_since_jump(3), Contains("ember::WithJumps::set_since_jump") && Contains("k = 3"));
+  CHECK_THROWS_WITH(with.set_since_jump(-1), Contains("k = -1"));
+  with.set_since_jump(2);
+  CHECK(with.since_jump() == 2);
 }

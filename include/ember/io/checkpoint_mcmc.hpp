@@ -1,8 +1,9 @@
 #pragma once
 /// @file
 /// @brief Checkpoint store/restore for mcmc/'s stateful objects: ember::ReplayBuffer (samples, fill count, write
-/// slot, pushed) and the Metropolis-adjusted kernels ember::Mala and ember::Hmc (adapted step size, steps taken,
-/// warm-up state, acceptance statistics), under a key prefix (format: io/checkpoint.hpp).
+/// slot, pushed), the Metropolis-adjusted kernels ember::Mala and ember::Hmc (adapted step size, steps taken,
+/// warm-up state, acceptance statistics) and ember::WithJumps (its place in the period, the jumps' statistics and
+/// its inner kernel's state), under a key prefix (format: io/checkpoint.hpp).
 ///
 /// @code
 /// ember::Checkpoint ck;  ember::store(ck, "kernel", kernel);  /* ... */  ember::restore(ck, "kernel", kernel);
@@ -20,6 +21,7 @@
 #include "ember/core/error.hpp"
 #include "ember/io/checkpoint.hpp"
 #include "ember/mcmc/detail/acceptance.hpp"
+#include "ember/mcmc/difference_jump.hpp"
 #include "ember/mcmc/replay_buffer.hpp"
 
 namespace ember {
@@ -96,6 +98,45 @@ void restore(const Checkpoint& ck, const std::string& key, detail::MetropolisKer
     throw checkpoint_error("ember::restore: file \"" + ck.source() + "\": entries '" + key +
                            ".*' are inconsistent (" + e.what() + ")");
   }
+}
+
+/// @brief Stores a kernel with difference jumps under `key.*`: its period and place in it, the jumps' statistics,
+/// and the inner kernel under `key.inner` when that kernel has a state to store (ember::Mala, ember::Hmc;
+/// Langevin keeps none). The reference set is the constructor's and is not stored.
+template <class K, Scalar T>
+void store(Checkpoint& ck, const std::string& key, const WithJumps<K, T>& kernel) {
+  ck.set(key + ".period", static_cast<std::uint64_t>(kernel.period()));
+  ck.set(key + ".since_jump", static_cast<std::uint64_t>(kernel.since_jump()));
+  const AcceptanceStatistics<T> s = kernel.jump().statistics();
+  ck.set_counts(key + ".jump.accepted", s.accepted);
+  ck.set_counts(key + ".jump.divergent", s.divergent);
+  ck.set(key + ".jump.proposed", static_cast<std::uint64_t>(s.proposed));
+  ck.set(key + ".jump.last_mean_acceptance", Eigen::Matrix<T, 1, 1>::Constant(kernel.jump().last_mean_acceptance()));
+  if constexpr (requires { store(ck, key, kernel.inner()); }) store(ck, key + ".inner", kernel.inner());
+}
+/// @brief Restores a kernel with difference jumps built with the same inner kernel, reference set and period.
+/// @throws ember::checkpoint_error if an entry is missing or inconsistent, or the period differs.
+template <class K, Scalar T>
+void restore(const Checkpoint& ck, const std::string& key, WithJumps<K, T>& kernel) {
+  const std::uint64_t period = ck.integer(key + ".period"), since = ck.integer(key + ".since_jump");
+  const auto fail = [&](const std::string& what) {
+    throw checkpoint_error("ember::restore: file \"" + ck.source() + "\": entries '" + key + ".*' " + what);
+  };
+  if (period != static_cast<std::uint64_t>(kernel.period()))
+    fail("were written by a kernel with period " + std::to_string(period) + ", this one has " +
+         std::to_string(kernel.period()));
+  if (since >= period) fail("place " + std::to_string(since) + " in a period of " + std::to_string(period));
+  const std::uint64_t proposed = ck.integer(key + ".jump.proposed");
+  if (proposed > static_cast<std::uint64_t>(std::numeric_limits<Index>::max())) fail("count more jumps than an Index holds");
+  AcceptanceStatistics<T> s{ck.counts(key + ".jump.accepted"), ck.counts(key + ".jump.divergent"),
+                            static_cast<Index>(proposed)};
+  try {
+    kernel.jump().set_statistics(std::move(s), ck.matrix<T>(key + ".jump.last_mean_acceptance", 1, 1)(0, 0));
+  } catch (const ember::invalid_argument& e) {
+    fail(std::string("are inconsistent (") + e.what() + ")");
+  }
+  kernel.set_since_jump(static_cast<Index>(since));
+  if constexpr (requires { restore(ck, key, kernel.inner()); }) restore(ck, key + ".inner", kernel.inner());
 }
 
 }  // namespace ember

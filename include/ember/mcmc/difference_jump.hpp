@@ -125,6 +125,23 @@ class DifferenceJump {
   /// Mean acceptance probability over the chains of the last jump.
   [[nodiscard]] T last_mean_acceptance() const { return last_mean_acceptance_; }
   void reset_statistics() { counters_.reset(); }
+  /// @brief Restores what `statistics()` and `last_mean_acceptance()` returned (a checkpoint: the reference set
+  /// and settings are the constructor's, and a jump keeps nothing else between calls).
+  /// @throws ember::invalid_argument on inconsistent counts or a non-finite acceptance.
+  void set_statistics(AcceptanceStatistics<T> s, T last_mean_acceptance) {
+    constexpr const char* fn = "ember::DifferenceJump::set_statistics";
+    detail::require(s.accepted.size() == s.divergent.size(), fn, "statistics.divergent.size()", s.divergent.size(),
+                    "must equal statistics.accepted.size() = ", s.accepted.size());
+    detail::require(s.proposed >= 0, fn, "statistics.proposed", s.proposed, "must be >= 0");
+    detail::require(((s.accepted.array() >= 0) && (s.accepted.array() <= s.proposed) && (s.divergent.array() >= 0) &&
+                     (s.accepted.array() + s.divergent.array() <= s.proposed)).all(),
+                    fn, "statistics.proposed", s.proposed,
+                    "must be at least each chain's accepted plus divergent count (none negative)");
+    detail::require(std::isfinite(last_mean_acceptance) && last_mean_acceptance >= T(0) && last_mean_acceptance <= T(1),
+                    fn, "last_mean_acceptance", last_mean_acceptance, "must be in [0, 1]");
+    counters_.set(std::move(s.accepted), std::move(s.divergent), s.proposed);
+    last_mean_acceptance_ = last_mean_acceptance;
+  }
 
  private:
   std::shared_ptr<const Batch<T>> reference_;
@@ -193,6 +210,12 @@ class WithJumps {
   [[nodiscard]] Index period() const { return period_; }
   /// K's transitions since the last jump (0 when the next transition is preceded by one).
   [[nodiscard]] Index since_jump() const { return since_jump_; }
+  /// @brief Sets the position in the period (a checkpoint's `since_jump()`). @pre 0 ≤ k < period.
+  void set_since_jump(Index k) {
+    detail::require(k >= 0 && k < period_, "ember::WithJumps::set_since_jump", "k", k, "must be in [0, period = ",
+                    period_, ")");
+    since_jump_ = k;
+  }
 
  private:
   K kernel_;
