@@ -11,7 +11,10 @@ namespace ember::test {
 inline std::string scratch_path(std::string_view prefix, const std::string& name) {
   std::string file = "ember_";
   file += prefix;
-  file += "_" + std::to_string(::getpid()) + "_" + name;
+  file += '_';  // appended piece by piece: GCC 12 warns (-Wstringop-overflow, a false positive) on "_" + string&&
+  file += std::to_string(::getpid());
+  file += '_';
+  file += name;
   return (std::filesystem::temp_directory_path() / file).string();
 }
 

@@ -7,6 +7,9 @@
 ///   L(θ) = mean_i ‖∇ₓE(x̃ᵢ) − (x̃ᵢ − xᵢ)/σ²‖²
 /// and its gradient is one mixed product: ∇θL = ∇θ Σᵢ⟨∇ₓE(x̃ᵢ), vᵢ⟩ with vᵢ = 2(∇ₓE(x̃ᵢ) − (x̃ᵢ − xᵢ)/σ²)/N.
 /// No negatives: `negative_energy` reports mean E(x̃) (the noised points) and `positive_energy` mean E(x).
+/// At one small σ the loss sees the score only near the data: the relative weights of modes separated by low
+/// density are not identified (Wenliang & Kanagawa 2020). ember::NoiseConditionalScoreMatching trains every scale
+/// up to one where the modes overlap, and samples by annealed Langevin.
 ///
 /// Weighting: `weighting = DsmWeighting::sigma_squared` multiplies the loss by λ(σ) = σ² (Song & Ermon 2019;
 /// Ho et al. 2020's ε-prediction loss), L = mean_i ‖σ∇ₓE(x̃ᵢ) − εᵢ‖², so the target and the gradient stay O(1)
