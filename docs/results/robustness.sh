@@ -22,7 +22,8 @@
 # scores, "s24_mala_adapt" and "s24_standardize_mala_adapt" for those with --mala-adapt on; "s25_current" and
 # "s25_standardize" for session 25's (DRL's progressive samples measured too); "logdraw" and "standardize_logdraw" for
 # DCD's --noise-draw log_uniform; "dsmmsS_stepE" (and "standardize_dsmmsS_stepE") for DSM over the scales [0.1, S] with
-# annealed Langevin at step E; default: default
+# annealed Langevin at step E, antithetic pairs (the default), "..._independent" with one noise draw per point;
+# default: default
 # alpha0.1 alpha0.01).
 # Run outputs go to $RUNS (default /tmp/ember-robustness); each summary.json is copied to
 # docs/results/robustness/<config>/<set>-<method>.json (existing ones are skipped), and
@@ -65,6 +66,8 @@ for method in $methods; do
         s24_standardize) extra="--standardize on" ;;  # the same on the sets' standard scores
         s25_current) extra="" ;;  # session 25's defaults (DRL also reports the MMD² of its progressive samples)
         s25_standardize) extra="--standardize on" ;;
+        dsmms*_step*_independent) e=${spec#dsmms}; e=${e%_independent}; extra="--dsm-noise independent --dsm-sigma-max ${e%_step*} --dsm-sample-step ${e#*_step}" ;;
+        standardize_dsmms*_step*_independent) e=${spec#standardize_dsmms}; e=${e%_independent}; extra="--standardize on --dsm-noise independent --dsm-sigma-max ${e%_step*} --dsm-sample-step ${e#*_step}" ;;
         dsmms*_step*) e=${spec#dsmms}; extra="--dsm-sigma-max ${e%_step*} --dsm-sample-step ${e#*_step}" ;;  # multi-scale DSM
         standardize_dsmms*_step*) e=${spec#standardize_dsmms}; extra="--standardize on --dsm-sigma-max ${e%_step*} --dsm-sample-step ${e#*_step}" ;;
         logdraw) extra="--noise-draw log_uniform" ;;  # DCD's levels uniform in log s

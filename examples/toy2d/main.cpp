@@ -613,7 +613,8 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   if (method == "dsm" && generates(c, method)) {
     TimeModel model(widths, c.seed + 1, mlp_settings);
     ember::NoiseConditionalScoreMatching<T> est(
-        {.sigma_min = static_cast<T>(c.dsm_sigma), .sigma_max = static_cast<T>(c.dsm_sigma_max)});
+        {.sigma_min = static_cast<T>(c.dsm_sigma), .sigma_max = static_cast<T>(c.dsm_sigma_max),
+         .antithetic = c.dsm_noise == "antithetic"});
     summary = train(model, est, nullptr);
     measure(ex::AtFixedTime(model, T(0)));
     auto sampler = est.annealed_sampler(10, static_cast<T>(c.dsm_sample_step), {.steps_per_level = 10});

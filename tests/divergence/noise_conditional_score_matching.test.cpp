@@ -89,15 +89,17 @@ struct NcsmTimeGaussian {
 
 TEST_CASE("NCSM: mean loss and gradient equal the closed form averaged over log-uniform scales", "[ncsm][oracle]") {
   // A time-independent Gaussian model: the σ²-weighted DSM loss at each σ is known in closed form, and σ is
-  // log-uniform on [σ_min, σ_max], so the expected loss is a combination of E σ² and E σ⁴.
+  // log-uniform on [σ_min, σ_max], so the expected loss is a combination of E σ² and E σ⁴. With antithetic pairs
+  // too: −ε has ε's law, so the pair's mean is the one-draw mean.
+  const bool antithetic = GENERATE(false, true);
   const Index d = 3;
   const Vector<double> m = (Vector<double>(d) << 0.3, -0.2, 1.0).finished();
   const Matrix c = random_spd(d, 71);
   const auto gaussian = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Zero(d), random_spd(d, 72));
   const ember::TimeIndependent model(gaussian);
   const double lo = 0.1, hi = 2.0;
-  ember::NoiseConditionalScoreMatching<double> ncsm({.sigma_min = lo, .sigma_max = hi});
-  ember::Philox rng(13);
+  ember::NoiseConditionalScoreMatching<double> ncsm({.sigma_min = lo, .sigma_max = hi, .antithetic = antithetic});
+  ember::Philox rng(antithetic ? 14 : 13);
   std::vector<Vector<double>> gradients, losses;
   for (int b = 0; b < 300; ++b) {
     const auto result = ncsm.estimate(model, sample_gaussian(m, c, 256, rng), rng);
@@ -107,8 +109,34 @@ TEST_CASE("NCSM: mean loss and gradient equal the closed form averaged over log-
   const auto closed_form = [&](const ember::GaussianEnergy<double>& e) { return ncsm_gaussian_loss(e, m, c, lo, hi); };
   check_within_error(mean_and_error(losses), Vector<double>::Constant(1, closed_form(gaussian)));
   check_within_error(mean_and_error(gradients), fd_gradient(gaussian, closed_form));
-  // Every example's scale is σ_min (σ_max/σ_min)^t at its own time, and its noised point is x + σε.
+  // Every example's scale is σ_min (σ_max/σ_min)^t at its own time; an antithetic pair shares it and its noised
+  // points are x ± σε (their sum is 2x).
   for (Index i = 0; i < ncsm.times().size(); ++i) CHECK(ncsm.sigmas()(i) == Approx(ncsm.sigma_at(ncsm.times()(i))));
+  if (antithetic) {
+    const Index n = ncsm.noisy().rows() / 2;
+    REQUIRE(n == 256);
+    CHECK(ncsm.times().tail(n) == ncsm.times().head(n));
+    const Batch<double> data = sample_gaussian(m, c, n, rng);
+    ncsm.estimate(model, data, rng);
+    CHECK((ncsm.noisy().topRows(n) + ncsm.noisy().bottomRows(n) - 2 * data).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((ncsm.noisy().topRows(n) - data).squaredNorm() > 1.0);  // and they are noised
+  }
+}
+
+TEST_CASE("NCSM with antithetic pairs: the gradient's variance at small scales falls", "[ncsm]") {
+  // At σ ≈ σ_min the cross term −2σ⟨∇ₓE(x), ε⟩ carries most of the noise; within a pair it cancels for a quadratic
+  // energy. Per-batch gradients of a Gaussian model, with and without pairs, at the same data.
+  const Index d = 2;
+  const auto gaussian = ember::GaussianEnergy<double>::from_mean_precision(Vector<double>::Ones(d), random_spd(d, 73));
+  const ember::TimeIndependent model(gaussian);
+  const auto spread = [&](bool antithetic) {
+    ember::NoiseConditionalScoreMatching<double> ncsm({.sigma_min = 0.01, .sigma_max = 0.02, .antithetic = antithetic});
+    ember::Philox rng(23);
+    std::vector<Vector<double>> gradients;
+    for (int b = 0; b < 100; ++b) gradients.push_back(ncsm.estimate(model, sample_gaussian(Vector<double>::Zero(d), Matrix::Identity(d, d), 64, rng), rng).gradient);
+    return mean_and_error(gradients).error.norm();
+  };
+  CHECK(spread(true) < 0.2 * spread(false));
 }
 
 TEST_CASE("NCSM: each example's scale goes with its time (a time-conditioned energy)", "[ncsm][oracle]") {

@@ -42,6 +42,9 @@ template <Scalar T>
 struct NcsmSettings {
   T sigma_min = T(0.1);  ///< the smallest noise scale, at time 0 (> 0)
   T sigma_max = T(3);    ///< the largest, at time 1 (≥ sigma_min; of the order of the largest distance in the data)
+  /// Noise each point twice, x + σε and x − σε at the same σ and t (as ember::DsmSettings::antithetic): the terms of
+  /// the loss odd in ε cancel within a pair, and at small σ they carry most of the gradient's noise.
+  bool antithetic = false;
 };
 
 /// @brief Denoising score matching over a continuum of noise scales with a time-conditioned energy.
@@ -78,26 +81,32 @@ class NoiseConditionalScoreMatching {
     constexpr const char* fn = "ember::NoiseConditionalScoreMatching::estimate";
     detail::require_batch(data, static_cast<Index>(energy.dim()), fn, "data");
     const Index n = data.rows(), d = data.cols();
-    times_.resize(n);
-    rng.draw().template uniform<T>(times_, 0);
+    const Index rows = settings_.antithetic ? 2 * n : n;  // the noised points: x + σε (then x − σε)
+    times_.resize(rows);
+    rng.draw().template uniform<T>(BatchRef<T>(times_.head(n)), 0);
+    if (settings_.antithetic) times_.tail(n) = times_.head(n);
     sigma_ = (std::log(settings_.sigma_max / settings_.sigma_min) * times_.array()).exp() * settings_.sigma_min;
-    noise_.resize(n, d);
-    rng.draw().template normal<T>(noise_, 0);
-    noisy_ = data + (noise_.array().colwise() * sigma_.array()).matrix();
-    energy_.resize(n);
-    score_.resize(n, d);
+    noise_.resize(rows, d);
+    rng.draw().template normal<T>(BatchRef<T>(noise_.topRows(n)), 0);  // Philox: by (row, column), any stride
+    if (settings_.antithetic) noise_.bottomRows(n) = -noise_.topRows(n);
+    noisy_.resize(rows, d);
+    noisy_.topRows(n) = data;
+    if (settings_.antithetic) noisy_.bottomRows(n) = data;
+    noisy_ += (noise_.array().colwise() * sigma_.array()).matrix();
+    energy_.resize(rows);
+    score_.resize(rows, d);
     energy.energy_and_gradient(noisy_, times_, energy_, score_);
     detail::check_numerics(score_, fn, "the x-gradient of the energy");
     detail::check_numerics(energy_, fn, "the energy of the noised data");
     residual_ = (score_.array().colwise() * sigma_.array()).matrix() - noise_;  // σ∇ₓE − ε
     EstimatorResult<T> result;
     result.gradient = Vector<T>::Zero(energy.params().size());
-    result.loss = residual_.squaredNorm() / static_cast<T>(n);
+    result.loss = residual_.squaredNorm() / static_cast<T>(rows);
     result.negative_energy = energy_.mean();
     positive_.resize(n);
-    energy.energy(data, times_, positive_);
+    energy.energy(data, times_.head(n), positive_);
     result.positive_energy = positive_.mean();
-    residual_ = (residual_.array().colwise() * (T(2) / static_cast<T>(n) * sigma_.array())).matrix();
+    residual_ = (residual_.array().colwise() * (T(2) / static_cast<T>(rows) * sigma_.array())).matrix();
     energy.accumulate_mixed_gradient(noisy_, times_, residual_, result.gradient);
     return result;
   }
@@ -120,7 +129,8 @@ class NoiseConditionalScoreMatching {
   }
 
   [[nodiscard]] const NcsmSettings<T>& settings() const { return settings_; }
-  /// The noised data x̃, their times and scales of the last estimate.
+  /// The noised data x̃, their times and scales of the last estimate (2N rows with antithetic noise: x + σε, then
+  /// x − σε).
   [[nodiscard]] const Batch<T>& noisy() const { return noisy_; }
   [[nodiscard]] const Vector<T>& times() const { return times_; }
   [[nodiscard]] const Vector<T>& sigmas() const { return sigma_; }
