@@ -9,7 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "ember/core/batch.hpp"
 #include "ember/simd/random.hpp"
@@ -100,6 +102,26 @@ inline void check_within_error(const MeanAndError& estimate, const Vector<double
                       << exact(k));
     CHECK(std::abs(estimate.mean(k) - exact(k)) <= z_bound * estimate.error(k));
   }
+}
+
+// The estimator's loss and gradient, averaged over 300 batches of 256 points of N(m, C) with `model` (the energy the
+// estimator sees: `gaussian` itself or a wrapper with the same parameters), against `closed_form` (the expected loss
+// as a function of the Gaussian model) and its finite-difference gradient at `gaussian`; returns the mean loss.
+template <class Estimator, class Model, class ClosedForm>
+double check_estimates_against_closed_form(Estimator& estimator, const Model& model,
+                                           const GaussianEnergy<double>& gaussian, const Vector<double>& m,
+                                           const Matrix& c, std::uint64_t seed, const ClosedForm& closed_form) {
+  Philox rng(seed);
+  std::vector<Vector<double>> gradients, losses;
+  for (int b = 0; b < 300; ++b) {
+    const auto result = estimator.estimate(model, sample_gaussian(m, c, 256, rng), rng);
+    gradients.push_back(result.gradient);
+    losses.push_back(Vector<double>::Constant(1, result.loss));
+  }
+  const auto loss = mean_and_error(losses);
+  check_within_error(loss, Vector<double>::Constant(1, closed_form(gaussian)));
+  check_within_error(mean_and_error(gradients), fd_gradient(gaussian, closed_form));
+  return loss.mean(0);
 }
 
 }  // namespace ember::test

@@ -99,16 +99,9 @@ TEST_CASE("NCSM: mean loss and gradient equal the closed form averaged over log-
   const ember::TimeIndependent model(gaussian);
   const double lo = 0.1, hi = 2.0;
   ember::NoiseConditionalScoreMatching<double> ncsm({.sigma_min = lo, .sigma_max = hi, .antithetic = antithetic});
-  ember::Philox rng(antithetic ? 14 : 13);
-  std::vector<Vector<double>> gradients, losses;
-  for (int b = 0; b < 300; ++b) {
-    const auto result = ncsm.estimate(model, sample_gaussian(m, c, 256, rng), rng);
-    gradients.push_back(result.gradient);
-    losses.push_back(Vector<double>::Constant(1, result.loss));
-  }
-  const auto closed_form = [&](const ember::GaussianEnergy<double>& e) { return ncsm_gaussian_loss(e, m, c, lo, hi); };
-  check_within_error(mean_and_error(losses), Vector<double>::Constant(1, closed_form(gaussian)));
-  check_within_error(mean_and_error(gradients), fd_gradient(gaussian, closed_form));
+  check_estimates_against_closed_form(ncsm, model, gaussian, m, c, antithetic ? 14 : 13,
+                                      [&](const ember::GaussianEnergy<double>& e) { return ncsm_gaussian_loss(e, m, c, lo, hi); });
+  ember::Philox rng(15);
   // Every example's scale is σ_min (σ_max/σ_min)^t at its own time; an antithetic pair shares it and its noised
   // points are x ± σε (their sum is 2x).
   for (Index i = 0; i < ncsm.times().size(); ++i) CHECK(ncsm.sigmas()(i) == Approx(ncsm.sigma_at(ncsm.times()(i))));
