@@ -38,9 +38,9 @@
 #include <ember/divergence/cd.hpp>
 #include <ember/divergence/dcd.hpp>
 #include <ember/divergence/improved_cd.hpp>
+#include <ember/divergence/noise_conditional_score_matching.hpp>
 #include <ember/divergence/pcd.hpp>
 #include <ember/divergence/recovery_likelihood.hpp>
-#include <ember/divergence/noise_conditional_score_matching.hpp>
 #include <ember/divergence/score_matching.hpp>
 #include <ember/energy/mlp.hpp>
 #include <ember/energy/time_conditioned.hpp>
@@ -609,6 +609,13 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       f([](auto kernel) { return kernel; });
     }
   };
+  // The MMD² of a method's own samples (DRL, multi-scale DSM) to the held-out points; the samples are kept.
+  const auto measure_generated = [&](Batch<T> samples) {
+    const auto m = ember::mmd2_rbf<T>(samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
+    r.generated_mmd = m.mmd2;
+    r.generated_mmd_se = m.standard_error;
+    r.generated_samples = std::move(samples);
+  };
   // Multi-scale DSM: one time-conditioned MLP for every scale, measured at the smallest (t = 0) and by its samples.
   if (method == "dsm" && generates(c, method)) {
     TimeModel model(widths, c.seed + 1, mlp_settings);
@@ -619,13 +626,11 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
     measure(ex::AtFixedTime(model, T(0)));
     auto sampler = est.annealed_sampler(10, static_cast<T>(c.dsm_sample_step), {.steps_per_level = 10});
     ember::Philox sample_rng(c.seed + 5);
-    r.generated_samples.resize(5000, 2);
-    sample_rng.draw().template normal<T>(r.generated_samples, 0);
-    r.generated_samples *= static_cast<T>(c.dsm_sigma_max);
-    sampler.step(model, r.generated_samples, sample_rng);
-    const auto m = ember::mmd2_rbf<T>(r.generated_samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
-    r.generated_mmd = m.mmd2;
-    r.generated_mmd_se = m.standard_error;
+    Batch<T> samples(5000, 2);
+    sample_rng.draw().template normal<T>(samples, 0);
+    samples *= static_cast<T>(c.dsm_sigma_max);
+    sampler.step(model, samples, sample_rng);
+    measure_generated(std::move(samples));
   } else if (method == "drl") {
     // Default levels a = .99995, .946, .856, .775, then .010 (pure noise: that level's negatives are short-run
     // chains from noise on the level-3 marginal, the only ones far from the data). Each example's negative comes
@@ -651,10 +656,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
         summary = train(model, est, nullptr);
         measure(ex::AtFixedTime(model, est.level_time(0)));
         ember::Philox sample_rng(c.seed + 5);
-        r.generated_samples = est.sample(model, 5000, sample_rng);
-        const auto m = ember::mmd2_rbf<T>(r.generated_samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
-        r.generated_mmd = m.mmd2;
-        r.generated_mmd_se = m.standard_error;
+        measure_generated(est.sample(model, 5000, sample_rng));
       });
     }, mala_adapt_steps(c, method));
   } else {
