@@ -290,7 +290,40 @@ def toy_paired(a, b):
     return table(["data set", f"NLL {a} − {b} (seeds)", f"MMD² {a} − {b}", f"KL {a} − {b}"], rows)
 
 
-if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "paired":
+STRESS = ["needles", "ellipses", "student", "t_mixture", "uneven", "far_modes", "two_scales", "stripes", "sine",
+          "banana", "target", "thin_spiral"]
+
+
+def stress():
+    """The stress suite at five seeds (docs/results/stress/<set>.json, ember-toy2d --method all --seeds 5): MMD² mean
+    ± standard error per set and method, DRL's own samples beside it, then per method the sets failing (mean > 0.05
+    or a lost seed) and below 0.01, over the 12 stress sets and with the classic nine (toy2d-<set>.json)."""
+    rows, counts = [], {}
+    for group, names, path in (("stress", STRESS, "stress/{}.json"), ("classic", DATASETS, "toy2d-{}.json")):
+        for d in names:
+            runs = summaries(json.load(open(os.path.join(HERE, path.format(d)))))
+            drl = runs["drl"]
+            readings = {m: runs[m] for m in TOY_METHODS}
+            readings["drl, its samples"] = dict(drl, mmd=drl.get("generated_mmd"))
+            for m, a in readings.items():
+                mean = (a.get("mmd") or {}).get("mean")
+                lost = a.get("diverged", 0)
+                fail, below = mean is None or mean > 0.05 or lost > 0, mean is not None and mean < 0.01 and lost == 0
+                c = counts.setdefault(m, {"stress": [0, 0], "classic": [0, 0]})
+                c[group][0] += fail
+                c[group][1] += below
+            if group == "stress":
+                rows.append([d] + cells(list(readings.values()), "mmd", "{:.4f}", bold=False, key=abs))
+    out = table(["data set"] + TOY_METHODS + ["drl, its samples"], rows) + "\n\n"
+    out += table(["method", "failing, 12 stress sets", "below 0.01, 12 stress sets", "failing, all 21", "below 0.01, all 21"],
+                 [[m, str(c["stress"][0]), str(c["stress"][1]), str(c["stress"][0] + c["classic"][0]),
+                   str(c["stress"][1] + c["classic"][1])] for m, c in counts.items()])
+    return out
+
+
+if __name__ == "__main__" and len(sys.argv) == 2 and sys.argv[1] == "stress":
+    print(stress())  # python3 docs/results/tables.py stress
+elif __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "paired":
     print(toy_paired(sys.argv[2], sys.argv[3]))  # python3 docs/results/tables.py paired dcd cd
 elif __name__ == "__main__":
     exact = ["8gaussians", "25gaussians", "checkerboard", "rings", "circles"]
