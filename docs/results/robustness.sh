@@ -20,7 +20,7 @@
 # "standardize_dcdstartdata_mala_tuned" for that with --dcd-start data; "jumps" for --jumps on, "jumps_noiseA_B" with DCD's
 # --noise-min A --noise-max B; "s24_current" and "s24_standardize" for session 24's defaults as given and on standard
 # scores, "s24_mala_adapt" and "s24_standardize_mala_adapt" for those with --mala-adapt on; "s25_current" and
-# "s25_standardize" for session 25's (DRL's progressive samples measured too); "logdraw" and "standardize_logdraw" for
+# "s25_standardize" for session 25's (DRL's progressive samples measured too), "s25_stepsK" with --steps K; "logdraw" and "standardize_logdraw" for
 # DCD's --noise-draw log_uniform; "dsmmsS_stepE" (and "standardize_dsmmsS_stepE") for DSM over the scales [0.1, S] with
 # annealed Langevin at step E, antithetic pairs (the default), "..._independent" with one noise draw per point;
 # default: default
@@ -64,6 +64,7 @@ for method in $methods; do
         dcdstep*) extra="--dcd-step ${spec#dcdstep}" ;;
         s24_current) extra="" ;;  # session 24's defaults, measured by its binary
         s24_standardize) extra="--standardize on" ;;  # the same on the sets' standard scores
+        s25_steps*) extra="--steps ${spec#s25_steps}" ;;  # session 25's defaults with K sampler steps
         s25_current) extra="" ;;  # session 25's defaults (DRL also reports the MMD² of its progressive samples)
         s25_standardize) extra="--standardize on" ;;
         dsmms*_step*_independent) e=${spec#dsmms}; e=${e%_independent}; extra="--dsm-noise independent --dsm-sigma-max ${e%_step*} --dsm-sample-step ${e#*_step}" ;;
