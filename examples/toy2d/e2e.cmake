@@ -118,10 +118,10 @@ if(NOT rc EQUAL 0 OR generated_mmd MATCHES "NOTFOUND$|null" OR NOT dsm_sigma_max
    OR NOT EXISTS ${OUT}-dsm-multiscale/generated_samples.csv OR NOT EXISTS ${OUT}-dsm-multiscale/generated_samples.png)
   message(FATAL_ERROR "dsm --dsm-sigma-max 3: exit ${rc}, generated samples and their MMD² expected:\n${stdout}\n${stderr}")
 endif()
-file(STRINGS ${OUT}-drl/generated_samples.csv progressive_lines)
-list(LENGTH progressive_lines progressive_count)
-if(NOT progressive_count EQUAL 5001)
-  message(FATAL_ERROR "drl's generated_samples.csv has ${progressive_count} lines, expected a header and 5000 rows")
+file(STRINGS ${OUT}-drl/generated_samples.csv generated_lines)
+list(LENGTH generated_lines generated_count)
+if(NOT generated_count EQUAL 5001)
+  message(FATAL_ERROR "drl's generated_samples.csv has ${generated_count} lines, expected a header and 5000 rows")
 endif()
 # DCD's posterior chains start at the datum and run MALA, its step tuned (session 23), after a jump, at noise levels
 # from 0.2 to 0.99 (session 24).

@@ -558,6 +558,10 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   if (method != "dsm") r.sampler = sampler_of(c, method);
   if (method == "cd" || method == "pcd" || method == "icd") r.step = step_of(c, method);
   if (method == "dcd") r.step = c.dcd_step;
+  // MMD² of model samples (the grid's, or a method's own) to the held-out points.
+  const auto mmd_to_held_out = [&](const Batch<T>& samples) {
+    return ember::mmd2_rbf<T>(samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
+  };
   // The exact NLL, MMD² and KL of a trained 2D energy (the grid density also gives the samples).
   const auto measure = [&](const auto& energy) {
     r.grid = ember::grid_density(energy, {.half_width = grid_half_width, .cells = c.grid_cells});
@@ -591,7 +595,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
       r.unresolved = ex::format("%.3g of the mass lies", r.edge_mass) + ex::format(" at the edge of [-6, 6]^2 (> %g)", c.edge_mass_limit);
     ember::Philox rng(c.seed + 3);
     r.samples = ex::sample_from_grid<T>(r.grid, 5000, rng);
-    const auto m = ember::mmd2_rbf<T>(r.samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
+    const auto m = mmd_to_held_out(r.samples);
     r.mmd = m.mmd2;
     r.mmd_se = m.standard_error;
     if (data.exact && r.unresolved.empty())
@@ -611,7 +615,7 @@ Result run_method(const std::string& method, const Config& c, const Data& data, 
   };
   // The MMD² of a method's own samples (DRL, multi-scale DSM) to the held-out points; the samples are kept.
   const auto measure_generated = [&](Batch<T> samples) {
-    const auto m = ember::mmd2_rbf<T>(samples, data.held_out, {.bandwidths = {}, .max_points = 2500});
+    const auto m = mmd_to_held_out(samples);
     r.generated_mmd = m.mmd2;
     r.generated_mmd_se = m.standard_error;
     r.generated_samples = std::move(samples);

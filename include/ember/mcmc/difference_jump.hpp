@@ -28,6 +28,7 @@
 /// @endcode
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <utility>
 
