@@ -2,8 +2,9 @@
 # Regenerates the tables and pictures of docs/results/ (run from the repository root after
 # `cmake --build build -j2 --target ember-toy2d ember-gaussian`). Every number is seeded.
 # Every configuration runs SEEDS seeds (default 5: seeds 0..4; tables show mean ± standard error and the worst seed).
-# DATASETS, DIMS, ITERS and SEEDS narrow a run (DATASETS=none or DIMS=none skips the 2D or the Gaussian part);
-# WORK is where the full outputs (per-seed directories, JSON) go.
+# DATASETS, STRESS, DIMS, ITERS and SEEDS narrow a run (DATASETS=none, STRESS=none or DIMS=none skips the classic 2D
+# sets, the 12 stress sets of issue 16 or the Gaussian part); WORK is where the full outputs (per-seed directories,
+# JSON) go.
 set -e
 bin=${BUILD:-build}/examples
 work=${WORK:-/tmp/ember-results}
@@ -17,6 +18,14 @@ for d in $datasets; do
   cp "$work/$d/montage.png" "docs/results/toy2d-$d.png"
   cp "$work/$d/summary.md" "docs/results/toy2d-$d.md"
   cp "$work/$d/summary.json" "docs/results/toy2d-$d.json"
+done
+stress=${STRESS:-"needles ellipses student t_mixture uneven far_modes two_scales stripes sine banana target thin_spiral"}
+[ "$stress" = none ] && stress=""
+[ -n "$stress" ] && mkdir -p docs/results/stress
+for d in $stress; do
+  "$bin/ember-toy2d" --dataset "$d" --method all --iters "$iters" --seeds "$seeds" --threads 2 --quiet --out "$work/stress-$d"
+  cp "$work/stress-$d/montage.png" "docs/results/stress/$d.png"
+  cp "$work/stress-$d/summary.json" "docs/results/stress/$d.json"
 done
 [ "$dims" = none ] && exit 0
 # Gaussians: 5 seeds each (mean ± standard error), the README's six settings and issue 16's 12-D one (condition
