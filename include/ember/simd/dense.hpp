@@ -64,9 +64,12 @@ inline constexpr Index lanes = static_cast<Index>(xsimd::batch<T>::size);
 /// Registers of chains per micro-kernel tile (R) and units per tile (J): R·J accumulators.
 inline constexpr int tile_registers = 2;
 inline constexpr int tile_units = 6;
-/// Chains per block of the fused passes (a multiple of the tile's chains).
+/// Chains per block of the fused passes (a multiple of the tile's chains). With 512-bit registers one tile's
+/// chains: a block's activations of a 128-unit layer (16 KB for float) then stay in L1 while every panel of
+/// units streams over them; with narrower registers (AVX2: 16 of them, the tile uses 15) four tiles' chains
+/// measured faster (docs/performance.md, "Block height"). A chain's sums never depend on the block.
 template <class T>
-inline constexpr Index block_rows = 4 * tile_registers * lanes<T>;
+inline constexpr Index block_rows = (lanes<T> * Index(sizeof(T)) >= 64 ? 1 : 4) * tile_registers * lanes<T>;
 
 namespace detail {
 
