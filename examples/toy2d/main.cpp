@@ -205,12 +205,29 @@ bool adapts_mala_step(const Config& c, const std::string& method) {
 }
 
 // K, the sampler steps per update of an MCMC method: --steps, or 20 for DCD and 10 for the others. Measured on all 21
-// sets at five seeds (docs/results/robustness.md, session 25): DCD's posterior chains with 20 steps bring its mean
-// MMD² below 0.01 on 20 sets instead of 18, none failing, for 16 % more time; the other methods meet their sets
-// with 10.
+// sets at five seeds (docs/results/robustness.md, sessions 25 and 26): DCD's posterior chains with 20 steps bring its
+// mean MMD² below 0.01 on 20 sets instead of 18, none failing, for about 55 % more time per run; the other methods
+// meet their sets with 10.
 Index steps_of(const Config& c, const std::string& method) {
   if (c.sampler_steps > 0) return c.sampler_steps;
   return method == "dcd" ? 20 : 10;
+}
+
+// The summary line's sampler steps: "10 sampler steps", or each MCMC method's where it differs from CD's
+// ("sampler steps dcd 20, the others 10"); "no sampler" when only DSM runs.
+std::string steps_summary(const Config& c, const std::vector<std::string>& methods) {
+  const Index common = steps_of(c, "cd");
+  std::string differing;
+  bool any_common = false;
+  for (const auto& m : methods) {
+    if (m == "dsm") continue;  // score matching runs no sampler
+    if (steps_of(c, m) == common)
+      any_common = true;
+    else
+      differing += (differing.empty() ? "" : ", ") + m + " " + std::to_string(steps_of(c, m));
+  }
+  if (differing.empty()) return any_common ? std::to_string(common) + " sampler steps" : "no sampler";
+  return "sampler steps " + differing + (any_common ? ", the others " + std::to_string(common) : "");
 }
 
 // The steps per update of the method's kernel (CD's, PCD's, DCD's, each of DRL's levels'; improved CD's first K − 1).
@@ -1192,22 +1209,7 @@ int main(int argc, char** argv) {
         seeds.size() == 1 ? "seed " + std::to_string(c.seed)
                           : std::to_string(seeds.size()) + " seeds " + std::to_string(seeds.front()) + "-" +
                                 std::to_string(seeds.back()) + " (mean ± standard error, worst seed)";
-    // "10 sampler steps", or each MCMC method's where they differ ("sampler steps dcd 20, the others 10").
-    std::string steps_text;
-    {
-      const auto is_mcmc = [](const std::string& m) { return m != "dsm"; };
-      const Index common = c.sampler_steps > 0 ? c.sampler_steps : steps_of(c, "cd");
-      std::string differing;
-      bool any_common = false;
-      for (const auto& m : methods)
-        if (is_mcmc(m) && steps_of(c, m) != common)
-          differing += (differing.empty() ? "" : ", ") + m + " " + std::to_string(steps_of(c, m));
-        else if (is_mcmc(m))
-          any_common = true;
-      steps_text = !any_common && differing.empty() ? "no sampler"
-                   : differing.empty() ? std::to_string(common) + " sampler steps"
-                   : "sampler steps " + differing + (any_common ? ", the others " + std::to_string(common) : "");
-    }
+    const std::string steps_text = steps_summary(c, methods);
     std::printf("%s: %lld iterations per method, batch %lld, %s, %s\n\n%s", data.name.c_str(),
                 static_cast<long long>(c.iters), static_cast<long long>(c.batch), steps_text.c_str(),
                 seeds_text.c_str(), table.c_str());
