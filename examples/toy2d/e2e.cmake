@@ -69,10 +69,12 @@ string(REGEX REPLACE "[ \n]" "" hidden "${hidden}")
 if(NOT hidden STREQUAL "[128,128]")
   message(FATAL_ERROR "${METHOD}'s default --hidden is ${hidden}, expected [128,128]: ${metrics}")
 endif()
-# run_at_defaults(method field...): a short run of `method` at its defaults on rings; sets rc, stdout, stderr and
-# each named field of its JSON line (<field>-NOTFOUND where missing).
+# run_at_defaults(method field...): a short run of `method` at its defaults on rings, written to
+# ${OUT}/defaults-<method> (inside OUT, as every run of the other e2e scripts: a sibling ${OUT}-drl was the --method drl
+# test's own OUT, and the two run at once under ctest -j); sets rc, stdout, stderr and each named field of its JSON
+# line (<field>-NOTFOUND where missing).
 function(run_at_defaults method)
-  execute_process(COMMAND ${PROGRAM} --dataset rings --method ${method} --iters 5 --grid-cells 40 --out ${OUT}-${method}
+  execute_process(COMMAND ${PROGRAM} --dataset rings --method ${method} --iters 5 --grid-cells 40 --out ${OUT}/defaults-${method}
                   --quiet --edge-mass-limit 1
                   RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
   foreach(field IN LISTS ARGN)
@@ -106,8 +108,8 @@ endif()
 run_at_defaults(drl sampler tuned_step_size jump_acceptance generated_mmd generated_mmd_standard_error)
 if(NOT rc EQUAL 0 OR NOT sampler STREQUAL "mala" OR NOT tuned_step_size MATCHES "^\\[.*,.*,.*,.*\\]$"
    OR NOT jump_acceptance MATCHES "NOTFOUND$" OR generated_mmd MATCHES "NOTFOUND$|null"
-   OR NOT generated_mmd_standard_error GREATER 0 OR NOT EXISTS ${OUT}-drl/generated_samples.csv
-   OR NOT EXISTS ${OUT}-drl/generated_samples.png)
+   OR NOT generated_mmd_standard_error GREATER 0 OR NOT EXISTS ${OUT}/defaults-drl/generated_samples.csv
+   OR NOT EXISTS ${OUT}/defaults-drl/generated_samples.png)
   message(FATAL_ERROR "drl at its defaults: exit ${rc}, MALA with four tuned steps and its progressive samples expected:\n${stdout}\n${stderr}")
 endif()
 # DSM trains one scale by default (no samples of its own); --dsm-sigma-max trains every scale up to it with a
@@ -116,16 +118,16 @@ run_at_defaults(dsm generated_mmd dsm_sigma_max)
 if(NOT rc EQUAL 0 OR NOT generated_mmd MATCHES "NOTFOUND$" OR NOT dsm_sigma_max EQUAL 0)
   message(FATAL_ERROR "dsm at its defaults: exit ${rc}, one scale and no generated samples expected:\n${stdout}\n${stderr}")
 endif()
-execute_process(COMMAND ${PROGRAM} --dataset rings --method dsm --iters 5 --grid-cells 40 --out ${OUT}-dsm-multiscale
+execute_process(COMMAND ${PROGRAM} --dataset rings --method dsm --iters 5 --grid-cells 40 --out ${OUT}/dsm-multiscale
                 --quiet --edge-mass-limit 1 --dsm-sigma-max 3
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 string(JSON generated_mmd ERROR_VARIABLE missing GET "${stdout}" generated_mmd)
 string(JSON dsm_sigma_max ERROR_VARIABLE missing GET "${stdout}" dsm_sigma_max)
 if(NOT rc EQUAL 0 OR generated_mmd MATCHES "NOTFOUND$|null" OR NOT dsm_sigma_max EQUAL 3
-   OR NOT EXISTS ${OUT}-dsm-multiscale/generated_samples.csv OR NOT EXISTS ${OUT}-dsm-multiscale/generated_samples.png)
+   OR NOT EXISTS ${OUT}/dsm-multiscale/generated_samples.csv OR NOT EXISTS ${OUT}/dsm-multiscale/generated_samples.png)
   message(FATAL_ERROR "dsm --dsm-sigma-max 3: exit ${rc}, generated samples and their MMD² expected:\n${stdout}\n${stderr}")
 endif()
-file(STRINGS ${OUT}-drl/generated_samples.csv generated_lines)
+file(STRINGS ${OUT}/defaults-drl/generated_samples.csv generated_lines)
 list(LENGTH generated_lines generated_count)
 if(NOT generated_count EQUAL 5001)
   message(FATAL_ERROR "drl's generated_samples.csv has ${generated_count} lines, expected a header and 5000 rows")
@@ -147,7 +149,7 @@ if(NOT rc EQUAL 0 OR NOT energy_reg EQUAL 0 OR NOT tuned_step_size MATCHES "NOTF
   message(FATAL_ERROR "cd at its defaults: exit ${rc}, --energy-reg 0, no tuned step and jumps expected:\n${stdout}\n${stderr}")
 endif()
 # --jumps off takes none.
-execute_process(COMMAND ${PROGRAM} --dataset rings --method cd --iters 5 --grid-cells 40 --out ${OUT}-cd-nojumps
+execute_process(COMMAND ${PROGRAM} --dataset rings --method cd --iters 5 --grid-cells 40 --out ${OUT}/cd-nojumps
                 --quiet --edge-mass-limit 1 --jumps off
                 RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
 string(JSON jump_acceptance ERROR_VARIABLE missing GET "${stdout}" jump_acceptance)
